@@ -1,0 +1,49 @@
+# Two commands for a fresh machine with Python 3.11+ and make: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run test lint format migrations-check check ci clean-db
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(INSTALLED)
+
+.env:
+	cp .env.example .env
+
+install: $(INSTALLED) .env
+
+## Run the portal at http://$(HOST):$(PORT) with demo data (embedded PostgreSQL unless DATABASE_URL is set).
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Run the test suite against PostgreSQL (embedded unless DATABASE_URL is set).
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: install
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Everything CI runs.
+ci: lint migrations-check test
+
+## Stop and delete the embedded PostgreSQL's data (the next start makes a fresh one).
+clean-db:
+	rm -rf .pgdata

@@ -1,0 +1,12 @@
+class AccountError(Exception):
+    """A rule about users, institutions or permissions was broken; the message is for people."""
+
+    EMAIL_TAKEN = "An account with that e-mail address already exists."
+    SIS_ID_TAKEN = "Another user at this institution already has that SIS ID."
+    NAME_REQUIRED = "Please enter a name."
+    PERMISSION_NOT_CONFIGURABLE = "That permission cannot be changed for that role."
+    NOT_AN_ADMIN = "Only an admin of this institution can change its settings."
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message

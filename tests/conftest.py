@@ -1,0 +1,59 @@
+"""Personas: one institution with a course, its teacher, a student, an observer and an admin,
+plus an admin of another institution who must never see any of it."""
+
+import pytest
+
+from accounts.roles import Role
+from tests.factories import CourseFactory, EnrollmentFactory, InstitutionFactory, UserFactory
+
+
+@pytest.fixture
+def institution(db):
+    return InstitutionFactory(name="Springfield Schools")
+
+
+@pytest.fixture
+def course(institution):
+    return CourseFactory(institution=institution, name="Biology 101", course_code="BIO101")
+
+
+@pytest.fixture
+def teacher(course):
+    user = UserFactory(
+        institution=course.institution, name="Terry Teacher", email="teacher@example.test"
+    )
+    EnrollmentFactory(course=course, user=user, type=Role.TEACHER)
+    return user
+
+
+@pytest.fixture
+def student(course):
+    user = UserFactory(institution=course.institution, name="Sam Student", email="sam@example.test")
+    EnrollmentFactory(course=course, user=user, type=Role.STUDENT)
+    return user
+
+
+@pytest.fixture
+def observer(institution):
+    """A parent with an account and no enrollments or links yet."""
+    return UserFactory(institution=institution, name="Pat Parent", email="parent@example.test")
+
+
+@pytest.fixture
+def admin(institution):
+    return UserFactory(
+        institution=institution,
+        name="Avery Admin",
+        email="admin@example.test",
+        is_account_admin=True,
+    )
+
+
+@pytest.fixture
+def other_admin(db):
+    return UserFactory(
+        institution=InstitutionFactory(name="Shelbyville Schools"),
+        name="Olga Outsider",
+        email="olga@shelbyville.test",
+        is_account_admin=True,
+    )
