@@ -2,7 +2,7 @@
 
 Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL,
 EMAIL_URL, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
-TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, PAIRING_CODE_HMAC_KEY. A value that cannot be read
+TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, ENV_FILE. A value that cannot be read
 stops the start with a message naming it (see pairing_portal/config.py).
 """
 
@@ -15,8 +15,10 @@ from pairing_portal import config
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 # A developer's .env fills in what the real environment leaves unset; it never overrides it.
-if (BASE_DIR / ".env").is_file():
-    environ.Env.read_env(BASE_DIR / ".env")
+# ENV_FILE names another file (or none: ENV_FILE=/dev/null), for example for a test of settings.
+_env_file = Path(config.env_str("ENV_FILE", default=str(BASE_DIR / ".env")))
+if _env_file.is_file():
+    environ.Env.read_env(_env_file)
 
 DEBUG = config.env_bool("DEBUG", default=False)
 SECRET_KEY = config.secret_key(debug=DEBUG)

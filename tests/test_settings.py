@@ -1,0 +1,85 @@
+"""Settings come from the environment; a bad value stops the start, saying which and why."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PRODUCTION = {
+    "ENV_FILE": "/dev/null",
+    "DEBUG": "false",
+    "SECRET_KEY": "k7Qw-3vN9xLr_2mPz8sYb4tHc6dJf1gUa5eKo0iWq-RnXyZvBmCtLpSdFgHjEiUo",
+    "ALLOWED_HOSTS": "portal.example.org",
+    "DATABASE_URL": "postgres://portal:secret@db.example.org:5432/portal",
+    "CACHE_URL": "redis://cache.example.org:6379/0",
+    "EMAIL_URL": "smtp+tls://mailer:secret@mail.example.org:587",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {
+        k: v for k, v in os.environ.items() if k not in PRODUCTION and k != "DJANGO_SETTINGS_MODULE"
+    }
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **PRODUCTION, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_values_pass_the_deployment_checklist():
+    result = manage("check", "--deploy", "--fail-level", "WARNING")
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("DEBUG", "maybe", "DEBUG='maybe' is not a yes/no value"),
+        ("SECRET_KEY", "", "SECRET_KEY is not set"),
+        ("SECRET_KEY", "short", "SECRET_KEY is too weak for production"),
+        ("ALLOWED_HOSTS", "", "ALLOWED_HOSTS is not set"),
+        ("ALLOWED_HOSTS", "*", "ALLOWED_HOSTS='*' accepts any Host header"),
+        ("DATABASE_URL", "sqlite:///portal.db", "DATABASE_URL must point at PostgreSQL"),
+        ("DATABASE_URL", "mysql://root@localhost/portal", "DATABASE_URL must point at PostgreSQL"),
+        ("DATABASE_URL", "postgres://portal@db.example.org:5432", "DATABASE_URL names no database"),
+        ("CACHE_URL", "memcached-please://x", "CACHE_URL='memcached-please://x' could not be read"),
+        ("EMAIL_URL", "pigeon://loft", "EMAIL_URL could not be read"),
+        ("CONN_MAX_AGE", "forever", "CONN_MAX_AGE='forever' is not a whole number"),
+        ("SECURE_HSTS_SECONDS", "-5", "SECURE_HSTS_SECONDS='-5' must be at least 0"),
+    ],
+)
+def test_a_bad_setting_stops_the_start_with_a_clear_message(variable, value, message):
+    result = manage("check", **{variable: value})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+
+
+def test_development_needs_no_secret_and_no_hosts():
+    result = manage("check", DEBUG="true", SECRET_KEY="", ALLOWED_HOSTS="")
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_example_env_file_documents_every_setting():
+    documented = (ROOT / ".env.example").read_text()
+    for variable in (
+        "DEBUG",
+        "SECRET_KEY",
+        "ALLOWED_HOSTS",
+        "DATABASE_URL",
+        "CACHE_URL",
+        "EMAIL_URL",
+        "CONN_MAX_AGE",
+        "TRUST_X_FORWARDED_PROTO",
+        "CSRF_TRUSTED_ORIGINS",
+    ):
+        assert f"{variable}=" in documented, variable
