@@ -1,5 +1,8 @@
 from django import forms
 
+from accounts.models import SelfRegistration
+from accounts.roles import PERMISSION_RULES, Permission, Role
+
 
 class ProfileForm(forms.Form):
     name = forms.CharField(label="Full name", max_length=255)
@@ -15,3 +18,39 @@ class ProfileForm(forms.Form):
         required=False,
         help_text="How your name is sorted in class lists, for example “Student, Sam”.",
     )
+
+
+class SelfRegistrationForm(forms.Form):
+    self_registration = forms.ChoiceField(
+        label="Self Registration",
+        choices=SelfRegistration.choices,
+        widget=forms.RadioSelect,
+        help_text="Who may create their own account. Pairing codes exist only while it is on.",
+    )
+
+
+class PermissionsForm(forms.Form):
+    """One checkbox for each permission and role an institution may switch."""
+
+    def __init__(self, *args, table: dict[tuple[Role, Permission], bool], **kwargs):
+        super().__init__(*args, **kwargs)
+        for permission, rule in PERMISSION_RULES.items():
+            for role in Role:
+                if role in rule.configurable_roles:
+                    self.fields[self.field_name(permission, role)] = forms.BooleanField(
+                        label=f"{permission.label}: {role.label}",
+                        required=False,
+                        initial=table[(role, permission)],
+                    )
+
+    @staticmethod
+    def field_name(permission: Permission, role: Role) -> str:
+        return f"{permission.value}__{role.value}"
+
+    def choices(self) -> list[tuple[Permission, Role, bool]]:
+        return [
+            (permission, role, self.cleaned_data[self.field_name(permission, role)])
+            for permission, rule in PERMISSION_RULES.items()
+            for role in Role
+            if role in rule.configurable_roles
+        ]

@@ -18,6 +18,14 @@ class Institution(models.Model):
     """A school or district: what Canvas calls a root account."""
 
     name = models.CharField(max_length=255, unique=True)
+    domain = models.CharField(
+        max_length=255,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Host name this institution's people use, e.g. portal.springfield.example. "
+        "Tells the sign-up page which institution it serves when the portal hosts several.",
+    )
     self_registration = models.CharField(
         max_length=16, choices=SelfRegistration.choices, default=SelfRegistration.NONE
     )
@@ -31,6 +39,9 @@ class Institution(models.Model):
                 name="institution_self_registration_valid",
             ),
             models.CheckConstraint(condition=~models.Q(name=""), name="institution_name_not_empty"),
+            models.CheckConstraint(
+                condition=~models.Q(domain=""), name="institution_domain_null_not_empty"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -51,9 +51,11 @@ _ADMIN = frozenset({Role.ACCOUNT_ADMIN})
 
 # Defaults and switchable roles from Canvas (shared/spec/canvas-behaviour.md §9).
 PERMISSION_RULES: dict[Permission, PermissionRule] = {
+    # Canvas lets an institution give this to observers too; the portal never does: an observer
+    # asking for a code for the student they observe is exactly what the code is meant to prevent.
     Permission.GENERATE_OBSERVER_PAIRING_CODE: PermissionRule(
         default_roles=_ADMIN,
-        configurable_roles=_ADMIN | _COURSE_STAFF | {Role.OBSERVER},
+        configurable_roles=_ADMIN | _COURSE_STAFF,
     ),
     Permission.ALLOW_COURSE_ADMIN_ACTIONS: PermissionRule(
         default_roles=_ADMIN | {Role.TEACHER},

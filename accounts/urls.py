@@ -4,11 +4,7 @@ from django.urls import path
 from accounts import views
 
 urlpatterns = [
-    path(
-        "login",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login", views.LoginView.as_view(), name="login"),
     path("logout", auth_views.LogoutView.as_view(), name="logout"),
     path("password/reset", auth_views.PasswordResetView.as_view(), name="password_reset"),
     path(
@@ -32,5 +28,14 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
-    path("profile/settings", views.profile_settings, name="profile_settings"),
+    path(
+        "accounts/<int:institution_id>/authentication",
+        views.institution_authentication,
+        name="institution_authentication",
+    ),
+    path(
+        "accounts/<int:institution_id>/permissions",
+        views.institution_permissions,
+        name="institution_permissions",
+    ),
 ]

@@ -52,3 +52,24 @@ def institution_courses(*, institution: Institution) -> QuerySet[Course]:
         )
         .order_by("name", "id")
     )
+
+
+def course_teachers(*, course: Course) -> QuerySet[User]:
+    return (
+        User.objects.filter(
+            enrollments__course=course,
+            enrollments__type=Role.TEACHER,
+            enrollments__state__in=CURRENT_ENROLLMENT_STATES,
+        )
+        .distinct()
+        .order_by("sortable_name", "id")
+    )
+
+
+def own_enrollments_in(*, course: Course, user: User) -> QuerySet[Enrollment]:
+    """What the viewer is in this course; for an observer, whom they observe."""
+    return (
+        Enrollment.objects.filter(course=course, user=user, state__in=VISIBLE_ENROLLMENT_STATES)
+        .select_related("associated_user")
+        .order_by("type", "associated_user__sortable_name")
+    )

@@ -27,7 +27,7 @@ def course_create(
 
 
 @transaction.atomic
-def enrollment_upsert(
+def enrollment_row_upsert(
     *,
     course: Course,
     user: User,
@@ -35,7 +35,10 @@ def enrollment_upsert(
     state: EnrollmentState = EnrollmentState.ACTIVE,
     associated_user: User | None = None,
 ) -> Enrollment:
-    """Enroll ``user``, or bring their existing enrollment of that kind to ``state``.
+    """Write one enrollment row: enroll ``user``, or bring their existing row of that kind to ``state``.
+
+    It does not touch observers. Enroll students through ``pairing.services.enrollment_upsert``,
+    which also gives linked observers their enrollments.
 
     Canvas keeps one row per user, course, role and observed student, and restores it rather than
     adding another; the database's unique constraint holds that, this function reuses the row.

@@ -1,14 +1,16 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from accounts.permissions import permissions_for
-from accounts.roles import Permission
+from accounts.roles import Role
 from courses.access import get_course_for_user
-from courses.selectors import course_roster, enrollments_for_user, institution_courses
-
-ROSTER_PAGE_SIZE = 100
+from courses.models import Enrollment, EnrollmentState
+from courses.selectors import (
+    course_teachers,
+    enrollments_for_user,
+    institution_courses,
+    own_enrollments_in,
+)
 
 
 @require_GET
@@ -27,15 +29,31 @@ def course_list(request):
 
 @require_GET
 @login_required
-def course_people(request, course_id: int):
-    course = get_course_for_user(request.user, course_id, roster=True)
-    staff_view = Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions_for(
-        request.user, course=course
+def course_detail(request, course_id: int):
+    """The course's front page. Observers see their student's enrollment here, never the roster."""
+    course = get_course_for_user(request.user, course_id)
+    mine = list(own_enrollments_in(course=course, user=request.user))
+    observed = [e.associated_user for e in mine if e.associated_user_id]
+    observed_enrollments = (
+        Enrollment.objects.filter(
+            course=course,
+            user__in=observed,
+            type=Role.STUDENT,
+        )
+        .exclude(state=EnrollmentState.DELETED)
+        .select_related("user")
     )
-    roster = course_roster(course=course, include_inactive=staff_view)
-    page = Paginator(roster, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    is_admin = (
+        request.user.is_account_admin and request.user.institution_id == course.institution_id
+    )
     return render(
         request,
-        "courses/people.html",
-        {"course": course, "page": page, "staff_view": staff_view},
+        "courses/course_detail.html",
+        {
+            "course": course,
+            "teachers": course_teachers(course=course),
+            "mine": mine,
+            "observed_enrollments": observed_enrollments,
+            "roster_visible": is_admin or any(e.type != Role.OBSERVER for e in mine),
+        },
     )

@@ -1,1 +1,159 @@
-"""Pairing codes and observer links (issue 3) live here; this app may use courses and accounts."""
+"""Pairing codes and observer links."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from accounts.models import Institution
+
+
+class PairingCodeState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    USED = "used", "Used"
+    REPLACED = "replaced", "Replaced by a newer code"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class PairingCode(models.Model):
+    """A code a student gives an observer. Only a keyed hash of it is stored, never the code.
+
+    "Expired" is also true of an active row whose ``expires_at`` has passed; such rows are marked
+    expired the next time the student's codes are touched.
+    """
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pairing_codes"
+    )
+    code_hash = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256 of the code.")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Who made the code: the student, a teacher or an admin (empty: a command).",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    state = models.CharField(
+        max_length=16, choices=PairingCodeState.choices, default=PairingCodeState.ACTIVE
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="The observer who redeemed the code.",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=PairingCodeState.values),
+                name="pairing_code_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__gt=models.F("created_at")),
+                name="pairing_code_expires_after_creation",
+            ),
+            # An active code has not ended; an ended one says when.
+            models.CheckConstraint(
+                condition=models.Q(state=PairingCodeState.ACTIVE, ended_at__isnull=True)
+                | (~models.Q(state=PairingCodeState.ACTIVE) & models.Q(ended_at__isnull=False)),
+                name="pairing_code_ended_at_matches_state",
+            ),
+            # Only a used code names who used it (SET NULL keeps the row if that account goes).
+            models.CheckConstraint(
+                condition=models.Q(state=PairingCodeState.USED) | models.Q(used_by__isnull=True),
+                name="pairing_code_used_by_only_when_used",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(used_by=models.F("student")),
+                name="pairing_code_not_used_by_its_student",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["student", "created_at"],
+                condition=models.Q(state="active"),
+                name="pairing_code_active_by_student",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"pairing code #{self.pk} for user {self.student_id} ({self.state})"
+
+    @property
+    def is_usable(self) -> bool:
+        return self.state == PairingCodeState.ACTIVE and self.expires_at > timezone.now()
+
+
+class ObserverLinkState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    DELETED = "deleted", "Removed"
+
+
+class ObserverLinkSource(models.TextChoices):
+    PAIRING_CODE = "pairing_code", "Pairing code"
+    SIGN_UP = "sign_up", "Sign-up with a pairing code"
+    ADMIN = "admin", "Linked by an admin"
+    API = "api", "API"
+    SIS_IMPORT = "sis_import", "SIS import"
+
+
+class ObserverLink(models.Model):
+    """An observer follows a student across an institution (Canvas's UserObservationLink).
+
+    Removing a link marks it deleted rather than deleting the row, and linking again restores it.
+    """
+
+    observer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="observee_links"
+    )
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="observer_links"
+    )
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="observer_links"
+    )
+    state = models.CharField(
+        max_length=16, choices=ObserverLinkState.choices, default=ObserverLinkState.ACTIVE
+    )
+    source = models.CharField(max_length=16, choices=ObserverLinkSource.choices)
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["observer", "student", "institution"], name="observer_link_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(observer=models.F("student")),
+                name="observer_link_cannot_observe_self",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state__in=ObserverLinkState.values),
+                name="observer_link_state_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=ObserverLinkSource.values),
+                name="observer_link_source_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["student", "state"]),
+            models.Index(fields=["observer", "state"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.observer_id} observes user {self.student_id} ({self.state})"

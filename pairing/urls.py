@@ -4,4 +4,35 @@ from pairing import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("profile/settings", views.profile_settings, name="profile_settings"),
+    path("profile/pairing_code", views.profile_pairing_code, name="profile_pairing_code"),
+    path("profile/observees", views.observees, name="observees"),
+    path("profile/observees/<int:link_id>/remove", views.observee_remove, name="observee_remove"),
+    path("register/observer", views.observer_sign_up_page, name="observer_sign_up"),
+    path("courses/<int:course_id>/users", views.course_people, name="course_people"),
+    path(
+        "courses/<int:course_id>/users/<int:user_id>",
+        views.course_user_details,
+        name="course_user_details",
+    ),
+    path(
+        "courses/<int:course_id>/users/<int:user_id>/pairing_code",
+        views.course_user_pairing_code,
+        name="course_user_pairing_code",
+    ),
+    path(
+        "courses/<int:course_id>/users/<int:user_id>/observers",
+        views.course_observer_add_page,
+        name="course_observer_add",
+    ),
+    path(
+        "courses/<int:course_id>/enrollments/<int:enrollment_id>/remove",
+        views.course_observer_remove_page,
+        name="course_observer_remove",
+    ),
+    path(
+        "courses/<int:course_id>/observer_pairing_codes.csv",
+        views.course_pairing_codes_csv,
+        name="course_pairing_codes_csv",
+    ),
 ]

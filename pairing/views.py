@@ -1,26 +1,318 @@
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from courses.selectors import enrollments_for_user
+from accounts.errors import AccountError
+from accounts.forms import ProfileForm
+from accounts.models import SelfRegistration, User
+from accounts.permissions import permissions_for
+from accounts.roles import Permission, Role
+from accounts.selectors import institution_for_host
+from accounts.services import user_profile_update
+from courses.access import get_course_for_user
+from courses.selectors import course_roster, enrollments_for_user
+from pairing.access import (
+    get_course_enrollment_for_user,
+    get_course_member_for_user,
+    get_observer_link_for_user,
+)
+from pairing.csv_export import pairing_codes_csv_lines
+from pairing.errors import PairingError
+from pairing.forms import CourseObserverForm, ObserverSignUpForm, RedeemCodeForm
+from pairing.selectors import (
+    course_observers_of,
+    member_enrollments,
+    observed_students,
+    observer_links_for,
+)
+from pairing.services import (
+    PAIRING_CODE_LIFETIME,
+    course_observer_add,
+    course_observer_remove,
+    may_export_pairing_codes,
+    observer_link_remove,
+    observer_sign_up,
+    pairing_code_create,
+    pairing_code_redeem,
+    pairing_code_refusal,
+    pairing_codes_create_for_course,
+)
 
 HOME_COURSE_LIMIT = 20
+ROSTER_PAGE_SIZE = 100
 
 
 @require_GET
 @login_required
 def home(request):
-    """Each user's starting point, showing what they can do according to who they are.
-
-    It lives in ``pairing`` because this app sits on top of the others: observers' linked students
-    (issue 3) will join the courses and settings shown here.
-    """
-    enrollments = enrollments_for_user(user=request.user)
+    """Each user's starting point: their courses, the students they observe, what they may do."""
+    enrollments = enrollments_for_user(user=request.user).exclude(type=Role.OBSERVER)
     return render(
         request,
         "pairing/home.html",
         {
             "enrollments": enrollments[:HOME_COURSE_LIMIT],
             "has_more": enrollments.count() > HOME_COURSE_LIMIT,
+            "observed": observed_students(observer=request.user),
+            "may_pair": pairing_code_refusal(student=request.user, by=request.user) is None,
         },
     )
+
+
+# --- User Settings, and making a code: the student there, staff on User Details --------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def profile_settings(request):
+    user = request.user
+    form = ProfileForm(
+        request.POST or None,
+        initial={
+            "name": user.name,
+            "short_name": user.short_name,
+            "sortable_name": user.sortable_name,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            user_profile_update(user=user, **form.cleaned_data)
+        except AccountError as error:
+            form.add_error("name", error.message)
+        else:
+            messages.success(request, "Your settings were saved.")
+            return redirect("profile_settings")
+    may_pair = pairing_code_refusal(student=user, by=user) is None
+    return render(request, "accounts/profile_settings.html", {"form": form, "may_pair": may_pair})
+
+
+@require_POST
+@login_required
+@never_cache
+def profile_pairing_code(request):
+    try:
+        issued = pairing_code_create(student=request.user, by=request.user)
+    except PairingError as error:
+        raise PermissionDenied(error.message) from None
+    return _code_dialog(request, request.user, issued, back=reverse("profile_settings"))
+
+
+@require_POST
+@login_required
+@never_cache
+def course_user_pairing_code(request, course_id: int, user_id: int):
+    course, member = get_course_member_for_user(request.user, course_id, user_id)
+    if Permission.ALLOW_COURSE_ADMIN_ACTIONS not in permissions_for(request.user, course=course):
+        raise PermissionDenied(PairingError.NOT_ALLOWED)
+    try:
+        issued = pairing_code_create(student=member, by=request.user)
+    except PairingError as error:
+        raise PermissionDenied(error.message) from None
+    back = reverse("course_user_details", args=[course.pk, member.pk])
+    return _code_dialog(request, member, issued, back=back)
+
+
+def _code_dialog(request, student: User, issued, *, back: str):
+    # Rendered straight from the POST, never stored or redirected: the code is shown this once.
+    return render(
+        request,
+        "pairing/pairing_code.html",
+        {
+            "student": student,
+            "code": issued.code,
+            "expires_at": issued.record.expires_at,
+            "lifetime_days": PAIRING_CODE_LIFETIME.days,
+            "back": back,
+        },
+    )
+
+
+@require_POST
+@login_required
+@never_cache
+def course_pairing_codes_csv(request, course_id: int):
+    course = get_course_for_user(request.user, course_id, roster=True)
+    try:
+        rows = pairing_codes_create_for_course(course=course, by=request.user)
+    except PairingError as error:
+        raise PermissionDenied(error.message) from None
+    response = StreamingHttpResponse(
+        pairing_codes_csv_lines(rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{course.course_code}_Pairing_Codes.csv"
+    )
+    return response
+
+
+# --- Observing: /profile/observees -------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def observees(request):
+    form = RedeemCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            link = pairing_code_redeem(code=form.cleaned_data["code"], observer=request.user)
+        except PairingError as error:
+            form.add_error("code", error.message)
+        else:
+            messages.success(request, f"You are now observing {link.student.name}.")
+            return redirect("observees")
+    return render(
+        request,
+        "pairing/observees.html",
+        {"form": form, "links": observer_links_for(observer=request.user)},
+    )
+
+
+@require_POST
+@login_required
+def observee_remove(request, link_id: int):
+    link = get_observer_link_for_user(request.user, link_id, write=True)
+    try:
+        observer_link_remove(link=link, by=request.user)
+    except PairingError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"You are no longer observing {link.student.name}.")
+    return redirect("observees")
+
+
+# --- Parents sign up here ----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def observer_sign_up_page(request):
+    if request.user.is_authenticated:
+        return redirect("observees")
+    institution = institution_for_host(request.get_host())
+    if institution is None or institution.self_registration == SelfRegistration.NONE:
+        return render(request, "pairing/sign_up_disabled.html", status=403)
+    form = ObserverSignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            observer = observer_sign_up(
+                institution=institution,
+                name=data["name"],
+                email=data["email"],
+                password=data["password"],
+                code=data["code"],
+            )
+        except PairingError as error:
+            form.add_error("code", error.message)
+        except AccountError as error:
+            form.add_error(
+                "email" if error.message == AccountError.EMAIL_TAKEN else "name", error.message
+            )
+        else:
+            login(request, observer, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome! Your account is ready and linked to your student.")
+            return redirect("home")
+    return render(request, "pairing/sign_up.html", {"form": form, "institution": institution})
+
+
+# --- People → User Details, and course-only observers ------------------------------------------------
+
+
+@require_GET
+@login_required
+def course_people(request, course_id: int):
+    """The roster, with the pairing actions of the People page's options menus."""
+    course = get_course_for_user(request.user, course_id, roster=True)
+    staff_view = Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions_for(
+        request.user, course=course
+    )
+    roster = course_roster(course=course, include_inactive=staff_view)
+    page = Paginator(roster, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "courses/people.html",
+        {
+            "course": course,
+            "page": page,
+            "staff_view": staff_view,
+            "may_export": may_export_pairing_codes(course=course, by=request.user),
+        },
+    )
+
+
+@require_GET
+@login_required
+def course_user_details(request, course_id: int, user_id: int):
+    course, member = get_course_member_for_user(request.user, course_id, user_id)
+    permissions = permissions_for(request.user, course=course)
+    enrollments = list(member_enrollments(course=course, user=member))
+    is_student = any(e.type == Role.STUDENT for e in enrollments)
+    may_pair = (
+        Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions
+        and pairing_code_refusal(student=member, by=request.user) is None
+    )
+    return render(
+        request,
+        "pairing/user_details.html",
+        {
+            "course": course,
+            "member": member,
+            "enrollments": enrollments,
+            "is_student": is_student,
+            "may_pair": may_pair,
+            "staff_view": Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions,
+            "observers": course_observers_of(course=course, student=member) if is_student else [],
+            "may_add_observer": is_student and Permission.ADD_OBSERVER_TO_COURSE in permissions,
+            "may_remove_observer": Permission.REMOVE_OBSERVER_FROM_COURSE in permissions,
+            "observer_form": CourseObserverForm(),
+        },
+    )
+
+
+@require_POST
+@login_required
+def course_observer_add_page(request, course_id: int, user_id: int):
+    course, student = get_course_member_for_user(request.user, course_id, user_id)
+    form = CourseObserverForm(request.POST)
+    back = redirect("course_user_details", course.pk, student.pk)
+    if not form.is_valid():
+        messages.error(request, "Please enter the observer's e-mail address.")
+        return back
+    observer = User.objects.filter(
+        email__iexact=form.cleaned_data["email"], institution=course.institution, is_active=True
+    ).first()
+    if observer is None:
+        messages.error(request, PairingError.OBSERVER_NOT_FOUND)
+        return back
+    try:
+        course_observer_add(course=course, observer=observer, student=student, by=request.user)
+    except PairingError as error:
+        if error.message == PairingError.NOT_ALLOWED_TO_LINK:
+            raise PermissionDenied(error.message) from None
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{observer.name} now observes {student.name} in this course.")
+    return back
+
+
+@require_POST
+@login_required
+def course_observer_remove_page(request, course_id: int, enrollment_id: int):
+    enrollment = get_course_enrollment_for_user(request.user, course_id, enrollment_id)
+    try:
+        course_observer_remove(enrollment=enrollment, by=request.user)
+    except PairingError as error:
+        if error.message == PairingError.NOT_ALLOWED_TO_UNLINK:
+            raise PermissionDenied(error.message) from None
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"{enrollment.user.name} no longer observes in this course.")
+    target = enrollment.associated_user_id or enrollment.user_id
+    return redirect("course_user_details", enrollment.course_id, target)

@@ -9,7 +9,7 @@ def test_home_lists_the_users_courses_and_settings(client, course, student):
     client.force_login(student)
     page = client.get(reverse("home")).content.decode()
     assert "Welcome, Sam Student" in page
-    assert f'href="{reverse("course_people", args=[course.pk])}"' in page
+    assert f'href="{reverse("course_detail", args=[course.pk])}"' in page
     assert f'href="{reverse("profile_settings")}"' in page
     assert "Administration" not in page
 

@@ -14,7 +14,8 @@ from accounts.services import (
     user_create,
 )
 from courses.models import Course, CourseState, EnrollmentState
-from courses.services import course_create, enrollment_upsert
+from courses.services import course_create
+from pairing.services import enrollment_upsert, pairing_code_create
 
 DEMO_INSTITUTION = "Demo School District"
 DEMO_PASSWORD = "pairing-demo-2026"  # noqa: S105 - published on purpose, refused in production
@@ -91,7 +92,14 @@ class Command(BaseCommand):
                         type=Role.STUDENT,
                         state=EnrollmentState.ACTIVE,
                     )
+            # A code to try the observer journey with straight away (a new one on every run).
+            ready = pairing_code_create(student=students[0], by=None)
         self._print_logins(admin, teachers, students, observer)
+        self.stdout.write(
+            f"Pairing code for {students[0].name} ({students[0].email}): {ready.code} "
+            f"(expires {ready.record.expires_at:%Y-%m-%d %H:%M} UTC; enter it as observer@demo.test "
+            "at /profile/observees)"
+        )
 
     def _institution(self) -> Institution:
         institution = Institution.objects.filter(name=DEMO_INSTITUTION).first()

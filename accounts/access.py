@@ -1,0 +1,18 @@
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from accounts.models import Institution, User
+
+NOT_AN_ADMIN = "Only admins of this school or district can open its settings."
+
+
+def get_institution_for_user(
+    user: User, institution_id: int, *, write: bool = False
+) -> Institution:
+    """The user's own institution (404 for any other); ``write`` needs an account admin (403)."""
+    if user.institution_id != institution_id:
+        raise Http404("No such institution.")
+    institution = Institution.objects.get(pk=institution_id)
+    if write and not user.is_account_admin:
+        raise PermissionDenied(NOT_AN_ADMIN)
+    return institution

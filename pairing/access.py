@@ -1,0 +1,62 @@
+"""Access helpers for pairing pages: 404 where the user may not see a thing, 403 where they may
+see it but not change it."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
+from accounts.models import User
+from accounts.permissions import user_has_permission
+from accounts.roles import Permission
+from courses.access import get_course_for_user
+from courses.models import Course, Enrollment, EnrollmentState
+from pairing.models import ObserverLink, ObserverLinkState
+from pairing.services import may_remove_observer_link
+
+
+def get_course_member_for_user(user: User, course_id: int, member_id: int) -> tuple[Course, User]:
+    """A person enrolled in a course, for those who may see its roster (User Details)."""
+    course = get_course_for_user(user, course_id, roster=True)
+    live_states = [state for state in EnrollmentState if state != EnrollmentState.DELETED]
+    member = (
+        User.objects.filter(
+            pk=member_id, enrollments__course=course, enrollments__state__in=live_states
+        )
+        .distinct()
+        .first()
+    )
+    if member is None:
+        raise Http404("No such person in this course.")
+    return course, member
+
+
+def get_course_enrollment_for_user(user: User, course_id: int, enrollment_id: int) -> Enrollment:
+    course = get_course_for_user(user, course_id, roster=True)
+    enrollment = (
+        Enrollment.objects.select_related("course", "user", "associated_user")
+        .filter(pk=enrollment_id, course=course)
+        .exclude(state=EnrollmentState.DELETED)
+        .first()
+    )
+    if enrollment is None:
+        raise Http404("No such enrollment in this course.")
+    return enrollment
+
+
+def get_observer_link_for_user(user: User, link_id: int, *, write: bool = False) -> ObserverLink:
+    """An active link, seen by its observer, its student and the institution's observer admins."""
+    link = (
+        ObserverLink.objects.select_related("student", "observer")
+        .filter(pk=link_id, state=ObserverLinkState.ACTIVE)
+        .first()
+    )
+    if link is None:
+        raise Http404("No such link.")
+    visible = user.pk in (link.observer_id, link.student_id) or (
+        user.institution_id == link.institution_id
+        and user_has_permission(user, Permission.MANAGE_USER_OBSERVERS)
+    )
+    if not visible:
+        raise Http404("No such link.")
+    if write and not may_remove_observer_link(link=link, by=user):
+        raise PermissionDenied("You are not allowed to remove this link.")
+    return link

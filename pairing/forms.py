@@ -1,0 +1,62 @@
+from django import forms
+from django.contrib.auth.password_validation import validate_password
+
+from accounts.models import User
+
+
+class PairingCodeField(forms.CharField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            label="Student Pairing Code",
+            max_length=64,
+            help_text="Six letters and numbers from the student or their teacher. "
+            "Capital and small letters matter.",
+            widget=forms.TextInput(
+                attrs={
+                    "autocomplete": "off",
+                    "autocapitalize": "off",
+                    "autocorrect": "off",
+                    "spellcheck": "false",
+                }
+            ),
+            **kwargs,
+        )
+
+
+class RedeemCodeForm(forms.Form):
+    code = PairingCodeField()
+
+
+class ObserverSignUpForm(forms.Form):
+    name = forms.CharField(label="Your Name", max_length=255)
+    email = forms.EmailField(label="Your Email", max_length=254)
+    password = forms.CharField(
+        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_confirmation = forms.CharField(
+        label="Re-enter Password",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    code = PairingCodeField()
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password and password != cleaned.get("password_confirmation"):
+            self.add_error("password_confirmation", "The two passwords are not the same.")
+        elif password:
+            try:
+                # An unsaved user, so that a password close to the name or e-mail is refused.
+                candidate = User(name=cleaned.get("name", ""), email=cleaned.get("email", ""))
+                validate_password(password, user=candidate)
+            except forms.ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class CourseObserverForm(forms.Form):
+    email = forms.EmailField(
+        label="Observer's e-mail",
+        max_length=254,
+        help_text="The observer needs an account at this school already.",
+    )

@@ -1,0 +1,71 @@
+"""Reads for the pairing pages, each in a fixed number of queries."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+from accounts.roles import Role
+from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
+from pairing.models import ObserverLink, ObserverLinkState
+
+
+def observer_links_for(*, observer: User) -> QuerySet[ObserverLink]:
+    return (
+        ObserverLink.objects.filter(observer=observer, state=ObserverLinkState.ACTIVE)
+        .select_related("student")
+        .order_by("student__sortable_name", "student_id")
+    )
+
+
+@dataclass
+class ObservedStudent:
+    student: User
+    linked: bool  # an institution-wide link, rather than only course-by-course enrollments
+    enrollments: list[Enrollment] = field(default_factory=list)
+
+
+def observed_students(*, observer: User) -> list[ObservedStudent]:
+    """Each student the observer follows, with the courses they observe them in (two queries)."""
+    by_student: dict[int, ObservedStudent] = {
+        link.student_id: ObservedStudent(student=link.student, linked=True)
+        for link in observer_links_for(observer=observer)
+    }
+    observer_enrollments = (
+        Enrollment.objects.filter(
+            user=observer,
+            type=Role.OBSERVER,
+            associated_user__isnull=False,
+            state__in=CURRENT_ENROLLMENT_STATES,
+        )
+        .select_related("course", "associated_user")
+        .order_by("course__name", "course_id")
+    )
+    for enrollment in observer_enrollments:
+        entry = by_student.setdefault(
+            enrollment.associated_user_id,
+            ObservedStudent(student=enrollment.associated_user, linked=False),
+        )
+        entry.enrollments.append(enrollment)
+    return sorted(by_student.values(), key=lambda e: (e.student.sortable_name, e.student.pk))
+
+
+def member_enrollments(*, course: Course, user: User) -> QuerySet[Enrollment]:
+    """A person's own enrollments in a course, for User Details."""
+    return Enrollment.objects.filter(course=course, user=user).exclude(
+        state=EnrollmentState.DELETED
+    )
+
+
+def course_observers_of(*, course: Course, student: User) -> QuerySet[Enrollment]:
+    """Who observes ``student`` in ``course``, through a link or a course-only enrollment."""
+    return (
+        Enrollment.objects.filter(
+            course=course,
+            type=Role.OBSERVER,
+            associated_user=student,
+            state__in=CURRENT_ENROLLMENT_STATES,
+        )
+        .select_related("user")
+        .order_by("user__sortable_name", "user_id")
+    )

@@ -1,0 +1,433 @@
+"""Every pairing rule, once: codes, observer links, linked enrollments and observer sign-up.
+
+Pages, the API, the SIS import and commands all call these functions; none of them repeats a rule.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Institution, SelfRegistration, User
+from accounts.permissions import user_has_permission
+from accounts.roles import Permission, Role
+from accounts.services import user_create
+from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
+from courses.services import enrollment_row_upsert
+from pairing.codes import code_generate, code_hash, code_normalize
+from pairing.errors import PairingError
+from pairing.models import (
+    ObserverLink,
+    ObserverLinkSource,
+    ObserverLinkState,
+    PairingCode,
+    PairingCodeState,
+)
+
+PAIRING_CODE_LIFETIME = timedelta(days=7)
+MAX_ACTIVE_CODES = 5
+
+# A student enrollment that makes its holder "a student" for pairing (Canvas: anything but
+# rejected, inactive or deleted).
+STUDENT_STATES_FOR_PAIRING = (
+    EnrollmentState.ACTIVE,
+    EnrollmentState.INVITED,
+    EnrollmentState.COMPLETED,
+)
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code just made. ``code`` exists only here and in the response that shows it."""
+
+    code: str
+    record: PairingCode
+
+
+# --- Who may make codes ---------------------------------------------------------------------------
+
+
+def pairing_code_refusal(*, student: User, by: User | None) -> str | None:
+    """Why ``by`` may not make a pairing code for ``student``, or None when they may.
+
+    In Canvas's order: pairing must be on at the student's institution; the student must hold a
+    student enrollment; then the maker is the student themself, an admin of the institution with
+    the permission, or someone holding it in a course the student is enrolled in. Observer
+    enrollments never count (see accounts.roles). ``by=None`` is a set-up command run by an
+    operator, bound by the first two rules only.
+    """
+    institution = student.institution
+    if institution is None or not institution.pairing_enabled:
+        return PairingError.SELF_REGISTRATION_OFF
+    student_course_ids = list(
+        Enrollment.objects.filter(
+            user=student, type=Role.STUDENT, state__in=STUDENT_STATES_FOR_PAIRING
+        ).values_list("course_id", flat=True)
+    )
+    if not student_course_ids:
+        return PairingError.NOT_A_STUDENT
+    if by is None or by.pk == student.pk:
+        return None
+    if by.institution_id != institution.pk:
+        return PairingError.NOT_ALLOWED
+    if user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE):
+        return None
+    shared_courses = Course.objects.filter(
+        pk__in=student_course_ids,
+        enrollments__user=by,
+        enrollments__state=EnrollmentState.ACTIVE,
+    ).distinct()
+    for course in shared_courses:
+        if user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course):
+            return None
+    return PairingError.NOT_ALLOWED
+
+
+def may_export_pairing_codes(*, course: Course, by: User) -> bool:
+    return course.institution.pairing_enabled and user_has_permission(
+        by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course
+    )
+
+
+# --- Making codes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pairing_code_create(*, student: User, by: User | None) -> IssuedCode:
+    """Make a code for ``student``. A sixth active code retires the student's oldest."""
+    refusal = pairing_code_refusal(student=student, by=by)
+    if refusal is not None:
+        raise PairingError(refusal)
+    return _issue_codes(student_ids=[student.pk], by=by)[student.pk]
+
+
+def course_students_for_export(*, course: Course) -> QuerySet[User]:
+    """Each current student of the course once, in the order the export lists them."""
+    return (
+        User.objects.filter(
+            enrollments__course=course,
+            enrollments__type=Role.STUDENT,
+            enrollments__state__in=CURRENT_ENROLLMENT_STATES,
+        )
+        .distinct()
+        .order_by("sortable_name", "id")
+    )
+
+
+@transaction.atomic
+def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[User, IssuedCode]]:
+    """A new code for every current student of ``course`` (Export Pairing Codes).
+
+    The same rules as one code at a time, applied to all students in a fixed number of queries.
+    """
+    if not course.institution.pairing_enabled:
+        raise PairingError(PairingError.SELF_REGISTRATION_OFF)
+    if not user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course):
+        raise PairingError(PairingError.NOT_ALLOWED)
+    students = list(course_students_for_export(course=course))
+    issued = _issue_codes(student_ids=[s.pk for s in students], by=by)
+    return [(student, issued[student.pk]) for student in students]
+
+
+def _issue_codes(*, student_ids: list[int], by: User | None) -> dict[int, IssuedCode]:
+    if not student_ids:
+        return {}
+    # Lock the students' rows, in id order: generations for one student (a double click, ten tabs,
+    # an export at the same moment) then count and retire codes one at a time, so nobody ever holds
+    # more than five; and two overlapping exports take their locks in the same order (no deadlock).
+    list(
+        User.objects.filter(pk__in=student_ids)
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    _expire_stale_codes(student_ids=student_ids, now=now)
+    _retire_oldest_codes(student_ids=student_ids, keep=MAX_ACTIVE_CODES - 1, now=now)
+    for _attempt in range(3):
+        issued = {
+            student_id: IssuedCode(
+                code=(code := code_generate()),
+                record=PairingCode(
+                    student_id=student_id,
+                    code_hash=code_hash(code),
+                    created_by=by,
+                    created_at=now,
+                    expires_at=now + PAIRING_CODE_LIFETIME,
+                ),
+            )
+            for student_id in student_ids
+        }
+        try:
+            with transaction.atomic():
+                PairingCode.objects.bulk_create([item.record for item in issued.values()])
+        except IntegrityError:
+            # A new code equal to one ever made before (about one in 3e10 per stored code): draw
+            # the batch again rather than tell anyone.
+            continue
+        return issued
+    raise RuntimeError("Could not draw unique pairing codes three times in a row.")
+
+
+def _expire_stale_codes(*, student_ids: list[int], now) -> None:
+    PairingCode.objects.filter(
+        student_id__in=student_ids, state=PairingCodeState.ACTIVE, expires_at__lte=now
+    ).update(state=PairingCodeState.EXPIRED, ended_at=now)
+
+
+def _retire_oldest_codes(*, student_ids: list[int], keep: int, now) -> None:
+    """Mark each student's active codes beyond the newest ``keep`` as replaced, in one statement."""
+    table = PairingCode._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} SET state = %s, ended_at = %s
+            WHERE id IN (
+                SELECT id FROM (
+                    SELECT id, row_number() OVER (
+                        PARTITION BY student_id ORDER BY created_at DESC, id DESC
+                    ) AS newest
+                    FROM {table}
+                    WHERE state = %s AND student_id = ANY(%s)
+                ) ranked
+                WHERE newest > %s
+            )
+            """,  # noqa: S608 - the table name is ours; every value is a parameter
+            [
+                PairingCodeState.REPLACED,
+                now,
+                PairingCodeState.ACTIVE,
+                list(student_ids),
+                keep,
+            ],
+        )
+
+
+def pairing_codes_active_count(*, student: User) -> int:
+    return PairingCode.objects.filter(
+        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=timezone.now()
+    ).count()
+
+
+# --- Redeeming codes ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pairing_code_redeem(
+    *, code: str, observer: User, source: ObserverLinkSource = ObserverLinkSource.PAIRING_CODE
+) -> ObserverLink:
+    """Link ``observer`` to the student whose code this is, and spend the code.
+
+    Unknown, expired, used, malformed and other institutions' codes all fail alike. A code for a
+    student the observer already observes is not spent.
+    """
+    normalized = code_normalize(code)
+    if normalized is None:
+        raise PairingError(PairingError.INVALID_CODE)
+    now = timezone.now()
+    # FOR UPDATE: of twenty observers racing with one code, one takes the row lock and spends the
+    # code; the others wait, and PostgreSQL then re-checks the WHERE on the updated row, finds it
+    # no longer active, and returns nothing. Exactly one link comes of it.
+    record = (
+        PairingCode.objects.select_for_update(of=("self",))
+        .select_related("student")
+        .filter(code_hash=code_hash(normalized), state=PairingCodeState.ACTIVE, expires_at__gt=now)
+        .first()
+    )
+    if record is None:
+        raise PairingError(PairingError.INVALID_CODE)
+    student = record.student
+    if student.institution_id != observer.institution_id or not student.is_active:
+        raise PairingError(PairingError.INVALID_CODE)
+    if student.pk == observer.pk:
+        raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
+    if ObserverLink.objects.filter(
+        observer=observer, student=student, state=ObserverLinkState.ACTIVE
+    ).exists():
+        raise PairingError(PairingError.ALREADY_OBSERVING)
+    record.state = PairingCodeState.USED
+    record.used_by = observer
+    record.ended_at = now
+    record.save(update_fields=["state", "used_by", "ended_at"])
+    return observer_link_create(observer=observer, student=student, by=observer, source=source)
+
+
+@transaction.atomic
+def observer_sign_up(
+    *, institution: Institution | None, name: str, email: str, password: str, code: str
+) -> User:
+    """A parent makes an account and links to one student, in one transaction or not at all."""
+    if institution is None or institution.self_registration not in (
+        SelfRegistration.OBSERVER,
+        SelfRegistration.ALL,
+    ):
+        raise PairingError(PairingError.SELF_REGISTRATION_OFF)
+    observer = user_create(institution=institution, email=email, name=name, password=password)
+    pairing_code_redeem(code=code, observer=observer, source=ObserverLinkSource.SIGN_UP)
+    return observer
+
+
+# --- Observer links and the enrollments they make -------------------------------------------------
+
+
+@transaction.atomic
+def observer_link_create(
+    *, observer: User, student: User, by: User | None, source: ObserverLinkSource
+) -> ObserverLink:
+    """Link ``observer`` to ``student`` across the student's institution, or restore a removed link.
+
+    The observer gets an active Observer enrollment for the student in every course where the
+    student is actively or invitedly enrolled (Canvas turns "invited" into "active" for observers).
+    """
+    if observer.pk == student.pk:
+        raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
+    if observer.institution_id != student.institution_id:
+        raise PairingError(PairingError.OTHER_INSTITUTION)
+    link, created = ObserverLink.objects.select_for_update().get_or_create(
+        observer=observer,
+        student=student,
+        institution_id=student.institution_id,
+        defaults={"source": source, "created_by": by},
+    )
+    if not created and link.state != ObserverLinkState.ACTIVE:
+        link.state = ObserverLinkState.ACTIVE
+        link.source = source
+        link.created_by = by
+        link.created_at = timezone.now()
+        link.removed_at = None
+        link.removed_by = None
+        link.save()
+    student_enrollments = Enrollment.objects.filter(
+        user=student,
+        type=Role.STUDENT,
+        state__in=CURRENT_ENROLLMENT_STATES,
+        course__institution_id=link.institution_id,
+    ).select_related("course")
+    for enrollment in student_enrollments:
+        enrollment_row_upsert(
+            course=enrollment.course,
+            user=observer,
+            type=Role.OBSERVER,
+            associated_user=student,
+            state=EnrollmentState.ACTIVE,
+        )
+    return link
+
+
+def may_remove_observer_link(*, link: ObserverLink, by: User) -> bool:
+    """The observer may stop observing; an admin with manage_user_observers may unlink anyone.
+
+    Students may not remove their observers (as in Canvas).
+    """
+    if by.pk == link.observer_id:
+        return True
+    return by.institution_id == link.institution_id and user_has_permission(
+        by, Permission.MANAGE_USER_OBSERVERS
+    )
+
+
+@transaction.atomic
+def observer_link_remove(*, link: ObserverLink, by: User | None) -> ObserverLink:
+    """Remove the link and every Observer enrollment of that observer for that student.
+
+    That includes course-only ones a teacher made: the observer chose to stop observing the
+    student, as Canvas reads it.
+    """
+    if by is not None and not may_remove_observer_link(link=link, by=by):
+        raise PairingError(PairingError.NOT_ALLOWED_TO_REMOVE_LINK)
+    # Lock and re-read: a second click, or an admin at the same moment, finds it already gone.
+    link = ObserverLink.objects.select_for_update().get(pk=link.pk)
+    if link.state != ObserverLinkState.ACTIVE:
+        raise PairingError(PairingError.LINK_NOT_FOUND)
+    now = timezone.now()
+    link.state = ObserverLinkState.DELETED
+    link.removed_at = now
+    link.removed_by = by
+    link.save(update_fields=["state", "removed_at", "removed_by"])
+    Enrollment.objects.filter(
+        user_id=link.observer_id,
+        type=Role.OBSERVER,
+        associated_user_id=link.student_id,
+        course__institution_id=link.institution_id,
+    ).exclude(state=EnrollmentState.DELETED).update(state=EnrollmentState.DELETED, updated_at=now)
+    return link
+
+
+@transaction.atomic
+def enrollment_upsert(
+    *,
+    course: Course,
+    user: User,
+    type: Role,
+    state: EnrollmentState = EnrollmentState.ACTIVE,
+    associated_user: User | None = None,
+) -> Enrollment:
+    """Enroll someone in a course. A student's linked observers follow them into it.
+
+    When a student's enrollment changes state, the Observer enrollments that their links made in
+    that course follow it (active or invited gives an active observer; anything else is mirrored).
+    """
+    enrollment = enrollment_row_upsert(
+        course=course, user=user, type=type, state=state, associated_user=associated_user
+    )
+    if type != Role.STUDENT:
+        return enrollment
+    observer_state = (
+        EnrollmentState.ACTIVE if state in CURRENT_ENROLLMENT_STATES else EnrollmentState(state)
+    )
+    links = ObserverLink.objects.filter(
+        student=user, institution_id=course.institution_id, state=ObserverLinkState.ACTIVE
+    ).select_related("observer")
+    for link in links:
+        enrollment_row_upsert(
+            course=course,
+            user=link.observer,
+            type=Role.OBSERVER,
+            associated_user=user,
+            state=observer_state,
+        )
+    return enrollment
+
+
+# --- Course-only observers (People page, API) -----------------------------------------------------
+
+
+@transaction.atomic
+def course_observer_add(*, course: Course, observer: User, student: User, by: User) -> Enrollment:
+    """Let ``observer`` observe ``student`` in this one course, without an institution-wide link."""
+    if not user_has_permission(by, Permission.ADD_OBSERVER_TO_COURSE, course=course):
+        raise PairingError(PairingError.NOT_ALLOWED_TO_LINK)
+    if observer.pk == student.pk:
+        raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
+    if observer.institution_id != course.institution_id:
+        raise PairingError(PairingError.OTHER_INSTITUTION)
+    if not Enrollment.objects.filter(
+        course=course, user=student, type=Role.STUDENT, state__in=CURRENT_ENROLLMENT_STATES
+    ).exists():
+        raise PairingError(PairingError.STUDENT_NOT_IN_COURSE)
+    return enrollment_row_upsert(
+        course=course,
+        user=observer,
+        type=Role.OBSERVER,
+        associated_user=student,
+        state=EnrollmentState.ACTIVE,
+    )
+
+
+@transaction.atomic
+def course_observer_remove(*, enrollment: Enrollment, by: User) -> Enrollment:
+    if not user_has_permission(
+        by, Permission.REMOVE_OBSERVER_FROM_COURSE, course=enrollment.course
+    ):
+        raise PairingError(PairingError.NOT_ALLOWED_TO_UNLINK)
+    if enrollment.type != Role.OBSERVER:
+        raise PairingError(PairingError.NOT_AN_OBSERVER_ENROLLMENT)
+    return enrollment_row_upsert(
+        course=enrollment.course,
+        user=enrollment.user,
+        type=Role.OBSERVER,
+        associated_user=enrollment.associated_user,
+        state=EnrollmentState.DELETED,
+    )
