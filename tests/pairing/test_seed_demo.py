@@ -92,3 +92,18 @@ def test_seed_demo_refuses_to_run_in_production_unless_forced():
     with pytest.raises(CommandError, match="demo accounts with a published password"):
         call_command("seed_demo")
     assert not User.objects.exists()
+
+
+def test_seed_demo_prints_a_ready_code_that_the_demo_observer_can_use():
+    import re
+
+    from pairing.services import pairing_code_redeem
+
+    output = seed()
+    code = re.search(r"Pairing code for Ava Adams \(student01@demo.test\): (\S{6})", output).group(
+        1
+    )
+    observer = User.objects.get(email="observer@demo.test")
+    link = pairing_code_redeem(code=code, observer=observer)
+    assert link.student.email == "student01@demo.test"
+    assert observer.enrollments.filter(type=Role.OBSERVER).exists()

@@ -1,0 +1,165 @@
+"""The "Pair with Observer" dialog: a student in User Settings, staff on People → User Details."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import SelfRegistration
+from accounts.roles import Permission, Role
+from accounts.services import role_permission_set
+from pairing.codes import code_hash
+from pairing.models import PairingCode
+from tests.factories import EnrollmentFactory
+
+SETTINGS = reverse("profile_settings")
+MAKE_OWN = reverse("profile_pairing_code")
+
+
+def details_url(course, user):
+    return reverse("course_user_details", args=[course.pk, user.pk])
+
+
+def code_url(course, user):
+    return reverse("course_user_pairing_code", args=[course.pk, user.pk])
+
+
+def shown_code(response) -> str:
+    return re.search(
+        r'<output id="pairing-code">([^<]+)</output>', response.content.decode()
+    ).group(1)
+
+
+@pytest.fixture
+def teachers_may_generate(course, admin):
+    role_permission_set(
+        institution=course.institution,
+        role=Role.TEACHER,
+        permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
+        enabled=True,
+        by=admin,
+    )
+
+
+# --- Student, User Settings ------------------------------------------------------------------------
+
+
+def test_a_student_sees_the_button_and_gets_a_code_once(client, student):
+    client.force_login(student)
+    assert "Pair with Observer" in client.get(SETTINGS).content.decode()
+
+    response = client.post(MAKE_OWN)
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "Share the following pairing code with an observer to allow them to connect with" in page
+    assert "<strong>Sam Student</strong>" in page
+    assert "This code will expire in seven days, or after one use." in page
+    assert f'href="{SETTINGS}">OK</a>' in page
+    assert "no-store" in response["Cache-Control"]
+    assert PairingCode.objects.get().code_hash == code_hash(shown_code(response))
+
+
+def test_the_code_page_is_not_shown_again_on_get(client, student):
+    client.force_login(student)
+    assert client.get(MAKE_OWN).status_code == 405
+
+
+@pytest.mark.parametrize("persona", ["teacher", "observer", "admin"])
+def test_people_without_a_student_enrollment_see_no_button_and_get_403(client, persona, request):
+    user = request.getfixturevalue(persona)
+    client.force_login(user)
+    assert "Pair with Observer" not in client.get(SETTINGS).content.decode()
+    response = client.post(MAKE_OWN)
+    assert response.status_code == 403
+    assert "Pairing codes can only be made for students." in response.content.decode()
+    assert not PairingCode.objects.exists()
+
+
+def test_no_button_while_self_registration_is_off(client, student):
+    student.institution.self_registration = SelfRegistration.NONE
+    student.institution.save()
+    client.force_login(student)
+    assert "Pair with Observer" not in client.get(SETTINGS).content.decode()
+    assert client.post(MAKE_OWN).status_code == 403
+
+
+def test_anonymous_visitors_are_sent_to_log_in(client, db):
+    assert client.post(MAKE_OWN).url.startswith(reverse("login"))
+
+
+# --- Instructor, People → User Details --------------------------------------------------------------
+
+
+def test_people_lead_to_user_details(client, course, student, teacher):
+    client.force_login(teacher)
+    page = client.get(reverse("course_people", args=[course.pk])).content.decode()
+    assert f'href="{details_url(course, student)}">User Details</a>' in page
+
+
+def test_a_teacher_with_both_permissions_pairs_from_user_details(
+    client, course, student, teacher, teachers_may_generate
+):
+    client.force_login(teacher)
+    page = client.get(details_url(course, student)).content.decode()
+    assert "Pair with Observer" in page
+
+    response = client.post(code_url(course, student))
+    assert response.status_code == 200
+    assert "<strong>Sam Student</strong>" in response.content.decode()
+    record = PairingCode.objects.get(student=student)
+    assert record.created_by == teacher
+    assert record.code_hash == code_hash(shown_code(response))
+
+
+def test_a_teacher_without_the_generate_permission_sees_no_button_and_gets_403(
+    client, course, student, teacher
+):
+    client.force_login(teacher)
+    assert "Pair with Observer" not in client.get(details_url(course, student)).content.decode()
+    assert client.post(code_url(course, student)).status_code == 403
+
+
+def test_generating_also_needs_course_admin_actions(
+    client, course, student, teacher, admin, teachers_may_generate
+):
+    role_permission_set(
+        institution=course.institution,
+        role=Role.TEACHER,
+        permission=Permission.ALLOW_COURSE_ADMIN_ACTIONS,
+        enabled=False,
+        by=admin,
+    )
+    client.force_login(teacher)
+    assert "Pair with Observer" not in client.get(details_url(course, student)).content.decode()
+    assert client.post(code_url(course, student)).status_code == 403
+
+
+def test_an_admin_pairs_from_user_details_by_default(client, course, student, admin):
+    client.force_login(admin)
+    assert client.post(code_url(course, student)).status_code == 200
+
+
+def test_no_button_on_a_teachers_own_details(client, course, teacher, admin):
+    client.force_login(admin)
+    assert "Pair with Observer" not in client.get(details_url(course, teacher)).content.decode()
+    assert client.post(code_url(course, teacher)).status_code == 403
+
+
+def test_a_student_cannot_make_a_code_for_a_classmate(client, course, student):
+    classmate = EnrollmentFactory(course=course).user
+    client.force_login(student)
+    assert client.get(details_url(course, classmate)).status_code == 200
+    assert "Pair with Observer" not in client.get(details_url(course, classmate)).content.decode()
+    assert client.post(code_url(course, classmate)).status_code == 403
+
+
+def test_outsiders_get_404(client, course, student, other_admin, observer):
+    for outsider in (other_admin, observer):
+        client.force_login(outsider)
+        assert client.get(details_url(course, student)).status_code == 404
+        assert client.post(code_url(course, student)).status_code == 404
+
+
+def test_someone_not_in_the_course_has_no_details_page_here(client, course, teacher, observer):
+    client.force_login(teacher)
+    assert client.get(details_url(course, observer)).status_code == 404
