@@ -13,8 +13,17 @@ class CourseAdmin(admin.ModelAdmin):
 
 @admin.register(Enrollment)
 class EnrollmentAdmin(admin.ModelAdmin):
+    """Read-only: enrolling goes through pairing.services.enrollment_upsert, which also moves the
+    student's linked observers; an edit here would skip that."""
+
     list_display = ["user", "course", "type", "state", "associated_user"]
     list_filter = ["type", "state"]
     search_fields = ["user__name", "user__email", "course__name", "course__course_code"]
     list_select_related = ["user", "course", "associated_user"]
     raw_id_fields = ["user", "course", "associated_user"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

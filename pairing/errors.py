@@ -15,6 +15,7 @@ class PairingError(Exception):
     NOT_ALLOWED_TO_REMOVE_LINK = "You are not allowed to remove this link."
     STUDENT_NOT_IN_COURSE = "That student is not enrolled in this course."
     NOT_AN_OBSERVER_ENROLLMENT = "Only observers can be removed this way."
+    OBSERVING_EACH_OTHER = "Two people cannot observe each other in the same course."
     OBSERVER_NOT_FOUND = "No one with that e-mail address has an account at this school."
 
     def __init__(self, message: str) -> None:

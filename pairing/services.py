@@ -364,23 +364,43 @@ def enrollment_upsert(
     state: EnrollmentState = EnrollmentState.ACTIVE,
     associated_user: User | None = None,
 ) -> Enrollment:
-    """Enroll someone in a course. A student's linked observers follow them into it.
+    """Enroll someone in a course, or change their enrollment's state. Linked observers follow.
 
-    When a student's enrollment changes state, the Observer enrollments that their links made in
-    that course follow it (active or invited gives an active observer; anything else is mirrored).
+    As in Canvas: a new or restored student enrollment gives each linked observer an active
+    Observer enrollment there; a later change of state is mirrored onto them. An observer removed
+    from the course by hand stays removed unless the student's own enrollment is being restored
+    (from inactive, completed or deleted) or made anew. Writing the same state again changes nothing.
     """
+    previous = (
+        Enrollment.objects.select_for_update()
+        .filter(course=course, user=user, type=type, associated_user=associated_user)
+        .values_list("state", flat=True)
+        .first()
+    )
     enrollment = enrollment_row_upsert(
         course=course, user=user, type=type, state=state, associated_user=associated_user
     )
-    if type != Role.STUDENT:
+    if type != Role.STUDENT or previous == state:
         return enrollment
-    observer_state = (
-        EnrollmentState.ACTIVE if state in CURRENT_ENROLLMENT_STATES else EnrollmentState(state)
-    )
+    current = state in CURRENT_ENROLLMENT_STATES
+    restoring = current and (previous is None or previous not in CURRENT_ENROLLMENT_STATES)
+    observer_state = EnrollmentState.ACTIVE if current else EnrollmentState(state)
     links = ObserverLink.objects.filter(
         student=user, institution_id=course.institution_id, state=ObserverLinkState.ACTIVE
     ).select_related("observer")
+    observer_rows = {
+        row.user_id: row.state
+        for row in Enrollment.objects.filter(
+            course=course, type=Role.OBSERVER, associated_user=user
+        ).only("user_id", "state")
+    }
     for link in links:
+        removed_by_hand = observer_rows.get(link.observer_id) in (
+            EnrollmentState.DELETED,
+            EnrollmentState.INACTIVE,
+        )
+        if current and removed_by_hand and not restoring:
+            continue
         enrollment_row_upsert(
             course=course,
             user=link.observer,
@@ -407,6 +427,14 @@ def course_observer_add(*, course: Course, observer: User, student: User, by: Us
         course=course, user=student, type=Role.STUDENT, state__in=CURRENT_ENROLLMENT_STATES
     ).exists():
         raise PairingError(PairingError.STUDENT_NOT_IN_COURSE)
+    if Enrollment.objects.filter(
+        course=course,
+        user=student,
+        type=Role.OBSERVER,
+        associated_user=observer,
+        state__in=CURRENT_ENROLLMENT_STATES,
+    ).exists():
+        raise PairingError(PairingError.OBSERVING_EACH_OTHER)
     return enrollment_row_upsert(
         course=course,
         user=observer,

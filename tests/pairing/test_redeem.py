@@ -227,3 +227,31 @@ def test_the_database_refuses_a_link_to_oneself(student):
         ObserverLink.objects.create(
             observer=student, student=student, institution=student.institution, source="admin"
         )
+
+
+def test_a_student_restored_to_a_course_brings_the_observer_back(course, student, observer):
+    pairing_code_redeem(code=new_code(student), observer=observer)
+    enrollment_upsert(course=course, user=student, type=Role.STUDENT, state=EnrollmentState.DELETED)
+    enrollment_upsert(course=course, user=student, type=Role.STUDENT, state=EnrollmentState.ACTIVE)
+    assert observer_enrollments(observer).get(course=course).state == EnrollmentState.ACTIVE
+
+
+def test_an_invited_student_accepting_keeps_an_observer_removed_by_hand_removed(
+    course, student, observer, teacher
+):
+    from pairing.services import course_observer_remove
+
+    enrollment_upsert(course=course, user=student, type=Role.STUDENT, state=EnrollmentState.INVITED)
+    pairing_code_redeem(code=new_code(student), observer=observer)
+    course_observer_remove(enrollment=observer_enrollments(observer).get(course=course), by=teacher)
+    enrollment_upsert(course=course, user=student, type=Role.STUDENT, state=EnrollmentState.ACTIVE)
+    assert observer_enrollments(observer).get(course=course).state == EnrollmentState.DELETED
+
+
+def test_two_people_cannot_observe_each_other_in_one_course(course, student, teacher):
+    from pairing.services import course_observer_add
+
+    classmate = EnrollmentFactory(course=course).user
+    course_observer_add(course=course, observer=classmate, student=student, by=teacher)
+    with pytest.raises(PairingError, match=PairingError.OBSERVING_EACH_OTHER):
+        course_observer_add(course=course, observer=student, student=classmate, by=teacher)

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from pairing.models import ObserverLink, PairingCode
+
+
+@admin.register(PairingCode)
+class PairingCodeAdmin(admin.ModelAdmin):
+    """Read-only: codes are made and spent through the portal, and the code itself is not stored."""
+
+    list_display = ["student", "state", "created_at", "expires_at", "created_by", "used_by"]
+    list_filter = ["state"]
+    search_fields = ["student__name", "student__email"]
+    list_select_related = ["student", "created_by", "used_by"]
+    exclude = ["code_hash"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ObserverLink)
+class ObserverLinkAdmin(admin.ModelAdmin):
+    """Read-only: links change through the portal's services, which also fix the enrollments."""
+
+    list_display = ["observer", "student", "institution", "state", "source", "created_at"]
+    list_filter = ["state", "source", "institution"]
+    search_fields = ["observer__name", "observer__email", "student__name", "student__email"]
+    list_select_related = ["observer", "student", "institution"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
