@@ -6,6 +6,9 @@ class AccountError(Exception):
     NAME_REQUIRED = "Please enter a name."
     PERMISSION_NOT_CONFIGURABLE = "That permission cannot be changed for that role."
     NOT_AN_ADMIN = "Only an admin of this institution can change its settings."
+    TOKEN_PURPOSE_REQUIRED = "Please say what the token is for."
+    TOKEN_EXPIRY_IN_PAST = "The expiry date must be in the future."
+    NOT_YOUR_TOKEN = "You can only revoke your own tokens."
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -158,3 +158,42 @@ class RolePermission(models.Model):
     def __str__(self) -> str:
         state = "on" if self.enabled else "off"
         return f"{self.institution}: {self.permission} for {self.role} {state}"
+
+
+class ApiToken(models.Model):
+    """A personal access token for the API ("Approved Integrations"). Only its SHA-256 is kept.
+
+    The token carries 256 random bits, so an unsalted hash is enough: nobody can search that space.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    purpose = models.CharField(max_length=255)
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(
+        max_length=8, help_text="The token's last characters, to tell tokens apart."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(purpose=""), name="api_token_purpose_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(expires_at__isnull=True)
+                | models.Q(expires_at__gt=models.F("created_at")),
+                name="api_token_expires_after_creation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"API token …{self.hint} of user {self.user_id} ({self.purpose})"
+
+    @property
+    def is_usable(self) -> bool:
+        now = timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -1,6 +1,6 @@
 """Reads of courses and enrollments, shaped for the pages that show them."""
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Institution, User
 from accounts.roles import Role
@@ -72,4 +72,18 @@ def own_enrollments_in(*, course: Course, user: User) -> QuerySet[Enrollment]:
         Enrollment.objects.filter(course=course, user=user, state__in=VISIBLE_ENROLLMENT_STATES)
         .select_related("associated_user")
         .order_by("type", "associated_user__sortable_name")
+    )
+
+
+def current_courses_of(*, user: User) -> QuerySet[Course]:
+    """Courses where ``user`` is actively or invitedly enrolled in any role, each once, by id,
+    carrying the user's own enrollments there as ``listed_enrollments``."""
+    mine = Enrollment.objects.filter(user=user, state__in=CURRENT_ENROLLMENT_STATES)
+    return (
+        Course.objects.filter(pk__in=mine.values("course_id"))
+        .exclude(state=CourseState.DELETED)
+        .prefetch_related(
+            Prefetch("enrollments", queryset=mine.order_by("id"), to_attr="listed_enrollments")
+        )
+        .order_by("id")
     )

@@ -7,7 +7,6 @@ class PairingError(Exception):
     NOT_A_STUDENT = "Pairing codes can only be made for students."
     NOT_ALLOWED = "You are not allowed to make pairing codes for this student."
     CANNOT_OBSERVE_SELF = "You can't observe yourself."
-    ALREADY_OBSERVING = "You are already observing this student."
     OTHER_INSTITUTION = "That person belongs to another school or district."
     LINK_NOT_FOUND = "That link has already been removed."
     NOT_ALLOWED_TO_LINK = "You are not allowed to link observers in this course."

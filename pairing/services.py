@@ -214,14 +214,20 @@ def pairing_codes_active_count(*, student: User) -> int:
 # --- Redeeming codes ------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Redemption:
+    link: ObserverLink
+    already_linked: bool  # the observer already observed the student; the code was kept
+
+
 @transaction.atomic
 def pairing_code_redeem(
     *, code: str, observer: User, source: ObserverLinkSource = ObserverLinkSource.PAIRING_CODE
-) -> ObserverLink:
+) -> Redemption:
     """Link ``observer`` to the student whose code this is, and spend the code.
 
     Unknown, expired, used, malformed and other institutions' codes all fail alike. A code for a
-    student the observer already observes is not spent.
+    student the observer already observes is not spent, and the existing link is returned.
     """
     normalized = code_normalize(code)
     if normalized is None:
@@ -243,15 +249,17 @@ def pairing_code_redeem(
         raise PairingError(PairingError.INVALID_CODE)
     if student.pk == observer.pk:
         raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
-    if ObserverLink.objects.filter(
+    existing = ObserverLink.objects.filter(
         observer=observer, student=student, state=ObserverLinkState.ACTIVE
-    ).exists():
-        raise PairingError(PairingError.ALREADY_OBSERVING)
+    ).first()
+    if existing is not None:
+        return Redemption(link=existing, already_linked=True)
     record.state = PairingCodeState.USED
     record.used_by = observer
     record.ended_at = now
     record.save(update_fields=["state", "used_by", "ended_at"])
-    return observer_link_create(observer=observer, student=student, by=observer, source=source)
+    link = observer_link_create(observer=observer, student=student, by=observer, source=source)
+    return Redemption(link=link, already_linked=False)
 
 
 @transaction.atomic
@@ -316,16 +324,22 @@ def observer_link_create(
     return link
 
 
+def may_manage_observers_of(*, subject: User, by: User) -> bool:
+    """Whether ``by`` may act on ``subject``'s observer links: their own, or as an admin holding
+    manage_user_observers at the subject's institution."""
+    if by.pk == subject.pk:
+        return True
+    return by.institution_id == subject.institution_id and user_has_permission(
+        by, Permission.MANAGE_USER_OBSERVERS
+    )
+
+
 def may_remove_observer_link(*, link: ObserverLink, by: User) -> bool:
-    """The observer may stop observing; an admin with manage_user_observers may unlink anyone.
+    """The observer may stop observing; an observer admin may unlink anyone at the institution.
 
     Students may not remove their observers (as in Canvas).
     """
-    if by.pk == link.observer_id:
-        return True
-    return by.institution_id == link.institution_id and user_has_permission(
-        by, Permission.MANAGE_USER_OBSERVERS
-    )
+    return may_manage_observers_of(subject=link.observer, by=by)
 
 
 @transaction.atomic
@@ -445,7 +459,10 @@ def course_observer_add(*, course: Course, observer: User, student: User, by: Us
 
 
 @transaction.atomic
-def course_observer_remove(*, enrollment: Enrollment, by: User) -> Enrollment:
+def course_observer_remove(
+    *, enrollment: Enrollment, by: User, state: EnrollmentState = EnrollmentState.DELETED
+) -> Enrollment:
+    """End an observer's enrollment in one course (deleted, or inactive or completed on request)."""
     if not user_has_permission(
         by, Permission.REMOVE_OBSERVER_FROM_COURSE, course=enrollment.course
     ):
@@ -457,5 +474,5 @@ def course_observer_remove(*, enrollment: Enrollment, by: User) -> Enrollment:
         user=enrollment.user,
         type=Role.OBSERVER,
         associated_user=enrollment.associated_user,
-        state=EnrollmentState.DELETED,
+        state=state,
     )

@@ -162,11 +162,15 @@ def observees(request):
     form = RedeemCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            link = pairing_code_redeem(code=form.cleaned_data["code"], observer=request.user)
+            redemption = pairing_code_redeem(code=form.cleaned_data["code"], observer=request.user)
         except PairingError as error:
             form.add_error("code", error.message)
         else:
-            messages.success(request, f"You are now observing {link.student.name}.")
+            name = redemption.link.student.name
+            if redemption.already_linked:
+                messages.info(request, f"You already observe {name}. The code was not used up.")
+            else:
+                messages.success(request, f"You are now observing {name}.")
             return redirect("observees")
     return render(
         request,

@@ -2,7 +2,13 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+handler400 = "pairing_portal.handlers.bad_request"
+handler403 = "pairing_portal.handlers.forbidden"
+handler404 = "pairing_portal.handlers.not_found"
+handler500 = "pairing_portal.handlers.server_error"
+
 urlpatterns = [
+    path("api/v1/", include("api.urls")),
     path("", include("pairing.urls")),
     path("", include("accounts.urls")),
     path("", include("courses.urls")),

@@ -70,7 +70,7 @@ def test_the_exported_codes_work_and_keep_spreadsheets_from_mangling_them(
     assert '"=""' in raw  # the formula is quoted as Canvas writes it: "=""AbC234"""
     _response, rows = download(client, course)
     code = rows[1][3][2:-1]
-    link = pairing_code_redeem(code=code, observer=observer)
+    link = pairing_code_redeem(code=code, observer=observer).link
     assert link.student == student
 
 

@@ -57,7 +57,7 @@ def test_a_used_code_says_the_same_as_an_unknown_one(client, student, observer):
 
 
 def test_an_observer_removes_a_link(client, course, student, observer):
-    link = pairing_code_redeem(code=new_code(student), observer=observer)
+    link = pairing_code_redeem(code=new_code(student), observer=observer).link
     client.force_login(observer)
     response = client.post(remove_url(link))
     assert response.url == URL
@@ -68,13 +68,13 @@ def test_an_observer_removes_a_link(client, course, student, observer):
 
 
 def test_removing_needs_post(client, student, observer):
-    link = pairing_code_redeem(code=new_code(student), observer=observer)
+    link = pairing_code_redeem(code=new_code(student), observer=observer).link
     client.force_login(observer)
     assert client.get(remove_url(link)).status_code == 405
 
 
 def test_the_student_may_see_but_not_remove_the_link(client, student, observer):
-    link = pairing_code_redeem(code=new_code(student), observer=observer)
+    link = pairing_code_redeem(code=new_code(student), observer=observer).link
     client.force_login(student)
     assert client.post(remove_url(link)).status_code == 403
     assert ObserverLink.objects.get().state == ObserverLinkState.ACTIVE
@@ -83,7 +83,7 @@ def test_the_student_may_see_but_not_remove_the_link(client, student, observer):
 def test_strangers_get_404_for_someone_elses_link(
     client, course, student, observer, teacher, other_admin
 ):
-    link = pairing_code_redeem(code=new_code(student), observer=observer)
+    link = pairing_code_redeem(code=new_code(student), observer=observer).link
     for stranger in (teacher, other_admin):
         client.force_login(stranger)
         assert client.post(remove_url(link)).status_code == 404
@@ -120,7 +120,7 @@ def test_the_observer_opens_the_course_but_not_its_roster(
 
 
 def test_after_unlinking_the_course_is_gone(client, course, student, observer):
-    link = pairing_code_redeem(code=new_code(student), observer=observer)
+    link = pairing_code_redeem(code=new_code(student), observer=observer).link
     client.force_login(observer)
     client.post(remove_url(link))
     assert client.get(reverse("course_detail", args=[course.pk])).status_code == 404

@@ -104,6 +104,6 @@ def test_seed_demo_prints_a_ready_code_that_the_demo_observer_can_use():
         1
     )
     observer = User.objects.get(email="observer@demo.test")
-    link = pairing_code_redeem(code=code, observer=observer)
+    link = pairing_code_redeem(code=code, observer=observer).link
     assert link.student.email == "student01@demo.test"
     assert observer.enrollments.filter(type=Role.OBSERVER).exists()

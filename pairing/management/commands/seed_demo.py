@@ -18,7 +18,7 @@ from courses.services import course_create
 from pairing.services import enrollment_upsert, pairing_code_create
 
 DEMO_INSTITUTION = "Demo School District"
-DEMO_PASSWORD = "pairing-demo-2026"  # noqa: S105 - published on purpose, refused in production
+DEMO_PASSWORD = "pairing-demo-2026"  # published on purpose; refused in production
 
 FIRST_NAMES = [
     "Ava", "Ben", "Chloe", "Diego", "Emma", "Farah", "Gabe", "Hana", "Isaac", "Jada",

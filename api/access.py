@@ -1,0 +1,55 @@
+"""Who the API lets see what. Outsiders get 404; insiders without the right get 401 (Canvas)."""
+
+from django.http import Http404
+
+from accounts.models import User
+from accounts.permissions import user_has_permission
+from accounts.roles import Permission
+from api.errors import Unauthorized
+from courses.access import get_course_for_user
+from courses.models import Course
+from pairing.models import ObserverLink, ObserverLinkState
+
+
+def get_user_for_caller(caller: User, user_ref: str) -> User:
+    """``self`` or a numeric id of an active user of the caller's institution; else 404."""
+    if user_ref == "self":
+        return caller
+    user = User.objects.filter(pk=int(user_ref), is_active=True).first()
+    if user is None or user.institution_id != caller.institution_id:
+        raise Http404
+    return user
+
+
+def is_admin_of(caller: User, user: User) -> bool:
+    return caller.is_account_admin and caller.institution_id == user.institution_id
+
+
+def require_self_or_admin(caller: User, user: User) -> None:
+    if caller.pk != user.pk and not is_admin_of(caller, user):
+        raise Unauthorized()
+
+
+def require_may_read_courses_of(caller: User, user: User) -> None:
+    """The user, an admin, or someone observing them through an active link (R11)."""
+    if caller.pk == user.pk or is_admin_of(caller, user):
+        return
+    if not ObserverLink.objects.filter(
+        observer=caller, student=user, state=ObserverLinkState.ACTIVE
+    ).exists():
+        raise Unauthorized()
+
+
+def get_course_for_caller(caller: User, course_id: int, *, roster: bool = False) -> Course:
+    """A course of the caller's institution (404 otherwise) that they may open (401 otherwise)."""
+    course = Course.objects.filter(pk=course_id).only("institution_id").first()
+    if course is None or course.institution_id != caller.institution_id:
+        raise Http404
+    try:
+        return get_course_for_user(caller, course_id, roster=roster)
+    except Http404:
+        raise Unauthorized() from None
+
+
+def sees_logins_in(caller: User, course: Course) -> bool:
+    return user_has_permission(caller, Permission.ALLOW_COURSE_ADMIN_ACTIONS, course=course)

@@ -1,0 +1,92 @@
+"""Pieces of the OpenAPI description (drf-spectacular) that the views share."""
+
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal access token from User Settings.",
+        }
+
+
+ErrorBody = inline_serializer(
+    name="Error",
+    fields={
+        "status": serializers.CharField(required=False),
+        "errors": serializers.ListField(
+            child=inline_serializer(
+                name="ErrorMessage", fields={"message": serializers.CharField()}
+            )
+        ),
+    },
+)
+
+
+def errors(*codes: int) -> dict:
+    meaning = {
+        400: "A parameter is missing or wrong.",
+        401: "No valid token (with WWW-Authenticate), or no right to do this (without it).",
+        404: "No such resource, or not visible to the caller.",
+        422: "The pairing code is invalid, expired or used.",
+    }
+    return {code: OpenApiResponse(ErrorBody, description=meaning[code]) for code in codes}
+
+
+USER_REF = OpenApiParameter(
+    "user_ref",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=r"^(self|[0-9]+)$",
+    description="A user id, or `self` for the caller.",
+)
+PAGE = [
+    OpenApiParameter(
+        "per_page", OpenApiTypes.INT, description="Items per page, 1 to 100 (default 10)."
+    ),
+    OpenApiParameter(
+        "page", OpenApiTypes.INT, description="1-based page number; follow the Link header."
+    ),
+    OpenApiParameter(
+        "Link",
+        OpenApiTypes.STR,
+        OpenApiParameter.HEADER,
+        response=[200],
+        description="RFC 8288 links to the next and other pages, as absolute URLs.",
+    ),
+]
+INCLUDE = OpenApiParameter(
+    "include[]", OpenApiTypes.STR, many=True, description="Extra fields, e.g. avatar_url."
+)
+STATES = OpenApiParameter(
+    "state[]",
+    OpenApiTypes.STR,
+    many=True,
+    enum=["active", "invited", "inactive", "completed", "deleted"],
+    description="Enrollment states; default active and invited.",
+)
+TYPES = OpenApiParameter(
+    "type[]",
+    OpenApiTypes.STR,
+    many=True,
+    enum=[
+        "StudentEnrollment",
+        "TeacherEnrollment",
+        "TaEnrollment",
+        "DesignerEnrollment",
+        "ObserverEnrollment",
+    ],
+)
+
+
+def form_body(name: str, fields: dict) -> dict:
+    """A form-encoded request body with bracketed field names, as canvasapi sends them."""
+    return {"application/x-www-form-urlencoded": inline_serializer(name=name, fields=fields)}

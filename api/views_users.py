@@ -1,0 +1,371 @@
+"""User routes of the API: the caller, pairing codes, observees and observers, a user's courses."""
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.errors import AccountError
+from accounts.models import User
+from accounts.services import user_create
+from api.access import (
+    get_user_for_caller,
+    is_admin_of,
+    require_may_read_courses_of,
+    require_self_or_admin,
+)
+from api.errors import BadRequest, Unauthorized, Unprocessable
+from api.pagination import paginated_response
+from api.schema import INCLUDE, PAGE, STATES, TYPES, USER_REF, errors, form_body
+from api.serializers import (
+    CourseSerializer,
+    EnrollmentSerializer,
+    ObserveeSerializer,
+    PairingCodeSerializer,
+    ProfileSerializer,
+    UserSerializer,
+)
+from courses.models import CURRENT_ENROLLMENT_STATES, Enrollment
+from courses.selectors import current_courses_of
+from pairing.errors import PairingError
+from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
+from pairing.services import (
+    may_manage_observers_of,
+    observer_link_create,
+    observer_link_remove,
+    pairing_code_create,
+    pairing_code_redeem,
+)
+
+INVALID_PAIRING_CODE = "Invalid pairing code."
+
+
+def _context(request, caller: User, subject: User | None = None) -> dict:
+    return {
+        "request": request,
+        "include": request.query_params.getlist("include[]"),
+        "show_logins": subject is not None
+        and (caller.pk == subject.pk or is_admin_of(caller, subject)),
+    }
+
+
+def _user_list_context(request, caller: User) -> dict:
+    # Lists show login ids only to admins of the institution (everyone listed belongs to it).
+    return {
+        "request": request,
+        "include": request.query_params.getlist("include[]"),
+        "show_logins": caller.is_account_admin,
+    }
+
+
+class UserView(APIView):
+    """R1, R2: GET /users/self, /users/:id."""
+
+    @extend_schema(parameters=[USER_REF], responses={200: UserSerializer, **errors(401, 404)})
+    def get(self, request, user_ref: str):
+        user = get_user_for_caller(request.user, user_ref)
+        require_self_or_admin(request.user, user)
+        return Response(UserSerializer(user, context=_context(request, request.user, user)).data)
+
+
+class UserProfileView(APIView):
+    """GET /users/:id/profile."""
+
+    @extend_schema(parameters=[USER_REF], responses={200: ProfileSerializer, **errors(401, 404)})
+    def get(self, request, user_ref: str):
+        user = get_user_for_caller(request.user, user_ref)
+        require_self_or_admin(request.user, user)
+        return Response(ProfileSerializer(user, context={"request": request}).data)
+
+
+class PairingCodeCreateView(APIView):
+    """R3: POST /users/:user_id/observer_pairing_codes. Every refusal is 401, as in Canvas."""
+
+    @extend_schema(
+        parameters=[USER_REF],
+        request=None,
+        responses={200: PairingCodeSerializer, **errors(401, 404)},
+    )
+    def post(self, request, user_ref: str):
+        student = get_user_for_caller(request.user, user_ref)
+        try:
+            issued = pairing_code_create(student=student, by=request.user)
+        except PairingError as error:
+            raise Unauthorized(error.message) from None
+        return Response(PairingCodeSerializer(issued).data)
+
+
+def _linked(observer: User, student_id: int) -> ObserverLink:
+    link = (
+        ObserverLink.objects.select_related("student", "observer")
+        .filter(observer=observer, student_id=student_id, state=ObserverLinkState.ACTIVE)
+        .first()
+    )
+    if link is None:
+        raise Http404
+    return link
+
+
+class ObserveesView(APIView):
+    """R5: GET /users/:user_id/observees. R4: POST with ``pairing_code``."""
+
+    @extend_schema(
+        parameters=[USER_REF, INCLUDE, *PAGE],
+        responses={200: ObserveeSerializer(many=True), **errors(401, 404)},
+    )
+    def get(self, request, user_ref: str):
+        observer = get_user_for_caller(request.user, user_ref)
+        if not may_manage_observers_of(subject=observer, by=request.user):
+            raise Unauthorized()
+        students = User.objects.filter(
+            observer_links__observer=observer, observer_links__state=ObserverLinkState.ACTIVE
+        ).order_by("sortable_name", "id")
+        context = _user_list_context(request, request.user)
+        return paginated_response(
+            request,
+            students,
+            lambda page: ObserveeSerializer(page, many=True, context=context).data,
+        )
+
+    @extend_schema(
+        parameters=[USER_REF],
+        request=form_body("RedeemPairingCode", {"pairing_code": serializers.CharField()}),
+        responses={200: ObserveeSerializer, **errors(400, 401, 404, 422)},
+    )
+    def post(self, request, user_ref: str):
+        observer = get_user_for_caller(request.user, user_ref)
+        if not may_manage_observers_of(subject=observer, by=request.user):
+            raise Unauthorized()
+        if "observee[unique_id]" in request.data or "access_token" in request.data:
+            raise BadRequest(
+                "Linking with a student's login or token is not supported; use pairing_code."
+            )
+        code = request.data.get("pairing_code")
+        if not isinstance(code, str) or not code.strip():
+            raise BadRequest("pairing_code is required.")
+        try:
+            # An existing link is success too (Canvas); the service then keeps the code unspent.
+            student = pairing_code_redeem(code=code, observer=observer).link.student
+        except PairingError as error:
+            message = (
+                INVALID_PAIRING_CODE
+                if error.message == PairingError.INVALID_CODE
+                else error.message
+            )
+            raise Unprocessable(message) from None
+        return Response(ObserveeSerializer(student, context=_context(request, request.user)).data)
+
+
+class ObserveeView(APIView):
+    """R6 GET, R7 PUT (admins link by id), R8 DELETE: /users/:user_id/observees/:observee_id."""
+
+    @extend_schema(parameters=[USER_REF], responses={200: ObserveeSerializer, **errors(401, 404)})
+    def get(self, request, user_ref: str, observee_id: int):
+        observer = get_user_for_caller(request.user, user_ref)
+        if not may_manage_observers_of(subject=observer, by=request.user):
+            raise Unauthorized()
+        student = _linked(observer, observee_id).student
+        return Response(
+            ObserveeSerializer(student, context=_context(request, request.user, student)).data
+        )
+
+    @extend_schema(
+        parameters=[USER_REF],
+        request=form_body(
+            "LinkObservee", {"root_account_id": serializers.CharField(required=False)}
+        ),
+        responses={200: ObserveeSerializer, **errors(400, 401, 404)},
+    )
+    def put(self, request, user_ref: str, observee_id: int):
+        observer = get_user_for_caller(request.user, user_ref)
+        student = get_user_for_caller(request.user, str(observee_id))
+        # Linking by id is for admins only, even for the observer themself (Canvas).
+        if request.user.pk == observer.pk or not may_manage_observers_of(
+            subject=observer, by=request.user
+        ):
+            raise Unauthorized()
+        try:
+            observer_link_create(
+                observer=observer, student=student, by=request.user, source=ObserverLinkSource.API
+            )
+        except PairingError as error:
+            raise BadRequest(error.message) from None
+        return Response(
+            ObserveeSerializer(student, context=_context(request, request.user, student)).data
+        )
+
+    @extend_schema(
+        parameters=[USER_REF], request=None, responses={200: ObserveeSerializer, **errors(401, 404)}
+    )
+    def delete(self, request, user_ref: str, observee_id: int):
+        observer = get_user_for_caller(request.user, user_ref)
+        if not may_manage_observers_of(subject=observer, by=request.user):
+            raise Unauthorized()
+        link = _linked(observer, observee_id)
+        try:
+            observer_link_remove(link=link, by=request.user)
+        except PairingError:
+            raise Http404 from None  # removed a moment ago by another request
+        return Response(
+            ObserveeSerializer(link.student, context=_context(request, request.user)).data
+        )
+
+
+class ObserversView(APIView):
+    """R9: GET /users/:user_id/observers (the student, or an observer admin)."""
+
+    @extend_schema(
+        parameters=[USER_REF, INCLUDE, *PAGE],
+        responses={200: ObserveeSerializer(many=True), **errors(401, 404)},
+    )
+    def get(self, request, user_ref: str):
+        student = get_user_for_caller(request.user, user_ref)
+        if not may_manage_observers_of(subject=student, by=request.user):
+            raise Unauthorized()
+        observers = User.objects.filter(
+            observee_links__student=student, observee_links__state=ObserverLinkState.ACTIVE
+        ).order_by("sortable_name", "id")
+        context = _user_list_context(request, request.user)
+        return paginated_response(
+            request,
+            observers,
+            lambda page: ObserveeSerializer(page, many=True, context=context).data,
+        )
+
+
+class ObserverView(APIView):
+    """GET /users/:user_id/observers/:observer_id: 404 unless the link exists."""
+
+    @extend_schema(parameters=[USER_REF], responses={200: ObserveeSerializer, **errors(401, 404)})
+    def get(self, request, user_ref: str, observer_id: int):
+        student = get_user_for_caller(request.user, user_ref)
+        if not may_manage_observers_of(subject=student, by=request.user):
+            raise Unauthorized()
+        link = (
+            ObserverLink.objects.select_related("observer")
+            .filter(student=student, observer_id=observer_id, state=ObserverLinkState.ACTIVE)
+            .first()
+        )
+        if link is None:
+            raise Http404
+        return Response(
+            ObserveeSerializer(link.observer, context=_context(request, request.user)).data
+        )
+
+
+def course_list_response(request, user: User):
+    courses = current_courses_of(user=user)
+    return paginated_response(
+        request,
+        courses,
+        lambda page: CourseSerializer(page, many=True, context={"request": request}).data,
+    )
+
+
+class CurrentUserCoursesView(APIView):
+    """R10: GET /courses, the caller's current courses in any role (observers' linked ones too)."""
+
+    @extend_schema(
+        parameters=PAGE,
+        responses={200: CourseSerializer(many=True), **errors(401)},
+    )
+    def get(self, request):
+        return course_list_response(request, request.user)
+
+
+class UserCoursesView(APIView):
+    """R11: GET /users/:user_id/courses, for the user, their linked observers and admins."""
+
+    @extend_schema(
+        parameters=[USER_REF, *PAGE],
+        responses={200: CourseSerializer(many=True), **errors(401, 404)},
+    )
+    def get(self, request, user_ref: str):
+        user = get_user_for_caller(request.user, user_ref)
+        require_may_read_courses_of(request.user, user)
+        return course_list_response(request, user)
+
+
+def enrollment_filters(request, queryset: QuerySet[Enrollment]) -> QuerySet[Enrollment]:
+    """``type[]`` and ``state[]`` filters; without ``state[]``, active and invited only."""
+    states = request.query_params.getlist("state[]") or list(CURRENT_ENROLLMENT_STATES)
+    queryset = queryset.filter(state__in=states)
+    types = request.query_params.getlist("type[]") or request.query_params.getlist("role[]")
+    if types:
+        queryset = queryset.filter(type__in=types)
+    return queryset
+
+
+class UserEnrollmentsView(APIView):
+    """R12: GET /users/:user_id/enrollments."""
+
+    @extend_schema(
+        parameters=[USER_REF, STATES, TYPES, *PAGE],
+        responses={200: EnrollmentSerializer(many=True), **errors(401, 404)},
+    )
+    def get(self, request, user_ref: str):
+        user = get_user_for_caller(request.user, user_ref)
+        require_self_or_admin(request.user, user)
+        enrollments = enrollment_filters(
+            request, Enrollment.objects.filter(user=user).select_related("course", "user")
+        ).order_by("id")
+        context = _context(request, request.user, user)
+        return paginated_response(
+            request,
+            enrollments,
+            lambda page: EnrollmentSerializer(page, many=True, context=context).data,
+        )
+
+
+class AccountUsersView(APIView):
+    """POST /accounts/:account_id/users: an admin creates a user who logs in with an e-mail."""
+
+    @extend_schema(
+        request=form_body(
+            "CreateUser",
+            {
+                "user[name]": serializers.CharField(),
+                "user[short_name]": serializers.CharField(required=False),
+                "user[sortable_name]": serializers.CharField(required=False),
+                "pseudonym[unique_id]": serializers.EmailField(),
+                "pseudonym[password]": serializers.CharField(required=False),
+                "pseudonym[sis_user_id]": serializers.CharField(required=False),
+            },
+        ),
+        responses={200: UserSerializer, **errors(400, 401, 404)},
+    )
+    def post(self, request, account_id: int):
+        caller = request.user
+        if caller.institution_id != account_id:
+            raise Http404
+        if not caller.is_account_admin:
+            raise Unauthorized()
+        name = (request.data.get("user[name]") or "").strip()
+        email = (request.data.get("pseudonym[unique_id]") or "").strip()
+        password = request.data.get("pseudonym[password]") or None
+        if not name or not email:
+            raise BadRequest("user[name] and pseudonym[unique_id] are required.")
+        if password is not None:
+            try:
+                validate_password(password, user=User(name=name, email=email))
+            except ValidationError as error:
+                raise BadRequest(" ".join(error.messages)) from None
+        try:
+            user = user_create(
+                institution=caller.institution,
+                email=email,
+                name=name,
+                password=password,
+                short_name=request.data.get("user[short_name]"),
+                sortable_name=request.data.get("user[sortable_name]"),
+                sis_user_id=request.data.get("pseudonym[sis_user_id]"),
+            )
+        except AccountError as error:
+            raise BadRequest(error.message) from None
+        except ValidationError as error:
+            raise BadRequest(" ".join(error.messages)) from None
+        return Response(UserSerializer(user, context=_context(request, caller, user)).data)
