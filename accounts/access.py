@@ -1,7 +1,7 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from accounts.models import Institution, User
+from accounts.models import ApiToken, Institution, User
 
 NOT_AN_ADMIN = "Only admins of this school or district can open its settings."
 
@@ -16,3 +16,11 @@ def get_institution_for_user(
     if write and not user.is_account_admin:
         raise PermissionDenied(NOT_AN_ADMIN)
     return institution
+
+
+def get_api_token_for_user(user: User, token_id: int) -> ApiToken:
+    """One of the user's own tokens; anybody else's does not exist for them (404)."""
+    token = ApiToken.objects.filter(pk=token_id, user=user, revoked_at__isnull=True).first()
+    if token is None:
+        raise Http404("No such token.")
+    return token

@@ -54,3 +54,17 @@ class PermissionsForm(forms.Form):
             for role in Role
             if role in rule.configurable_roles
         ]
+
+
+class ApiTokenForm(forms.Form):
+    purpose = forms.CharField(
+        label="Purpose",
+        max_length=255,
+        help_text="What the token is for, e.g. “District sync script”.",
+    )
+    expires_on = forms.DateField(
+        label="Expires",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Optional. The token stops working at the start of this day (UTC).",
+    )

@@ -1,6 +1,8 @@
 """Reads of institutions and users."""
 
-from accounts.models import Institution
+from django.db.models import QuerySet
+
+from accounts.models import ApiToken, Institution, User
 
 
 def institution_for_host(host: str) -> Institution | None:
@@ -16,3 +18,10 @@ def institution_for_host(host: str) -> Institution | None:
         return match
     only_two = list(Institution.objects.all()[:2])
     return only_two[0] if len(only_two) == 1 else None
+
+
+def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
+    """The user's tokens that have not been revoked, newest first."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
+        "-created_at", "-id"
+    )

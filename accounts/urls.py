@@ -28,6 +28,12 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("profile/tokens", views.api_token_new, name="api_token_new"),
+    path(
+        "profile/tokens/<int:token_id>/revoke",
+        views.api_token_revoke_page,
+        name="api_token_revoke",
+    ),
     path(
         "accounts/<int:institution_id>/authentication",
         views.institution_authentication,

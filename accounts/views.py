@@ -1,17 +1,26 @@
+from datetime import UTC, datetime, time
+
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import get_institution_for_user
-from accounts.forms import PermissionsForm, SelfRegistrationForm
+from accounts.access import get_api_token_for_user, get_institution_for_user
+from accounts.errors import AccountError
+from accounts.forms import ApiTokenForm, PermissionsForm, SelfRegistrationForm
 from accounts.models import SelfRegistration
 from accounts.permissions import permission_table
 from accounts.roles import PERMISSION_RULES, Role
 from accounts.selectors import institution_for_host
-from accounts.services import institution_self_registration_set, role_permission_set
+from accounts.services import (
+    api_token_create,
+    api_token_revoke,
+    institution_self_registration_set,
+    role_permission_set,
+)
 
 
 class LoginView(auth_views.LoginView):
@@ -88,3 +97,32 @@ def institution_permissions(request, institution_id: int):
             "table": table,
         },
     )
+
+
+@require_POST
+@login_required
+@never_cache
+def api_token_new(request):
+    """Approved Integrations → New Access Token: the token is shown on this response only."""
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        expires_on = form.cleaned_data["expires_on"]
+        expires_at = datetime.combine(expires_on, time.min, tzinfo=UTC) if expires_on else None
+        try:
+            issued = api_token_create(
+                user=request.user, purpose=form.cleaned_data["purpose"], expires_at=expires_at
+            )
+        except AccountError as error:
+            form.add_error("expires_on" if "expiry" in error.message else "purpose", error.message)
+        else:
+            return render(request, "accounts/api_token_created.html", {"issued": issued})
+    return render(request, "accounts/api_token_form.html", {"form": form}, status=400)
+
+
+@require_POST
+@login_required
+def api_token_revoke_page(request, token_id: int):
+    token = get_api_token_for_user(request.user, token_id)
+    api_token_revoke(token=token, by=request.user)
+    messages.success(request, f"The token for “{token.purpose}” no longer works.")
+    return redirect("profile_settings")

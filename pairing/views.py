@@ -11,11 +11,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.errors import AccountError
-from accounts.forms import ProfileForm
+from accounts.forms import ApiTokenForm, ProfileForm
 from accounts.models import SelfRegistration, User
 from accounts.permissions import permissions_for
 from accounts.roles import Permission, Role
-from accounts.selectors import institution_for_host
+from accounts.selectors import api_tokens_of, institution_for_host
 from accounts.services import user_profile_update
 from courses.access import get_course_for_user
 from courses.selectors import course_roster, enrollments_for_user
@@ -90,8 +90,16 @@ def profile_settings(request):
         else:
             messages.success(request, "Your settings were saved.")
             return redirect("profile_settings")
-    may_pair = pairing_code_refusal(student=user, by=user) is None
-    return render(request, "accounts/profile_settings.html", {"form": form, "may_pair": may_pair})
+    return render(
+        request,
+        "accounts/profile_settings.html",
+        {
+            "form": form,
+            "may_pair": pairing_code_refusal(student=user, by=user) is None,
+            "tokens": api_tokens_of(user=user),
+            "token_form": ApiTokenForm(),
+        },
+    )
 
 
 @require_POST
