@@ -156,7 +156,8 @@ def _require_admin_of(institution: Institution, by: User | None) -> None:
 
 def _account_error_for(error: IntegrityError) -> AccountError:
     constraint = getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
-    if constraint == "user_email_unique_ci":
+    # The plain unique index (Django's, for auth checks) catches an exact repeat first.
+    if constraint in ("user_email_unique_ci", "accounts_user_email_key"):
         return AccountError(AccountError.EMAIL_TAKEN)
     if constraint == "user_sis_id_unique_in_institution":
         return AccountError(AccountError.SIS_ID_TAKEN)

@@ -148,8 +148,10 @@ class ObserveesView(APIView):
         if not isinstance(code, str) or not code.strip():
             raise BadRequest("pairing_code is required.")
         try:
-            # An existing link is success too (Canvas); the service then keeps the code unspent.
-            student = pairing_code_redeem(code=code, observer=observer).link.student
+            # An existing link is success too, and the code is spent regardless (contract R4).
+            student = pairing_code_redeem(
+                code=code, observer=observer, keep_code_if_linked=False
+            ).link.student
         except PairingError as error:
             message = (
                 INVALID_PAIRING_CODE

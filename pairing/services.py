@@ -222,12 +222,18 @@ class Redemption:
 
 @transaction.atomic
 def pairing_code_redeem(
-    *, code: str, observer: User, source: ObserverLinkSource = ObserverLinkSource.PAIRING_CODE
+    *,
+    code: str,
+    observer: User,
+    source: ObserverLinkSource = ObserverLinkSource.PAIRING_CODE,
+    keep_code_if_linked: bool = True,
 ) -> Redemption:
     """Link ``observer`` to the student whose code this is, and spend the code.
 
-    Unknown, expired, used, malformed and other institutions' codes all fail alike. A code for a
-    student the observer already observes is not spent, and the existing link is returned.
+    Unknown, expired, used, malformed and other institutions' codes all fail alike. For a student
+    the observer already observes, the existing link is returned and, as Canvas's pages do, the
+    code is kept for someone else; Canvas's observees API spends it all the same
+    (``keep_code_if_linked=False``).
     """
     normalized = code_normalize(code)
     if normalized is None:
@@ -252,12 +258,14 @@ def pairing_code_redeem(
     existing = ObserverLink.objects.filter(
         observer=observer, student=student, state=ObserverLinkState.ACTIVE
     ).first()
-    if existing is not None:
+    if existing is not None and keep_code_if_linked:
         return Redemption(link=existing, already_linked=True)
     record.state = PairingCodeState.USED
     record.used_by = observer
     record.ended_at = now
     record.save(update_fields=["state", "used_by", "ended_at"])
+    if existing is not None:
+        return Redemption(link=existing, already_linked=True)
     link = observer_link_create(observer=observer, student=student, by=observer, source=source)
     return Redemption(link=link, already_linked=False)
 
