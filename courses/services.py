@@ -1,12 +1,18 @@
 """Writes to courses and enrollments."""
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import Institution, User
 from accounts.roles import Role
 from courses.errors import CourseError
-from courses.models import Course, CourseState, Enrollment, EnrollmentState
+from courses.models import (
+    CURRENT_ENROLLMENT_STATES,
+    Course,
+    CourseState,
+    Enrollment,
+    EnrollmentState,
+)
 
 
 def course_create(
@@ -59,3 +65,73 @@ def enrollment_row_upsert(
         enrollment.updated_at = timezone.now()
         enrollment.save(update_fields=["state", "updated_at"])
     return enrollment
+
+
+def observer_enrollments_fan_out(
+    *, institution_id: int, pairs: list[tuple[int, int]], now
+) -> None:
+    """Give each (observer, student) pair an active Observer enrollment in every course of the
+    institution where the student is actively or invitedly enrolled, in one statement.
+
+    Existing rows are restored rather than duplicated (Canvas turns "invited" into "active" for the
+    observer). Used when links are made, one or ten thousand at a time.
+    """
+    if not pairs:
+        return
+    table, course_table = Enrollment._meta.db_table, Course._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (user_id, course_id, type, state, associated_user_id, created_at, updated_at)
+            SELECT pair.observer_id, student.course_id, %s, %s, pair.student_id, %s, %s
+            FROM unnest(%s::bigint[], %s::bigint[]) AS pair(observer_id, student_id)
+            JOIN {table} student ON student.user_id = pair.student_id
+                AND student.type = %s AND student.state = ANY(%s)
+            JOIN {course_table} course ON course.id = student.course_id AND course.institution_id = %s
+            ON CONFLICT ON CONSTRAINT enrollment_unique
+            DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+            WHERE {table}.state <> EXCLUDED.state
+            """,  # noqa: S608 - table names are ours; every value is a parameter
+            [
+                Role.OBSERVER,
+                EnrollmentState.ACTIVE,
+                now,
+                now,
+                [observer for observer, _student in pairs],
+                [student for _observer, student in pairs],
+                Role.STUDENT,
+                list(CURRENT_ENROLLMENT_STATES),
+                institution_id,
+            ],
+        )
+
+
+def observer_enrollments_remove(
+    *, institution_id: int, pairs: list[tuple[int, int]], now
+) -> None:
+    """Delete every Observer enrollment of each observer for that student in the institution's
+    courses, course-only ones included (the observer stopped observing the student)."""
+    if not pairs:
+        return
+    table, course_table = Enrollment._meta.db_table, Course._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS enrollment SET state = %s, updated_at = %s
+            FROM unnest(%s::bigint[], %s::bigint[]) AS pair(observer_id, student_id), {course_table} course
+            WHERE enrollment.user_id = pair.observer_id
+              AND enrollment.associated_user_id = pair.student_id
+              AND enrollment.type = %s
+              AND enrollment.state <> %s
+              AND course.id = enrollment.course_id AND course.institution_id = %s
+            """,  # noqa: S608 - table names are ours; every value is a parameter
+            [
+                EnrollmentState.DELETED,
+                now,
+                [observer for observer, _student in pairs],
+                [student for _observer, student in pairs],
+                Role.OBSERVER,
+                EnrollmentState.DELETED,
+                institution_id,
+            ],
+        )

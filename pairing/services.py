@@ -15,7 +15,11 @@ from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
 from accounts.services import user_create
 from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
-from courses.services import enrollment_row_upsert
+from courses.services import (
+    enrollment_row_upsert,
+    observer_enrollments_fan_out,
+    observer_enrollments_remove,
+)
 from pairing.codes import code_generate, code_hash, code_normalize
 from pairing.errors import PairingError
 from pairing.models import (
@@ -296,40 +300,105 @@ def observer_link_create(
 
     The observer gets an active Observer enrollment for the student in every course where the
     student is actively or invitedly enrolled (Canvas turns "invited" into "active" for observers).
+    Linking again while linked changes nothing.
     """
     if observer.pk == student.pk:
         raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
     if observer.institution_id != student.institution_id:
         raise PairingError(PairingError.OTHER_INSTITUTION)
-    link, created = ObserverLink.objects.select_for_update().get_or_create(
-        observer=observer,
-        student=student,
-        institution_id=student.institution_id,
-        defaults={"source": source, "created_by": by},
+    observer_links_create_many(
+        institution_id=student.institution_id, pairs=[(observer.pk, student.pk)], by=by, source=source
     )
-    if not created and link.state != ObserverLinkState.ACTIVE:
-        link.state = ObserverLinkState.ACTIVE
-        link.source = source
-        link.created_by = by
-        link.created_at = timezone.now()
-        link.removed_at = None
-        link.removed_by = None
-        link.save()
-    student_enrollments = Enrollment.objects.filter(
-        user=student,
-        type=Role.STUDENT,
-        state__in=CURRENT_ENROLLMENT_STATES,
-        course__institution_id=link.institution_id,
-    ).select_related("course")
-    for enrollment in student_enrollments:
-        enrollment_row_upsert(
-            course=enrollment.course,
-            user=observer,
-            type=Role.OBSERVER,
-            associated_user=student,
-            state=EnrollmentState.ACTIVE,
+    return ObserverLink.objects.get(
+        observer=observer, student=student, institution_id=student.institution_id
+    )
+
+
+@transaction.atomic
+def observer_links_create_many(
+    *,
+    institution_id: int,
+    pairs: list[tuple[int, int]],
+    by: User | None,
+    source: ObserverLinkSource,
+) -> set[tuple[int, int]]:
+    """Make or restore the links for (observer id, student id) pairs, with their enrollments.
+
+    The set-wise form of ``observer_link_create`` (which calls it), for the SIS import: a fixed
+    number of statements however many pairs. Returns the pairs that changed (new or restored);
+    links already active are left exactly as they are. Concurrent calls meet in the unique
+    constraint, so a pair never gets two rows.
+    """
+    if not pairs:
+        return set()
+    if any(observer == student for observer, student in pairs):
+        raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
+    user_ids = {user for pair in pairs for user in pair}
+    if User.objects.filter(pk__in=user_ids).exclude(institution_id=institution_id).exists():
+        raise PairingError(PairingError.OTHER_INSTITUTION)
+    now = timezone.now()
+    table = ObserverLink._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table}
+                (observer_id, student_id, institution_id, state, source, created_at, created_by_id)
+            SELECT pair.observer_id, pair.student_id, %s, %s, %s, %s, %s
+            FROM unnest(%s::bigint[], %s::bigint[]) AS pair(observer_id, student_id)
+            ON CONFLICT ON CONSTRAINT observer_link_unique DO UPDATE SET
+                state = EXCLUDED.state, source = EXCLUDED.source, created_at = EXCLUDED.created_at,
+                created_by_id = EXCLUDED.created_by_id, removed_at = NULL, removed_by_id = NULL
+            WHERE {table}.state <> EXCLUDED.state
+            RETURNING observer_id, student_id
+            """,  # noqa: S608 - the table name is ours; every value is a parameter
+            [
+                institution_id,
+                ObserverLinkState.ACTIVE,
+                source,
+                now,
+                by.pk if by is not None else None,
+                [observer for observer, _student in pairs],
+                [student for _observer, student in pairs],
+            ],
         )
-    return link
+        changed = {(observer, student) for observer, student in cursor.fetchall()}
+    observer_enrollments_fan_out(institution_id=institution_id, pairs=sorted(changed), now=now)
+    return changed
+
+
+@transaction.atomic
+def observer_links_remove_many(
+    *, institution_id: int, pairs: list[tuple[int, int]], by: User | None
+) -> set[tuple[int, int]]:
+    """Remove the active links among the pairs, and every Observer enrollment each observer has
+    for that student in the institution (course-only ones too). Returns the pairs removed."""
+    if not pairs:
+        return set()
+    now = timezone.now()
+    table = ObserverLink._meta.db_table
+    with connection.cursor() as cursor:
+        # A conditional UPDATE: of two removals racing, only one finds the link still active.
+        cursor.execute(
+            f"""
+            UPDATE {table} AS link SET state = %s, removed_at = %s, removed_by_id = %s
+            FROM unnest(%s::bigint[], %s::bigint[]) AS pair(observer_id, student_id)
+            WHERE link.observer_id = pair.observer_id AND link.student_id = pair.student_id
+              AND link.institution_id = %s AND link.state = %s
+            RETURNING link.observer_id, link.student_id
+            """,  # noqa: S608 - the table name is ours; every value is a parameter
+            [
+                ObserverLinkState.DELETED,
+                now,
+                by.pk if by is not None else None,
+                [observer for observer, _student in pairs],
+                [student for _observer, student in pairs],
+                institution_id,
+                ObserverLinkState.ACTIVE,
+            ],
+        )
+        removed = {(observer, student) for observer, student in cursor.fetchall()}
+    observer_enrollments_remove(institution_id=institution_id, pairs=sorted(removed), now=now)
+    return removed
 
 
 def may_manage_observers_of(*, subject: User, by: User) -> bool:
@@ -359,21 +428,13 @@ def observer_link_remove(*, link: ObserverLink, by: User | None) -> ObserverLink
     """
     if by is not None and not may_remove_observer_link(link=link, by=by):
         raise PairingError(PairingError.NOT_ALLOWED_TO_REMOVE_LINK)
-    # Lock and re-read: a second click, or an admin at the same moment, finds it already gone.
-    link = ObserverLink.objects.select_for_update().get(pk=link.pk)
-    if link.state != ObserverLinkState.ACTIVE:
+    removed = observer_links_remove_many(
+        institution_id=link.institution_id, pairs=[(link.observer_id, link.student_id)], by=by
+    )
+    if not removed:
+        # A second click, or an admin at the same moment, got there first.
         raise PairingError(PairingError.LINK_NOT_FOUND)
-    now = timezone.now()
-    link.state = ObserverLinkState.DELETED
-    link.removed_at = now
-    link.removed_by = by
-    link.save(update_fields=["state", "removed_at", "removed_by"])
-    Enrollment.objects.filter(
-        user_id=link.observer_id,
-        type=Role.OBSERVER,
-        associated_user_id=link.student_id,
-        course__institution_id=link.institution_id,
-    ).exclude(state=EnrollmentState.DELETED).update(state=EnrollmentState.DELETED, updated_at=now)
+    link.refresh_from_db()
     return link
 
 
