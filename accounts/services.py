@@ -63,6 +63,39 @@ def user_profile_update(*, user: User, name: str, short_name: str, sortable_name
     return user
 
 
+def user_update(
+    *,
+    user: User,
+    email: str,
+    name: str,
+    sortable_name: str | None = None,
+    short_name: str | None = None,
+    is_active: bool = True,
+) -> bool:
+    """Bring a user's login and names up to date (an SIS import); returns whether anything changed."""
+    name = name.strip()
+    if not name:
+        raise AccountError(AccountError.NAME_REQUIRED)
+    wanted = {
+        "email": User.objects.normalize_email(email.strip()),
+        "name": name,
+        "sortable_name": (sortable_name or "").strip() or sortable_name_for(name),
+        "short_name": (short_name or "").strip() or short_name_for(name),
+        "is_active": is_active,
+    }
+    changed = [field for field, value in wanted.items() if getattr(user, field) != value]
+    if not changed:
+        return False
+    for field in changed:
+        setattr(user, field, wanted[field])
+    try:
+        with transaction.atomic():
+            user.save(update_fields=changed)
+    except IntegrityError as error:
+        raise _account_error_for(error) from error
+    return True
+
+
 def institution_self_registration_set(
     *, institution: Institution, value: SelfRegistration, by: User | None
 ) -> Institution:

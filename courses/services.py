@@ -32,6 +32,17 @@ def course_create(
     )
 
 
+def course_update(*, course: Course, name: str, course_code: str, state: CourseState) -> bool:
+    """Bring a course's names and state up to date (an SIS import); returns whether anything changed."""
+    wanted = {"name": name.strip(), "course_code": course_code.strip(), "state": state}
+    changed = [field for field, value in wanted.items() if getattr(course, field) != value]
+    for field in changed:
+        setattr(course, field, wanted[field])
+    if changed:
+        course.save(update_fields=changed)
+    return bool(changed)
+
+
 @transaction.atomic
 def enrollment_row_upsert(
     *,
@@ -67,9 +78,7 @@ def enrollment_row_upsert(
     return enrollment
 
 
-def observer_enrollments_fan_out(
-    *, institution_id: int, pairs: list[tuple[int, int]], now
-) -> None:
+def observer_enrollments_fan_out(*, institution_id: int, pairs: list[tuple[int, int]], now) -> None:
     """Give each (observer, student) pair an active Observer enrollment in every course of the
     institution where the student is actively or invitedly enrolled, in one statement.
 
@@ -106,9 +115,7 @@ def observer_enrollments_fan_out(
         )
 
 
-def observer_enrollments_remove(
-    *, institution_id: int, pairs: list[tuple[int, int]], now
-) -> None:
+def observer_enrollments_remove(*, institution_id: int, pairs: list[tuple[int, int]], now) -> None:
     """Delete every Observer enrollment of each observer for that student in the institution's
     courses, course-only ones included (the observer stopped observing the student)."""
     if not pairs:

@@ -60,3 +60,14 @@ class CourseObserverForm(forms.Form):
         max_length=254,
         help_text="The observer needs an account at this school already.",
     )
+
+
+class SisImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV or zip file",
+        help_text="users.csv, courses.csv, enrollments.csv or user_observers.csv, or a zip of several.",
+    )
+    dry_run = forms.BooleanField(
+        label="Dry run: check the file and count what would change, without changing anything",
+        required=False,
+    )

@@ -307,7 +307,10 @@ def observer_link_create(
     if observer.institution_id != student.institution_id:
         raise PairingError(PairingError.OTHER_INSTITUTION)
     observer_links_create_many(
-        institution_id=student.institution_id, pairs=[(observer.pk, student.pk)], by=by, source=source
+        institution_id=student.institution_id,
+        pairs=[(observer.pk, student.pk)],
+        by=by,
+        source=source,
     )
     return ObserverLink.objects.get(
         observer=observer, student=student, institution_id=student.institution_id
@@ -498,9 +501,17 @@ def enrollment_upsert(
 
 
 @transaction.atomic
-def course_observer_add(*, course: Course, observer: User, student: User, by: User) -> Enrollment:
-    """Let ``observer`` observe ``student`` in this one course, without an institution-wide link."""
-    if not user_has_permission(by, Permission.ADD_OBSERVER_TO_COURSE, course=course):
+def course_observer_add(
+    *, course: Course, observer: User, student: User, by: User | None
+) -> Enrollment:
+    """Let ``observer`` observe ``student`` in this one course, without an institution-wide link.
+
+    ``by=None`` is a SIS import or command run by an operator, bound by every rule but the
+    permission.
+    """
+    if by is not None and not user_has_permission(
+        by, Permission.ADD_OBSERVER_TO_COURSE, course=course
+    ):
         raise PairingError(PairingError.NOT_ALLOWED_TO_LINK)
     if observer.pk == student.pk:
         raise PairingError(PairingError.CANNOT_OBSERVE_SELF)

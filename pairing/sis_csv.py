@@ -1,0 +1,138 @@
+"""Reading Canvas SIS CSV files: which kind a file is, and its rows, each with its own problems.
+
+Nothing here touches the database. A file is read as UTF-8 (a byte-order mark is allowed); a row
+that is not valid UTF-8, has a broken quote or the wrong number of fields becomes a ``BadRow`` with
+its number and a message, and the rows around it are still read.
+"""
+
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+# Kinds, in the order an import applies them: people and courses before what refers to them.
+USERS = "users"
+COURSES = "courses"
+ENROLLMENTS = "enrollments"
+USER_OBSERVERS = "user_observers"
+KIND_ORDER = [USERS, COURSES, ENROLLMENTS, USER_OBSERVERS]
+
+# The columns that identify each kind (Canvas recognises files by header, not by name).
+_SIGNATURES = [
+    (USER_OBSERVERS, {"observer_id", "student_id"}),
+    (ENROLLMENTS, {"course_id", "user_id", "role"}),
+    (COURSES, {"course_id", "short_name", "long_name"}),
+    (USERS, {"user_id", "login_id"}),
+]
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+
+class SisFileError(Exception):
+    """The upload as a whole cannot be read (not a CSV or zip, no known header)."""
+
+
+@dataclass
+class Row:
+    number: int  # the line's row number in the file, the header being row 1
+    values: dict[str, str]
+
+
+@dataclass
+class BadRow:
+    number: int
+    message: str
+
+
+@dataclass
+class SisFile:
+    name: str
+    kind: str
+    header: list[str]
+    rows: list[Row | BadRow] = field(default_factory=list)
+
+
+def kind_of(header: list[str]) -> str | None:
+    columns = {column.strip().lower() for column in header}
+    for kind, required in _SIGNATURES:
+        if required <= columns:
+            return kind
+    return None
+
+
+def read_upload(name: str, data: bytes) -> list[SisFile]:
+    """The CSV files in an upload (one CSV, or a zip of several), in the order to apply them."""
+    if len(data) > MAX_FILE_BYTES:
+        raise SisFileError(f"{name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        files = []
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = [
+                m
+                for m in archive.infolist()
+                if not m.is_dir() and m.filename.lower().endswith(".csv")
+            ]
+            if not members:
+                raise SisFileError(f"{name} holds no .csv file.")
+            for member in members:
+                if member.file_size > MAX_FILE_BYTES:
+                    raise SisFileError(f"{member.filename} in {name} is too large.")
+                files.append(read_csv(member.filename, archive.read(member)))
+    else:
+        files = [read_csv(name, data)]
+    return sorted(files, key=lambda f: KIND_ORDER.index(f.kind))
+
+
+def read_csv(name: str, data: bytes) -> SisFile:
+    # surrogateescape keeps undecodable bytes as markers, so one bad row does not sink the file.
+    text = data.decode("utf-8-sig", errors="surrogateescape")
+    lines = io.StringIO(text, newline="")
+    reader = csv.reader(lines, strict=True)
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise SisFileError(f"{name} is empty.") from None
+    except csv.Error as error:
+        raise SisFileError(f"{name}: the header line cannot be read ({error}).") from None
+    header = [column.strip().lower() for column in header]
+    kind = kind_of(header)
+    if kind is None:
+        raise SisFileError(
+            f"{name}: the header ({', '.join(header)[:200]}) is not one of users.csv, courses.csv, "
+            "enrollments.csv or user_observers.csv."
+        )
+    if _has_bad_bytes(header):
+        raise SisFileError(f"{name}: the header is not UTF-8 text; save the file as UTF-8 CSV.")
+    sis_file = SisFile(name=name, kind=kind, header=header)
+    sis_file.rows = list(_rows(reader, header))
+    return sis_file
+
+
+def _rows(reader, header: list[str]) -> Iterator[Row | BadRow]:
+    while True:
+        number = reader.line_num + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield BadRow(number, f"the line is not valid CSV ({error}).")
+            # csv cannot resume inside a broken quote; the rest of the file is one broken field.
+            return
+        if not any(value.strip() for value in fields):
+            continue  # blank line
+        if _has_bad_bytes(fields):
+            yield BadRow(number, "the row is not UTF-8 text; save the file as UTF-8 CSV.")
+            continue
+        if len(fields) != len(header):
+            yield BadRow(
+                number, f"the row has {len(fields)} fields where the header has {len(header)}."
+            )
+            continue
+        yield Row(
+            number, {column: value.strip() for column, value in zip(header, fields, strict=True)}
+        )
+
+
+def _has_bad_bytes(values: list[str]) -> bool:
+    return any("\udc80" <= char <= "\udcff" for value in values for char in value)
