@@ -9,6 +9,9 @@ class AccountError(Exception):
     TOKEN_PURPOSE_REQUIRED = "Please say what the token is for."
     TOKEN_EXPIRY_IN_PAST = "The expiry date must be in the future."
     NOT_YOUR_TOKEN = "You can only revoke your own tokens."
+    ACT_AS_NOT_ALLOWED = "You are not allowed to act as this user."
+    ACT_AS_SELF = "You are already yourself."
+    ACT_AS_ADMIN = "Admins cannot act as other admins."
 
     def __init__(self, message: str) -> None:
         super().__init__(message)

@@ -197,3 +197,29 @@ class ApiToken(models.Model):
     def is_usable(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class ActAsSession(models.Model):
+    """One stretch of an admin seeing the portal as someone else ("act as user"), start to stop."""
+
+    actor = models.ForeignKey(User, on_delete=models.CASCADE, related_name="act_as_sessions")
+    subject = models.ForeignKey(User, on_delete=models.CASCADE, related_name="acted_as_by")
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(actor=models.F("subject")), name="act_as_not_oneself"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ended_at__isnull=True)
+                | models.Q(ended_at__gte=models.F("started_at")),
+                name="act_as_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"user {self.actor_id} acting as user {self.subject_id} from {self.started_at:%Y-%m-%d %H:%M}"

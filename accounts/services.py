@@ -7,8 +7,16 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.errors import AccountError
-from accounts.models import ApiToken, Institution, RolePermission, SelfRegistration, User
+from accounts.models import (
+    ActAsSession,
+    ApiToken,
+    Institution,
+    RolePermission,
+    SelfRegistration,
+    User,
+)
 from accounts.names import short_name_for, sortable_name_for
+from accounts.permissions import user_has_permission
 from accounts.roles import PERMISSION_RULES, Permission, Role
 from accounts.tokens import token_generate, token_hash
 
@@ -180,6 +188,35 @@ def api_token_authenticate(raw: str) -> ApiToken | None:
     if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
     return record
+
+
+def act_as_refusal(*, actor: User, subject: User) -> str | None:
+    """Why ``actor`` may not act as ``subject``, or None. Checked at the start and on every request."""
+    if not user_has_permission(actor, Permission.ACT_AS_USER):
+        return AccountError.ACT_AS_NOT_ALLOWED
+    if subject.pk == actor.pk:
+        return AccountError.ACT_AS_SELF
+    if subject.institution_id != actor.institution_id or not subject.is_active:
+        return AccountError.ACT_AS_NOT_ALLOWED
+    # Acting as another admin (equal rights) or a platform operator (higher) is never allowed.
+    if subject.is_account_admin or subject.is_superuser or subject.is_staff:
+        return AccountError.ACT_AS_ADMIN
+    return None
+
+
+def act_as_start(*, actor: User, subject: User, client_address: str | None) -> ActAsSession:
+    refusal = act_as_refusal(actor=actor, subject=subject)
+    if refusal is not None:
+        raise AccountError(refusal)
+    return ActAsSession.objects.create(actor=actor, subject=subject, client_address=client_address)
+
+
+def act_as_stop(*, session: ActAsSession) -> ActAsSession:
+    ActAsSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+        ended_at=timezone.now()
+    )
+    session.refresh_from_db()
+    return session
 
 
 def _require_admin_of(institution: Institution, by: User | None) -> None:

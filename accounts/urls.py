@@ -29,6 +29,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("profile/tokens", views.api_token_new, name="api_token_new"),
+    path("users/<int:user_id>/act_as", views.act_as_begin, name="act_as_begin"),
+    path("act_as/stop", views.act_as_end, name="act_as_end"),
     path(
         "profile/tokens/<int:token_id>/revoke",
         views.api_token_revoke_page,

@@ -3,7 +3,9 @@ from datetime import UTC, datetime, time
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -11,11 +13,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.access import get_api_token_for_user, get_institution_for_user
 from accounts.errors import AccountError
 from accounts.forms import ApiTokenForm, PermissionsForm, SelfRegistrationForm
-from accounts.models import SelfRegistration
+from accounts.middleware import SESSION_KEY as ACT_AS_SESSION_KEY
+from accounts.models import SelfRegistration, User
 from accounts.permissions import permission_table
 from accounts.roles import PERMISSION_RULES, Role
 from accounts.selectors import institution_for_host
 from accounts.services import (
+    act_as_start,
+    act_as_stop,
     api_token_create,
     api_token_revoke,
     institution_self_registration_set,
@@ -126,3 +131,36 @@ def api_token_revoke_page(request, token_id: int):
     api_token_revoke(token=token, by=request.user)
     messages.success(request, f"The token for “{token.purpose}” no longer works.")
     return redirect("profile_settings")
+
+
+@require_POST
+@login_required
+def act_as_begin(request, user_id: int):
+    """Start seeing the portal as another user of the institution (needs act_as_user)."""
+    actor = request.real_user
+    if request.act_as is not None:
+        messages.error(request, f"Stop acting as {request.user.name} first.")
+        return redirect("home")
+    subject = User.objects.filter(pk=user_id, institution_id=actor.institution_id).first()
+    if subject is None:
+        raise Http404("No such user.")
+    try:
+        session = act_as_start(
+            actor=actor, subject=subject, client_address=request.META.get("REMOTE_ADDR")
+        )
+    except AccountError as error:
+        raise PermissionDenied(error.message) from None
+    request.session[ACT_AS_SESSION_KEY] = session.pk
+    messages.info(request, f"You are now acting as {subject.name}.")
+    return redirect("home")
+
+
+@require_POST
+@login_required
+def act_as_end(request):
+    session = request.act_as
+    if session is not None:
+        act_as_stop(session=session)
+        request.session.pop(ACT_AS_SESSION_KEY, None)
+        messages.info(request, f"You stopped acting as {session.subject.name}.")
+    return redirect("home")

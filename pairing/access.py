@@ -60,3 +60,18 @@ def get_observer_link_for_user(user: User, link_id: int, *, write: bool = False)
     if write and not may_remove_observer_link(link=link, by=user):
         raise PermissionDenied("You are not allowed to remove this link.")
     return link
+
+
+def get_institution_user_for_admin(user: User, institution_id: int, member_id: int | None = None):
+    """For observer admins: the institution (404 unless the user's own; 403 without
+    manage_user_observers) and, when asked, one of its users (404 otherwise)."""
+    if user.institution_id != institution_id:
+        raise Http404("No such institution.")
+    if not user_has_permission(user, Permission.MANAGE_USER_OBSERVERS):
+        raise PermissionDenied("Only admins who manage observers can open this page.")
+    if member_id is None:
+        return user.institution, None
+    member = User.objects.filter(pk=member_id, institution_id=institution_id).first()
+    if member is None:
+        raise Http404("No such user.")
+    return user.institution, member

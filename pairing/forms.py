@@ -71,3 +71,13 @@ class SisImportForm(forms.Form):
         label="Dry run: check the file and count what would change, without changing anything",
         required=False,
     )
+
+
+class UserSearchForm(forms.Form):
+    q = forms.CharField(
+        label="Find a user", max_length=100, required=False, help_text="Name, e-mail or SIS ID."
+    )
+
+
+class LinkUserForm(forms.Form):
+    person = forms.CharField(label="E-mail or SIS ID", max_length=254)

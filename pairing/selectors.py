@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
@@ -68,4 +68,33 @@ def course_observers_of(*, course: Course, student: User) -> QuerySet[Enrollment
         )
         .select_related("user")
         .order_by("user__sortable_name", "user_id")
+    )
+
+
+def institution_users_matching(*, institution_id: int, query: str) -> QuerySet[User]:
+    users = User.objects.filter(institution_id=institution_id)
+    if query:
+        users = users.filter(
+            Q(name__icontains=query) | Q(email__icontains=query) | Q(sis_user_id__iexact=query)
+        )
+    return users.order_by("sortable_name", "id")
+
+
+def institution_user_by_login_or_sis_id(*, institution_id: int, reference: str) -> User | None:
+    reference = reference.strip()
+    if not reference:
+        return None
+    return (
+        User.objects.filter(institution_id=institution_id, is_active=True)
+        .filter(Q(email__iexact=reference) | Q(sis_user_id=reference))
+        .first()
+    )
+
+
+def links_of(*, user: User) -> tuple[QuerySet[ObserverLink], QuerySet[ObserverLink]]:
+    """(links where the user observes, links where the user is observed), active ones."""
+    active = ObserverLink.objects.filter(state=ObserverLinkState.ACTIVE)
+    return (
+        active.filter(observer=user).select_related("student").order_by("student__sortable_name"),
+        active.filter(student=user).select_related("observer").order_by("observer__sortable_name"),
     )

@@ -4,6 +4,33 @@ from pairing import views, views_admin
 
 urlpatterns = [
     path(
+        "accounts/<int:institution_id>/users",
+        views_admin.institution_users,
+        name="institution_users",
+    ),
+    path(
+        "accounts/<int:institution_id>/users/<int:user_id>",
+        views_admin.institution_user,
+        name="institution_user",
+    ),
+    path(
+        "accounts/<int:institution_id>/users/<int:user_id>/observees",
+        views_admin.institution_user_link,
+        {"direction": "observees"},
+        name="institution_user_add_observee",
+    ),
+    path(
+        "accounts/<int:institution_id>/users/<int:user_id>/observers",
+        views_admin.institution_user_link,
+        {"direction": "observers"},
+        name="institution_user_add_observer",
+    ),
+    path(
+        "accounts/<int:institution_id>/links/<int:link_id>/remove",
+        views_admin.institution_link_remove,
+        name="institution_link_remove",
+    ),
+    path(
         "accounts/<int:institution_id>/sis_imports",
         views_admin.sis_imports,
         name="sis_imports",

@@ -1,0 +1,38 @@
+from accounts.models import ActAsSession
+from accounts.services import act_as_refusal, act_as_stop
+
+SESSION_KEY = "act_as_session_id"
+
+
+class ActAsMiddleware:
+    """While an admin acts as someone, the portal sees that person: ``request.user`` is the subject,
+    ``request.real_user`` the admin, ``request.act_as`` the ActAsSession (None otherwise).
+
+    The right is checked again on every request, so taking it away ends the acting at once.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.act_as = None
+        request.real_user = request.user
+        session_id = request.session.get(SESSION_KEY)
+        if session_id is not None and request.user.is_authenticated:
+            self._apply(request, session_id)
+        return self.get_response(request)
+
+    def _apply(self, request, session_id: int) -> None:
+        actor = request.user
+        session = (
+            ActAsSession.objects.select_related("subject", "subject__institution")
+            .filter(pk=session_id, actor=actor, ended_at__isnull=True)
+            .first()
+        )
+        if session is None or act_as_refusal(actor=actor, subject=session.subject) is not None:
+            if session is not None:
+                act_as_stop(session=session)
+            del request.session[SESSION_KEY]
+            return
+        request.act_as = session
+        request.user = session.subject
