@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from accounts.models import Institution, RolePermission, User
+from accounts.models import ActAsSession, ApiToken, Institution, RolePermission, User
 
 
 @admin.register(Institution)
@@ -22,6 +22,47 @@ class UserAdmin(admin.ModelAdmin):
 
 @admin.register(RolePermission)
 class RolePermissionAdmin(admin.ModelAdmin):
+    """Read-only: the Permissions page changes these, checking which roles each applies to."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
     list_display = ["institution", "role", "permission", "enabled", "updated_at", "updated_by"]
     list_filter = ["permission", "role", "institution"]
     list_select_related = ["institution", "updated_by"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Listed and searchable; changed only through the portal, whose services keep the rules."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdmin):
+    list_display = [
+        "user",
+        "purpose",
+        "hint",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    search_fields = ["user__name", "user__email", "purpose"]
+    list_select_related = ["user"]
+    exclude = ["token_hash"]
+
+
+@admin.register(ActAsSession)
+class ActAsSessionAdmin(ReadOnlyAdmin):
+    list_display = ["actor", "subject", "started_at", "ended_at", "client_address"]
+    search_fields = ["actor__name", "actor__email", "subject__name", "subject__email"]
+    list_select_related = ["actor", "subject"]

@@ -5,6 +5,8 @@ from courses.models import Course, Enrollment
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
+    """Course names and states may be corrected here; enrollments may not (see below)."""
+
     list_display = ["name", "course_code", "sis_course_id", "institution", "state"]
     list_filter = ["state", "institution"]
     search_fields = ["name", "course_code", "sis_course_id"]
