@@ -94,12 +94,15 @@ def user_update(
     changed = [field for field, value in wanted.items() if getattr(user, field) != value]
     if not changed:
         return False
+    previous = {field: getattr(user, field) for field in changed}
     for field in changed:
         setattr(user, field, wanted[field])
     try:
         with transaction.atomic():
             user.save(update_fields=changed)
     except IntegrityError as error:
+        for field, value in previous.items():  # the caller's object still shows the stored row
+            setattr(user, field, value)
         raise _account_error_for(error) from error
     return True
 

@@ -67,11 +67,7 @@ def read_upload(name: str, data: bytes) -> list[SisFile]:
     if zipfile.is_zipfile(io.BytesIO(data)):
         files = []
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [
-                m
-                for m in archive.infolist()
-                if not m.is_dir() and m.filename.lower().endswith(".csv")
-            ]
+            members = [m for m in archive.infolist() if _is_data_file(m)]
             if not members:
                 raise SisFileError(f"{name} holds no .csv file.")
             for member in members:
@@ -83,7 +79,20 @@ def read_upload(name: str, data: bytes) -> list[SisFile]:
     return sorted(files, key=lambda f: KIND_ORDER.index(f.kind))
 
 
+def _is_data_file(member: zipfile.ZipInfo) -> bool:
+    """A .csv in the zip that is not a folder, a hidden file or macOS's __MACOSX resource fork."""
+    parts = member.filename.replace("\\", "/").split("/")
+    return (
+        not member.is_dir()
+        and parts[-1].lower().endswith(".csv")
+        and not parts[-1].startswith(".")
+        and "__macosx" not in (part.lower() for part in parts)
+    )
+
+
 def read_csv(name: str, data: bytes) -> SisFile:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise SisFileError(f"{name} is saved as UTF-16; save it as UTF-8 CSV and import it again.")
     # surrogateescape keeps undecodable bytes as markers, so one bad row does not sink the file.
     text = data.decode("utf-8-sig", errors="surrogateescape")
     lines = io.StringIO(text, newline="")
@@ -95,14 +104,14 @@ def read_csv(name: str, data: bytes) -> SisFile:
     except csv.Error as error:
         raise SisFileError(f"{name}: the header line cannot be read ({error}).") from None
     header = [column.strip().lower() for column in header]
+    if _has_bad_bytes(header) or any("\x00" in column for column in header):
+        raise SisFileError(f"{name}: the header is not UTF-8 text; save the file as UTF-8 CSV.")
     kind = kind_of(header)
     if kind is None:
         raise SisFileError(
             f"{name}: the header ({', '.join(header)[:200]}) is not one of users.csv, courses.csv, "
             "enrollments.csv or user_observers.csv."
         )
-    if _has_bad_bytes(header):
-        raise SisFileError(f"{name}: the header is not UTF-8 text; save the file as UTF-8 CSV.")
     sis_file = SisFile(name=name, kind=kind, header=header)
     sis_file.rows = list(_rows(reader, header))
     return sis_file
@@ -116,22 +125,25 @@ def _rows(reader, header: list[str]) -> Iterator[Row | BadRow]:
         except StopIteration:
             return
         except csv.Error as error:
-            yield BadRow(number, f"the line is not valid CSV ({error}).")
-            # csv cannot resume inside a broken quote; the rest of the file is one broken field.
-            return
+            # The reader starts afresh on the next line. (A quote never closed runs to the end of
+            # the file, so then this is the last row, and the message says why.)
+            yield BadRow(number, f"the line is not valid CSV ({error}); check its quotes.")
+            continue
         if not any(value.strip() for value in fields):
             continue  # blank line
         if _has_bad_bytes(fields):
             yield BadRow(number, "the row is not UTF-8 text; save the file as UTF-8 CSV.")
-            continue
-        if len(fields) != len(header):
+        elif any("\x00" in value for value in fields):
+            yield BadRow(number, "the row holds a NUL character, which is not text; remove it.")
+        elif len(fields) != len(header):
             yield BadRow(
                 number, f"the row has {len(fields)} fields where the header has {len(header)}."
             )
-            continue
-        yield Row(
-            number, {column: value.strip() for column, value in zip(header, fields, strict=True)}
-        )
+        else:
+            yield Row(
+                number,
+                {column: value.strip() for column, value in zip(header, fields, strict=True)},
+            )
 
 
 def _has_bad_bytes(values: list[str]) -> bool:

@@ -93,7 +93,9 @@ class _Run:
         self.counts[sis_file.name].skipped += 1
         self.message_count += 1
         if len(self.messages) < SisImport.MAX_MESSAGES:
-            self.messages.append({"file": sis_file.name, "row": row, "message": message})
+            self.messages.append(
+                {"file": sis_file.name, "row": row, "message": _printable(message)}
+            )
 
     def report(self, sis_file: SisFile, done: int) -> None:
         if self.progress is not None:
@@ -126,11 +128,20 @@ def sis_import_run(
         record.save()
         return record
     run = _Run(institution=institution, by=by, progress=progress)
-    with transaction.atomic() if dry_run else nullcontext():
-        for sis_file in files:
-            IMPORTERS[sis_file.kind](run, sis_file)
-        if dry_run:
-            transaction.set_rollback(True)
+    try:
+        with transaction.atomic() if dry_run else nullcontext():
+            for sis_file in files:
+                IMPORTERS[sis_file.kind](run, sis_file)
+            if dry_run:
+                transaction.set_rollback(True)
+    except Exception:
+        # Whatever stopped it, the record must not say "running" forever; the error goes on up.
+        SisImport.objects.filter(pk=record.pk).update(
+            state=SisImportState.FAILED,
+            error="The import stopped unexpectedly; rows before the failure may have been applied.",
+            finished_at=timezone.now(),
+        )
+        raise
     order = {sis_file.name: index for index, sis_file in enumerate(files)}
     record.state = SisImportState.DONE
     record.counts = {name: asdict(counts) for name, counts in run.counts.items()}
@@ -139,6 +150,13 @@ def sis_import_run(
     record.finished_at = timezone.now()
     record.save()
     return record
+
+
+def _printable(text: str) -> str:
+    """A message quotes the file; keep what PostgreSQL's text and JSON cannot store out of it."""
+    return "".join(
+        "\ufffd" if char == "\x00" or "\ud800" <= char <= "\udfff" else char for char in text
+    )
 
 
 def _good_rows(run: _Run, sis_file: SisFile) -> list[Row]:
@@ -151,11 +169,15 @@ def _good_rows(run: _Run, sis_file: SisFile) -> list[Row]:
     return good
 
 
-def _users_by_sis_id(institution: Institution, sis_ids) -> dict[str, User]:
+def _users_by_sis_id(
+    institution: Institution, sis_ids, *, active_only: bool = True
+) -> dict[str, User]:
+    """Users by SIS id; enrollments and links refer only to active ones (Canvas: active logins)."""
     ids = {sis_id for sis_id in sis_ids if sis_id}
-    return {
-        u.sis_user_id: u for u in User.objects.filter(institution=institution, sis_user_id__in=ids)
-    }
+    users = User.objects.filter(institution=institution, sis_user_id__in=ids)
+    if active_only:
+        users = users.filter(is_active=True)
+    return {u.sis_user_id: u for u in users}
 
 
 # --- users.csv ---------------------------------------------------------------------------------------
@@ -164,7 +186,10 @@ def _users_by_sis_id(institution: Institution, sis_ids) -> dict[str, User]:
 def _import_users(run: _Run, sis_file: SisFile) -> None:
     counts = run.start(sis_file)
     rows = _good_rows(run, sis_file)
-    known = _users_by_sis_id(run.institution, (r.values.get("user_id") for r in rows))
+    # users.csv may bring a deactivated user back, so it looks at everyone.
+    known = _users_by_sis_id(
+        run.institution, (r.values.get("user_id") for r in rows), active_only=False
+    )
     for done, row in enumerate(rows, start=1):
         outcome = _import_user(run, row.values, known)
         if outcome == "unchanged":
