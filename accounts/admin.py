@@ -1,6 +1,14 @@
 from django.contrib import admin
 
-from accounts.models import ActAsSession, ApiToken, Institution, RolePermission, User
+from accounts.models import (
+    ActAsSession,
+    ApiToken,
+    AuditEvent,
+    Institution,
+    RolePermission,
+    ThrottleBucket,
+    User,
+)
 
 
 @admin.register(Institution)
@@ -66,3 +74,26 @@ class ActAsSessionAdmin(ReadOnlyAdmin):
     list_display = ["actor", "subject", "started_at", "ended_at", "client_address"]
     search_fields = ["actor__name", "actor__email", "subject__name", "subject__email"]
     list_select_related = ["actor", "subject"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "action", "actor", "subject", "source", "client_address", "institution"]
+    list_filter = ["action", "source", "institution"]
+    search_fields = [
+        "actor__name",
+        "actor__email",
+        "subject__name",
+        "subject__email",
+        "client_address",
+    ]
+    list_select_related = ["actor", "subject", "institution"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ThrottleBucket)
+class ThrottleBucketAdmin(ReadOnlyAdmin):
+    list_display = ["key", "bucket_start", "count"]
+    search_fields = ["key"]

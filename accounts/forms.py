@@ -1,7 +1,10 @@
 from django import forms
+from django.contrib.auth.forms import AuthenticationForm
 
-from accounts.models import SelfRegistration
+from accounts.audit import audit_record, current_context
+from accounts.models import AuditAction, SelfRegistration
 from accounts.roles import PERMISSION_RULES, Permission, Role
+from accounts.throttle import Check, limit_from_settings, wait_in_words
 
 
 class ProfileForm(forms.Form):
@@ -68,3 +71,65 @@ class ApiTokenForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text="Optional. The token stops working at the start of this day (UTC).",
     )
+
+
+class LoginForm(AuthenticationForm):
+    """Django's log-in form, with failed attempts limited per account and per address.
+
+    While an account or address is paused, even the right password is refused: otherwise a guesser
+    could go on testing passwords and learn the right one from the different answer.
+    """
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "paused": "Too many failed log-ins. For your safety, logging in is paused; please try again %(wait)s.",
+    }
+
+    def clean(self):
+        username = (self.cleaned_data.get("username") or "").strip().lower()
+        limits = self._limits(username)
+        until = limits.blocked_until()
+        if until is not None:
+            raise forms.ValidationError(
+                self.error_messages["paused"], code="paused", params={"wait": wait_in_words(until)}
+            )
+        try:
+            return super().clean()
+        except forms.ValidationError as error:
+            if error.code == "invalid_login":
+                audit_record(
+                    action=AuditAction.LOGIN_FAILED,
+                    institution=None,
+                    actor=None,
+                    details={"login": username[:254]},
+                )
+                if limits.record_failure() is not None:
+                    audit_record(
+                        action=AuditAction.PAUSED,
+                        institution=None,
+                        actor=None,
+                        details={"what": "log-in", "login": username[:254]},
+                    )
+            raise
+
+    @staticmethod
+    def _limits(username: str) -> Check:
+        rules = [
+            (
+                f"login:account:{username}:pause",
+                limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_PAUSE", pause=True),
+            ),
+            (
+                f"login:account:{username}:day",
+                limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_PER_DAY"),
+            ),
+        ]
+        address = current_context().client_address
+        if address:
+            rules.append(
+                (
+                    f"login:address:{address}:day",
+                    limit_from_settings("LOGIN_FAILURES_PER_ADDRESS_PER_DAY"),
+                )
+            )
+        return Check(rules=tuple(rules))

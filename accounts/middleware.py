@@ -1,4 +1,7 @@
-from accounts.models import ActAsSession
+from django.conf import settings
+
+from accounts.audit import audit_context
+from accounts.models import ActAsSession, AuditSource
 from accounts.services import act_as_refusal, act_as_stop
 
 SESSION_KEY = "act_as_session_id"
@@ -36,3 +39,23 @@ class ActAsMiddleware:
             return
         request.act_as = session
         request.user = session.subject
+
+
+def client_address(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or the header a trusted proxy sets (settings)."""
+    header = settings.CLIENT_ADDRESS_HEADER
+    value = request.META.get(header) if header else None
+    value = (value or request.META.get("REMOTE_ADDR") or "").split(",")[0].strip()
+    return value or None
+
+
+class AuditContextMiddleware:
+    """Tells the audit trail and the attempt limits where this request comes from."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        source = AuditSource.API if request.path.startswith("/api/") else AuditSource.PAGE
+        with audit_context(source=source, client_address=client_address(request)):
+            return self.get_response(request)

@@ -223,3 +223,80 @@ class ActAsSession(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.actor_id} acting as user {self.subject_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class AuditSource(models.TextChoices):
+    PAGE = "page", "Page"
+    API = "api", "API"
+    SIS_IMPORT = "sis_import", "SIS import"
+    COMMAND = "command", "Command"
+
+
+class AuditAction(models.TextChoices):
+    CODE_CREATED = "pairing_code.created", "Pairing code made"
+    CODE_REDEEMED = "pairing_code.redeemed", "Pairing code used"
+    CODE_FAILED = "pairing_code.failed", "Wrong pairing code"
+    LINK_CREATED = "observer_link.created", "Observer linked"
+    LINK_REMOVED = "observer_link.removed", "Observer unlinked"
+    PAUSED = "throttle.paused", "Paused after failed attempts"
+    LOGIN_FAILED = "login.failed", "Failed log-in"
+    SELF_REGISTRATION_CHANGED = "institution.self_registration", "Self-registration changed"
+    PERMISSION_CHANGED = "institution.permission", "Permission changed"
+    ACT_AS_STARTED = "act_as.started", "Started acting as"
+    ACT_AS_STOPPED = "act_as.stopped", "Stopped acting as"
+
+
+class AuditEvent(models.Model):
+    """One entry of the audit trail. Written once by a service; nothing in the portal edits it."""
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subject = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    source = models.CharField(max_length=16, choices=AuditSource.choices)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["institution", "-at"]),
+            models.Index(fields=["action", "-at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(source__in=AuditSource.values), name="audit_source_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(action__in=AuditAction.values), name="audit_action_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.action} by {self.actor_id} on {self.subject_id}"
+
+
+class ThrottleBucket(models.Model):
+    """Failed attempts of one kind (a key such as "redeem:account:42") in one time bucket.
+
+    The database's counters for accounts.throttle; with Redis as the cache they live there instead.
+    """
+
+    key = models.CharField(max_length=200)
+    bucket_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["key", "bucket_start"], name="throttle_bucket_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.bucket_start:%Y-%m-%d %H:%M}: {self.count}"

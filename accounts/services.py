@@ -6,10 +6,12 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.audit import audit_record
 from accounts.errors import AccountError
 from accounts.models import (
     ActAsSession,
     ApiToken,
+    AuditAction,
     Institution,
     RolePermission,
     SelfRegistration,
@@ -111,8 +113,16 @@ def institution_self_registration_set(
     *, institution: Institution, value: SelfRegistration, by: User | None
 ) -> Institution:
     _require_admin_of(institution, by)
+    before = institution.self_registration
     institution.self_registration = SelfRegistration(value)
     institution.save(update_fields=["self_registration"])
+    if before != institution.self_registration:
+        audit_record(
+            action=AuditAction.SELF_REGISTRATION_CHANGED,
+            institution=institution,
+            actor=by,
+            details={"from": before, "to": institution.self_registration},
+        )
     return institution
 
 
@@ -138,6 +148,12 @@ def role_permission_set(
         role=role,
         permission=permission,
         defaults={"enabled": enabled, "updated_by": by, "updated_at": timezone.now()},
+    )
+    audit_record(
+        action=AuditAction.PERMISSION_CHANGED,
+        institution=institution,
+        actor=by,
+        details={"role": str(role), "permission": str(permission), "enabled": enabled},
     )
     return row
 
@@ -211,14 +227,32 @@ def act_as_start(*, actor: User, subject: User, client_address: str | None) -> A
     refusal = act_as_refusal(actor=actor, subject=subject)
     if refusal is not None:
         raise AccountError(refusal)
-    return ActAsSession.objects.create(actor=actor, subject=subject, client_address=client_address)
+    session = ActAsSession.objects.create(
+        actor=actor, subject=subject, client_address=client_address
+    )
+    audit_record(
+        action=AuditAction.ACT_AS_STARTED,
+        institution=actor.institution_id,
+        actor=actor,
+        subject=subject,
+        details={"session": session.pk},
+    )
+    return session
 
 
 def act_as_stop(*, session: ActAsSession) -> ActAsSession:
-    ActAsSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
+    stopped = ActAsSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
         ended_at=timezone.now()
     )
     session.refresh_from_db()
+    if stopped:
+        audit_record(
+            action=AuditAction.ACT_AS_STOPPED,
+            institution=session.actor.institution_id,
+            actor=session.actor,
+            subject=session.subject,
+            details={"session": session.pk},
+        )
     return session
 
 

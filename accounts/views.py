@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.access import get_api_token_for_user, get_institution_for_user
 from accounts.errors import AccountError
-from accounts.forms import ApiTokenForm, PermissionsForm, SelfRegistrationForm
+from accounts.forms import ApiTokenForm, LoginForm, PermissionsForm, SelfRegistrationForm
 from accounts.middleware import SESSION_KEY as ACT_AS_SESSION_KEY
 from accounts.models import SelfRegistration, User
 from accounts.permissions import permission_table
@@ -30,6 +30,7 @@ from accounts.services import (
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

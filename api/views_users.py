@@ -6,12 +6,14 @@ from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.errors import AccountError
 from accounts.models import User
 from accounts.services import user_create
+from accounts.throttle import minutes_until
 from api.access import (
     get_user_for_caller,
     is_admin_of,
@@ -34,6 +36,7 @@ from courses.selectors import current_courses_of
 from pairing.errors import PairingError
 from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
 from pairing.services import (
+    PairingPaused,
     may_manage_observers_of,
     observer_link_create,
     observer_link_remove,
@@ -152,6 +155,8 @@ class ObserveesView(APIView):
             student = pairing_code_redeem(
                 code=code, observer=observer, keep_code_if_linked=False
             ).link.student
+        except PairingPaused as paused:
+            raise Throttled(wait=minutes_until(paused.until) * 60, detail=paused.message) from None
         except PairingError as error:
             message = (
                 INVALID_PAIRING_CODE

@@ -10,10 +10,12 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Institution, SelfRegistration, User
+from accounts.audit import audit_record, audit_record_many, current_context
+from accounts.models import AuditAction, Institution, SelfRegistration, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
 from accounts.services import user_create
+from accounts.throttle import Check, limit_from_settings, wait_in_words
 from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
 from courses.services import (
     enrollment_row_upsert,
@@ -104,7 +106,9 @@ def pairing_code_create(*, student: User, by: User | None) -> IssuedCode:
     refusal = pairing_code_refusal(student=student, by=by)
     if refusal is not None:
         raise PairingError(refusal)
-    return _issue_codes(student_ids=[student.pk], by=by)[student.pk]
+    return _issue_codes(student_ids=[student.pk], institution_id=student.institution_id, by=by)[
+        student.pk
+    ]
 
 
 def course_students_for_export(*, course: Course) -> QuerySet[User]:
@@ -131,11 +135,15 @@ def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[U
     if not user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course):
         raise PairingError(PairingError.NOT_ALLOWED)
     students = list(course_students_for_export(course=course))
-    issued = _issue_codes(student_ids=[s.pk for s in students], by=by)
+    issued = _issue_codes(
+        student_ids=[s.pk for s in students], institution_id=course.institution_id, by=by
+    )
     return [(student, issued[student.pk]) for student in students]
 
 
-def _issue_codes(*, student_ids: list[int], by: User | None) -> dict[int, IssuedCode]:
+def _issue_codes(
+    *, student_ids: list[int], institution_id: int, by: User | None
+) -> dict[int, IssuedCode]:
     if not student_ids:
         return {}
     # Lock the students' rows, in id order: generations for one student (a double click, ten tabs,
@@ -171,6 +179,21 @@ def _issue_codes(*, student_ids: list[int], by: User | None) -> dict[int, Issued
             # A new code equal to one ever made before (about one in 3e10 per stored code): draw
             # the batch again rather than tell anyone.
             continue
+        audit_record_many(
+            action=AuditAction.CODE_CREATED,
+            institution_id=institution_id,
+            actor=by,
+            entries=[
+                (
+                    student_id,
+                    {
+                        "pairing_code": item.record.pk,
+                        "expires_at": item.record.expires_at.isoformat(),
+                    },
+                )
+                for student_id, item in issued.items()
+            ],
+        )
         return issued
     raise RuntimeError("Could not draw unique pairing codes three times in a row.")
 
@@ -218,13 +241,70 @@ def pairing_codes_active_count(*, student: User) -> int:
 # --- Redeeming codes ------------------------------------------------------------------------------
 
 
+class PairingPaused(PairingError):
+    """Too many wrong codes: every attempt, right or wrong, waits until ``until``."""
+
+    def __init__(self, until) -> None:
+        super().__init__(
+            "For the students' safety, entering pairing codes is paused after too many wrong "
+            f"codes. Please try again {wait_in_words(until)}."
+        )
+        self.until = until
+
+
+def _redemption_limits(*, observer: User | None, institution_id: int | None) -> Check:
+    """The account, the client's address and the institution, each with its own limit."""
+    rules = []
+    if observer is not None and observer.pk:
+        rules += [
+            (
+                f"redeem:account:{observer.pk}:pause",
+                limit_from_settings("PAIRING_FAILURES_PER_ACCOUNT_PAUSE", pause=True),
+            ),
+            (
+                f"redeem:account:{observer.pk}:day",
+                limit_from_settings("PAIRING_FAILURES_PER_ACCOUNT_PER_DAY"),
+            ),
+        ]
+    address = current_context().client_address
+    if address:
+        rules.append(
+            (
+                f"redeem:address:{address}:day",
+                limit_from_settings("PAIRING_FAILURES_PER_ADDRESS_PER_DAY"),
+            )
+        )
+    if institution_id is not None:
+        rules.append(
+            (
+                f"redeem:institution:{institution_id}:day",
+                limit_from_settings("PAIRING_FAILURES_PER_INSTITUTION_PER_DAY"),
+            )
+        )
+    return Check(rules=tuple(rules))
+
+
+def _count_failed_redemption(
+    limits: Check, *, observer: User | None, institution_id: int | None
+) -> None:
+    """Count a wrong code, outside any transaction that the failure rolls back."""
+    audit_record(action=AuditAction.CODE_FAILED, institution=institution_id, actor=observer)
+    until = limits.record_failure()
+    if until is not None:
+        audit_record(
+            action=AuditAction.PAUSED,
+            institution=institution_id,
+            actor=observer,
+            details={"what": "pairing codes", "until": until.isoformat()},
+        )
+
+
 @dataclass(frozen=True)
 class Redemption:
     link: ObserverLink
     already_linked: bool  # the observer already observed the student; the code was kept
 
 
-@transaction.atomic
 def pairing_code_redeem(
     *,
     code: str,
@@ -234,11 +314,33 @@ def pairing_code_redeem(
 ) -> Redemption:
     """Link ``observer`` to the student whose code this is, and spend the code.
 
-    Unknown, expired, used, malformed and other institutions' codes all fail alike. For a student
-    the observer already observes, the existing link is returned and, as Canvas's pages do, the
-    code is kept for someone else; Canvas's observees API spends it all the same
+    Unknown, expired, used, malformed and other institutions' codes all fail alike, and each such
+    failure counts against the observer, their address (from the request) and their institution;
+    past a limit every attempt is refused with ``PairingPaused`` until the time it names. For a
+    student the observer already observes, the existing link is returned and, as Canvas's pages do,
+    the code is kept for someone else; Canvas's observees API spends it all the same
     (``keep_code_if_linked=False``).
     """
+    limits = _redemption_limits(observer=observer, institution_id=observer.institution_id)
+    until = limits.blocked_until()
+    if until is not None:
+        raise PairingPaused(until)
+    try:
+        return _redeem(
+            code=code, observer=observer, source=source, keep_code_if_linked=keep_code_if_linked
+        )
+    except PairingError as error:
+        if error.message == PairingError.INVALID_CODE:
+            _count_failed_redemption(
+                limits, observer=observer, institution_id=observer.institution_id
+            )
+        raise
+
+
+@transaction.atomic
+def _redeem(
+    *, code: str, observer: User, source: ObserverLinkSource, keep_code_if_linked: bool
+) -> Redemption:
     normalized = code_normalize(code)
     if normalized is None:
         raise PairingError(PairingError.INVALID_CODE)
@@ -268,24 +370,60 @@ def pairing_code_redeem(
     record.used_by = observer
     record.ended_at = now
     record.save(update_fields=["state", "used_by", "ended_at"])
+    audit_record(
+        action=AuditAction.CODE_REDEEMED,
+        institution=student.institution_id,
+        actor=observer,
+        subject=student,
+        details={"pairing_code": record.pk},
+    )
     if existing is not None:
         return Redemption(link=existing, already_linked=True)
     link = observer_link_create(observer=observer, student=student, by=observer, source=source)
     return Redemption(link=link, already_linked=False)
 
 
-@transaction.atomic
 def observer_sign_up(
     *, institution: Institution | None, name: str, email: str, password: str, code: str
 ) -> User:
-    """A parent makes an account and links to one student, in one transaction or not at all."""
+    """A parent makes an account and links to one student, in one transaction or not at all.
+
+    Sign-ups count against the client's address (a few a day), and a wrong code counts against
+    the address and the institution like any other.
+    """
     if institution is None or institution.self_registration not in (
         SelfRegistration.OBSERVER,
         SelfRegistration.ALL,
     ):
         raise PairingError(PairingError.SELF_REGISTRATION_OFF)
-    observer = user_create(institution=institution, email=email, name=name, password=password)
-    pairing_code_redeem(code=code, observer=observer, source=ObserverLinkSource.SIGN_UP)
+    limits = _redemption_limits(observer=None, institution_id=institution.pk)
+    address = current_context().client_address
+    sign_ups = Check(
+        rules=(
+            (f"signup:address:{address}:day", limit_from_settings("SIGN_UPS_PER_ADDRESS_PER_DAY")),
+        )
+        if address
+        else ()
+    )
+    until = limits.blocked_until() or sign_ups.blocked_until()
+    if until is not None:
+        raise PairingPaused(until)
+    try:
+        with transaction.atomic():
+            observer = user_create(
+                institution=institution, email=email, name=name, password=password
+            )
+            _redeem(
+                code=code,
+                observer=observer,
+                source=ObserverLinkSource.SIGN_UP,
+                keep_code_if_linked=True,
+            )
+    except PairingError as error:
+        if error.message == PairingError.INVALID_CODE:
+            _count_failed_redemption(limits, observer=None, institution_id=institution.pk)
+        raise
+    sign_ups.record_failure()  # counts sign-ups, which are limited like failures
     return observer
 
 
@@ -366,6 +504,15 @@ def observer_links_create_many(
         )
         changed = {(observer, student) for observer, student in cursor.fetchall()}
     observer_enrollments_fan_out(institution_id=institution_id, pairs=sorted(changed), now=now)
+    audit_record_many(
+        action=AuditAction.LINK_CREATED,
+        institution_id=institution_id,
+        actor=by,
+        entries=[
+            (student, {"observer": observer, "source": str(source)})
+            for observer, student in sorted(changed)
+        ],
+    )
     return changed
 
 
@@ -401,6 +548,12 @@ def observer_links_remove_many(
         )
         removed = {(observer, student) for observer, student in cursor.fetchall()}
     observer_enrollments_remove(institution_id=institution_id, pairs=sorted(removed), now=now)
+    audit_record_many(
+        action=AuditAction.LINK_REMOVED,
+        institution_id=institution_id,
+        actor=by,
+        entries=[(student, {"observer": observer}) for observer, student in sorted(removed)],
+    )
     return removed
 
 

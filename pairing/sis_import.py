@@ -14,8 +14,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.audit import audit_context, current_context
 from accounts.errors import AccountError
-from accounts.models import Institution, User
+from accounts.models import AuditSource, Institution, User
 from accounts.roles import Role
 from accounts.services import user_create, user_update
 from courses.errors import CourseError
@@ -128,8 +129,11 @@ def sis_import_run(
         record.save()
         return record
     run = _Run(institution=institution, by=by, progress=progress)
+    context = audit_context(
+        source=AuditSource.SIS_IMPORT, client_address=current_context().client_address
+    )
     try:
-        with transaction.atomic() if dry_run else nullcontext():
+        with context, transaction.atomic() if dry_run else nullcontext():
             for sis_file in files:
                 IMPORTERS[sis_file.kind](run, sis_file)
             if dry_run:

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "accounts.middleware.AuditContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -135,6 +136,23 @@ X_FRAME_OPTIONS = "DENY"
 if config.env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that sets this header itself and strips it from clients' requests.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Limits on failed attempts: (failures, window in seconds) ------------------------------------
+# Counted in the database, or in Redis when CACHE_URL names it ("auto"); "database" or "cache" forces.
+THROTTLE_STORE = config.env_str("THROTTLE_STORE", default="auto")
+PAIRING_FAILURES_PER_ACCOUNT_PAUSE = (5, 15 * 60)  # then paused for 15 minutes
+PAIRING_FAILURES_PER_ACCOUNT_PER_DAY = (20, 24 * 3600)
+PAIRING_FAILURES_PER_ADDRESS_PER_DAY = (50, 24 * 3600)
+# Across a whole institution: stops a guesser who spreads out over many accounts and addresses,
+# at the price that such an attack pauses pairing for everyone there for up to a day.
+PAIRING_FAILURES_PER_INSTITUTION_PER_DAY = (2000, 24 * 3600)
+SIGN_UPS_PER_ADDRESS_PER_DAY = (10, 24 * 3600)
+LOGIN_FAILURES_PER_ACCOUNT_PAUSE = (5, 15 * 60)
+LOGIN_FAILURES_PER_ACCOUNT_PER_DAY = (20, 24 * 3600)
+LOGIN_FAILURES_PER_ADDRESS_PER_DAY = (50, 24 * 3600)
+# Behind a proxy, the request header that carries the client's address (e.g. HTTP_X_REAL_IP);
+# only set it when the proxy overwrites that header, or clients could claim any address.
+CLIENT_ADDRESS_HEADER = config.env_str("CLIENT_ADDRESS_HEADER", default=None)
 
 # --- The /api/v1 API (Canvas-compatible; see shared/spec/api-contract.md) ----------------------------
 REST_FRAMEWORK = {

@@ -2,9 +2,18 @@
 plus an admin of another institution who must never see any of it."""
 
 import pytest
+from django.core.cache import cache
 
 from accounts.roles import Role
 from tests.factories import CourseFactory, EnrollmentFactory, InstitutionFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Attempt counters live in the cache when it is Redis (as in CI); each test starts clean."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
