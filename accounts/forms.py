@@ -2,7 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from accounts.audit import audit_record, current_context
-from accounts.models import AuditAction, SelfRegistration
+from accounts.models import AuditAction, AuditSource, SelfRegistration
 from accounts.roles import PERMISSION_RULES, Permission, Role
 from accounts.throttle import Check, limit_from_settings, wait_in_words
 
@@ -133,3 +133,19 @@ class LoginForm(AuthenticationForm):
                 )
             )
         return Check(rules=tuple(rules))
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.ChoiceField(
+        label="What", required=False, choices=[("", "Everything"), *AuditAction.choices]
+    )
+    person = forms.CharField(label="Who (name or e-mail)", required=False, max_length=254)
+    source = forms.ChoiceField(
+        label="From", required=False, choices=[("", "Anywhere"), *AuditSource.choices]
+    )
+    since = forms.DateField(
+        label="From date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )

@@ -1,8 +1,8 @@
 """Reads of institutions and users."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
-from accounts.models import ApiToken, Institution, User
+from accounts.models import ApiToken, AuditEvent, Institution, User
 
 
 def institution_for_host(host: str) -> Institution | None:
@@ -25,3 +25,32 @@ def api_tokens_of(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True).order_by(
         "-created_at", "-id"
     )
+
+
+def audit_events(
+    *,
+    institution_id: int,
+    action: str = "",
+    person: str = "",
+    source: str = "",
+    since=None,
+    until=None,
+) -> QuerySet[AuditEvent]:
+    """The institution's audit trail, newest first, filtered as the admin asked."""
+    events = AuditEvent.objects.filter(institution_id=institution_id)
+    if action:
+        events = events.filter(action=action)
+    if source:
+        events = events.filter(source=source)
+    if person:
+        events = events.filter(
+            Q(actor__name__icontains=person)
+            | Q(actor__email__icontains=person)
+            | Q(subject__name__icontains=person)
+            | Q(subject__email__icontains=person)
+        )
+    if since:
+        events = events.filter(at__date__gte=since)
+    if until:
+        events = events.filter(at__date__lte=until)
+    return events.select_related("actor", "subject").order_by("-at", "-id")

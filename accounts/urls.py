@@ -41,6 +41,7 @@ urlpatterns = [
         views.institution_authentication,
         name="institution_authentication",
     ),
+    path("accounts/<int:institution_id>/audit", views.institution_audit, name="institution_audit"),
     path(
         "accounts/<int:institution_id>/permissions",
         views.institution_permissions,

@@ -4,20 +4,27 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_api_token_for_user, get_institution_for_user
 from accounts.errors import AccountError
-from accounts.forms import ApiTokenForm, LoginForm, PermissionsForm, SelfRegistrationForm
+from accounts.forms import (
+    ApiTokenForm,
+    AuditFilterForm,
+    LoginForm,
+    PermissionsForm,
+    SelfRegistrationForm,
+)
 from accounts.middleware import SESSION_KEY as ACT_AS_SESSION_KEY
 from accounts.models import SelfRegistration, User
 from accounts.permissions import permission_table
 from accounts.roles import PERMISSION_RULES, Role
-from accounts.selectors import institution_for_host
+from accounts.selectors import audit_events, institution_for_host
 from accounts.services import (
     act_as_start,
     act_as_stop,
@@ -165,3 +172,24 @@ def act_as_end(request):
         request.session.pop(ACT_AS_SESSION_KEY, None)
         messages.info(request, f"You stopped acting as {session.subject.name}.")
     return redirect("home")
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@require_GET
+@login_required
+def institution_audit(request, institution_id: int):
+    """The audit trail, for the institution's admins to read and filter (nobody can edit it)."""
+    institution = get_institution_for_user(request.user, institution_id, write=True)
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = audit_events(institution_id=institution.pk, **filters)
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit.html",
+        {"institution": institution, "form": form, "page": page, "query": query.urlencode()},
+    )

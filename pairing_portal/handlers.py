@@ -1,7 +1,19 @@
-"""Error pages: JSON in the API's shape under /api/, the portal's own pages elsewhere."""
+"""Error pages: JSON in the API's shape under /api/, the portal's own pages elsewhere.
 
+A lost database is not a bug in the portal: while PostgreSQL is away, people get a 503 that says
+so and to try again shortly, and the next request after it is back works without a restart
+(Django reconnects; CONN_HEALTH_CHECKS drops a connection that died meanwhile).
+"""
+
+import sys
+
+from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.views import defaults
+
+UNAVAILABLE = "The portal is temporarily unavailable. Please try again in a minute."
+RETRY_AFTER_SECONDS = "30"
 
 
 def _is_api(request) -> bool:
@@ -16,7 +28,25 @@ def not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
+def _database_unreachable() -> bool:
+    error = sys.exc_info()[1]
+    while error is not None:
+        if isinstance(error, OperationalError | InterfaceError) or (
+            isinstance(error, DatabaseError) and "connection" in str(error).lower()
+        ):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 def server_error(request):
+    if _database_unreachable():
+        if _is_api(request):
+            response = JsonResponse({"errors": [{"message": UNAVAILABLE}]}, status=503)
+        else:
+            response = render(request, "503.html", {"message": UNAVAILABLE}, status=503)
+        response["Retry-After"] = RETRY_AFTER_SECONDS
+        return response
     if _is_api(request):
         return JsonResponse({"errors": [{"message": "An internal error occurred."}]}, status=500)
     return defaults.server_error(request)
