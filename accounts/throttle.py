@@ -121,7 +121,9 @@ def blocked_until(key: str, limit: Limit) -> datetime | None:
     if remaining < limit.max_failures:
         return None
     if limit.pause:
-        return buckets[-1][0] + limit.bucket + limit.window
+        # A window from the failure that reached the limit (its bucket's start, so at most a
+        # bucket's length early: "paused for 15 minutes" may end a minute sooner, never later).
+        return buckets[-1][0] + limit.window
     for start, count in buckets:
         remaining -= count
         if remaining < limit.max_failures:
