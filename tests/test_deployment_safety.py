@@ -1,0 +1,77 @@
+"""Headers a browser enforces, and logs that never hold a secret."""
+
+import logging
+import re
+
+import pytest
+from django.urls import reverse
+
+from accounts.services import api_token_create
+from pairing.services import pairing_code_create
+
+
+def test_every_page_sends_a_content_security_policy_without_inline_code(client, student):
+    client.force_login(student)
+    for url in (
+        reverse("login"),
+        reverse("home"),
+        reverse("profile_settings"),
+        "/api/v1/users/self",
+    ):
+        policy = client.get(url)["Content-Security-Policy"]
+        assert "default-src 'self'" in policy
+        assert "script-src 'self'" in policy
+        assert "frame-ancestors 'none'" in policy
+        assert "unsafe-inline" not in policy
+        assert "unsafe-eval" not in policy
+
+
+def test_pages_refuse_to_be_framed_and_sniffed(client, db):
+    response = client.get(reverse("login"))
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_no_template_has_inline_script_or_style():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent / "templates"
+    for template in root.rglob("*.html"):
+        text = template.read_text()
+        assert not re.search(r"<script(?![^>]*\bsrc=)", text), template
+        assert " style=" not in text, template
+        assert "<style" not in text, template
+
+
+@pytest.mark.django_db
+def test_no_code_or_token_reaches_any_log_line(
+    client, caplog, course, student, teacher, admin, observer
+):
+    caplog.set_level(logging.DEBUG)
+    client.force_login(student)
+    page = client.post(reverse("profile_pairing_code")).content.decode()
+    shown = re.search(r'<output id="pairing-code">([^<]+)</output>', page).group(1)
+    api_code = pairing_code_create(student=student, by=admin).code
+    token = api_token_create(user=observer, purpose="logs").token
+    client.post(
+        f"/api/v1/users/{observer.pk}/observees",
+        {"pairing_code": api_code},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    client.post(
+        f"/api/v1/users/{observer.pk}/observees",
+        {"pairing_code": api_code},
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    client.force_login(observer)
+    client.post(reverse("observees"), {"code": shown})
+    client.force_login(admin)
+    export = client.post(reverse("course_pairing_codes_csv", args=[course.pk]))
+    exported = re.findall(r'=""(\w{6})""', b"".join(export.streaming_content).decode())
+    client.get("/api/v1/users/self", HTTP_AUTHORIZATION="Bearer pp_not-a-real-token")
+
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert caplog.records, "the journey logged nothing at all: the test would prove nothing"
+    for secret in (shown, api_code, token, *exported):
+        assert secret not in logged
