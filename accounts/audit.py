@@ -17,6 +17,9 @@ from accounts.models import AuditEvent, AuditSource, Institution, User
 class AuditContext:
     source: str
     client_address: str | None = None
+    # While an admin acts as someone: (the admin's id, the acted-as user's id). What the portal
+    # does "as" that user is then written down as done by the admin, for them.
+    acting: tuple[int, int] | None = None
 
 
 # Outside a request (a command, a shell), the source is "command" with no address.
@@ -25,8 +28,10 @@ _context: ContextVar[AuditContext | None] = ContextVar("audit_context", default=
 
 
 @contextmanager
-def audit_context(*, source: str, client_address: str | None = None) -> Iterator[AuditContext]:
-    token = _context.set(AuditContext(source=source, client_address=client_address))
+def audit_context(
+    *, source: str, client_address: str | None = None, acting: tuple[int, int] | None = None
+) -> Iterator[AuditContext]:
+    token = _context.set(AuditContext(source=source, client_address=client_address, acting=acting))
     try:
         yield current_context()
     finally:
@@ -35,6 +40,14 @@ def audit_context(*, source: str, client_address: str | None = None) -> Iterator
 
 def current_context() -> AuditContext:
     return _context.get() or _COMMAND
+
+
+def _who(context: AuditContext, actor: User | None, details: dict) -> tuple[int | None, dict]:
+    """The actor's id to record, and the details, naming the admin who acted as ``actor``."""
+    actor_id = actor.pk if actor is not None and actor.pk else None
+    if context.acting is not None and actor_id == context.acting[1]:
+        return context.acting[0], {**details, "acting_as": actor_id}
+    return actor_id, details
 
 
 def audit_record(
@@ -47,14 +60,15 @@ def audit_record(
 ) -> AuditEvent:
     context = current_context()
     institution_id = institution.pk if isinstance(institution, Institution) else institution
+    actor_id, details = _who(context, actor, details or {})
     return AuditEvent.objects.create(
         institution_id=institution_id,
         action=action,
-        actor=actor if actor is not None and actor.pk else None,
+        actor_id=actor_id,
         subject=subject,
         source=context.source,
         client_address=context.client_address,
-        details=details or {},
+        details=details,
     )
 
 
@@ -63,17 +77,18 @@ def audit_record_many(
 ) -> None:
     """One event per (subject id, details) entry, in a single INSERT (exports, SIS imports)."""
     context = current_context()
-    AuditEvent.objects.bulk_create(
-        [
+    events = []
+    for subject_id, entry_details in entries:
+        actor_id, details = _who(context, actor, entry_details)
+        events.append(
             AuditEvent(
                 institution_id=institution_id,
                 action=action,
-                actor=actor if actor is not None and actor.pk else None,
+                actor_id=actor_id,
                 subject_id=subject_id,
                 source=context.source,
                 client_address=context.client_address,
                 details=details,
             )
-            for subject_id, details in entries
-        ]
-    )
+        )
+    AuditEvent.objects.bulk_create(events)

@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from accounts.audit import audit_context
+from accounts.audit import audit_context, current_context
 from accounts.models import ActAsSession, AuditSource
 from accounts.services import act_as_refusal, act_as_stop
 
@@ -23,7 +23,15 @@ class ActAsMiddleware:
         session_id = request.session.get(SESSION_KEY)
         if session_id is not None and request.user.is_authenticated:
             self._apply(request, session_id)
-        return self.get_response(request)
+        if request.act_as is None:
+            return self.get_response(request)
+        context = current_context()
+        with audit_context(
+            source=context.source,
+            client_address=context.client_address,
+            acting=(request.real_user.pk, request.user.pk),
+        ):
+            return self.get_response(request)
 
     def _apply(self, request, session_id: int) -> None:
         actor = request.user

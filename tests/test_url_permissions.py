@@ -1,0 +1,439 @@
+"""Every URL of the portal, with every persona: who gets in, who is refused, and how.
+
+The table below is the one permission matrix over all URLs (conventions §10). It lists each route
+of ``get_resolver()`` (the Django admin excepted) with the status each persona must get, and a
+companion test fails as soon as a route appears that the table does not cover. Objects of another
+institution are checked separately: whoever asks from this institution, they never exist.
+"""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.models import ApiToken, Institution, User
+from accounts.roles import Role
+from accounts.services import api_token_create
+from courses.models import Course, Enrollment
+from pairing.models import ObserverLink, ObserverLinkSource, SisImport
+from pairing.services import observer_link_create
+from pairing.sis_import import sis_import_run
+from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
+from tests.pairing.helpers import new_code
+
+PERSONAS = ("anonymous", "student", "observer", "teacher", "other_admin", "admin")
+LOGIN = "login"  # a 302 to the log-in page, with ?next=
+L = LOGIN
+
+# (method, route, then the status for each of PERSONAS in that order).
+TABLE = [
+    ("GET", "", L, 200, 200, 200, 200, 200),
+    ("POST", "", 405, 405, 405, 405, 405, 405),
+    ("GET", "profile", 302, 302, 302, 302, 302, 302),
+    ("GET", "profile/settings", L, 200, 200, 200, 200, 200),
+    ("POST", "profile/settings", L, 302, 302, 302, 302, 302),
+    ("GET", "profile/pairing_code", 405, 405, 405, 405, 405, 405),
+    ("POST", "profile/pairing_code", L, 200, 403, 403, 403, 403),
+    ("GET", "profile/observees", L, 200, 200, 200, 200, 200),
+    # Anyone may use a code; the student cannot observe themself, a code is no use elsewhere.
+    ("POST", "profile/observees", L, 200, 302, 302, 200, 302),
+    ("GET", "profile/observees/<int:link_id>/remove", 405, 405, 405, 405, 405, 405),
+    ("POST", "profile/observees/<int:link_id>/remove", L, 403, 302, 404, 404, 302),
+    ("GET", "profile/tokens", 405, 405, 405, 405, 405, 405),
+    ("POST", "profile/tokens", L, 200, 200, 200, 200, 200),
+    ("GET", "profile/tokens/<int:token_id>/revoke", 405, 405, 405, 405, 405, 405),
+    ("POST", "profile/tokens/<int:token_id>/revoke", L, 302, 302, 302, 302, 302),
+    ("GET", "register/observer", 200, 302, 302, 302, 302, 302),
+    ("POST", "register/observer", 302, 302, 302, 302, 302, 302),
+    ("GET", "courses", L, 200, 200, 200, 200, 200),
+    ("POST", "courses", 405, 405, 405, 405, 405, 405),
+    ("GET", "courses/<int:course_id>", L, 200, 200, 200, 404, 200),
+    ("POST", "courses/<int:course_id>", 405, 405, 405, 405, 405, 405),
+    ("GET", "courses/<int:course_id>/users", L, 200, 403, 200, 404, 200),
+    ("POST", "courses/<int:course_id>/users", 405, 405, 405, 405, 405, 405),
+    ("GET", "courses/<int:course_id>/users/<int:user_id>", L, 200, 403, 200, 404, 200),
+    ("POST", "courses/<int:course_id>/users/<int:user_id>", 405, 405, 405, 405, 405, 405),
+    ("GET", "courses/<int:course_id>/users/<int:user_id>/pairing_code", *[405] * 6),
+    ("POST", "courses/<int:course_id>/users/<int:user_id>/pairing_code", L, 403, 403, 403, 404, 200),
+    ("GET", "courses/<int:course_id>/users/<int:user_id>/observers", *[405] * 6),
+    ("POST", "courses/<int:course_id>/users/<int:user_id>/observers", L, 403, 403, 302, 404, 302),
+    ("GET", "courses/<int:course_id>/enrollments/<int:enrollment_id>/remove", *[405] * 6),
+    ("POST", "courses/<int:course_id>/enrollments/<int:enrollment_id>/remove", L, 403, 403, 302, 404, 302),
+    ("GET", "courses/<int:course_id>/observer_pairing_codes.csv", *[405] * 6),
+    ("POST", "courses/<int:course_id>/observer_pairing_codes.csv", L, 403, 403, 403, 404, 200),
+    ("GET", "accounts/<int:institution_id>/users", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/users", 405, 405, 405, 405, 405, 405),
+    ("GET", "accounts/<int:institution_id>/users/<int:user_id>", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/users/<int:user_id>", *[405] * 6),
+    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/observees", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/observees", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/observers", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/observers", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/links/<int:link_id>/remove", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/links/<int:link_id>/remove", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/sis_imports", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/sis_imports", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/sis_imports/<int:import_id>", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/sis_imports/<int:import_id>", *[405] * 6),
+    ("GET", "accounts/<int:institution_id>/authentication", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/authentication", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/audit", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/audit", 405, 405, 405, 405, 405, 405),
+    ("GET", "accounts/<int:institution_id>/permissions", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/permissions", L, 403, 403, 403, 404, 302),
+    ("GET", "users/<int:user_id>/act_as", 405, 405, 405, 405, 405, 405),
+    ("POST", "users/<int:user_id>/act_as", L, 403, 403, 403, 404, 302),
+    ("GET", "act_as/stop", 405, 405, 405, 405, 405, 405),
+    ("POST", "act_as/stop", L, 302, 302, 302, 302, 302),
+    ("GET", "login", 200, 302, 302, 302, 302, 302),
+    ("POST", "login", 200, 302, 302, 302, 302, 302),
+    ("GET", "logout", 405, 405, 405, 405, 405, 405),
+    ("POST", "logout", 302, 302, 302, 302, 302, 302),
+    ("GET", "password/reset", 200, 200, 200, 200, 200, 200),
+    ("POST", "password/reset", 302, 302, 302, 302, 302, 302),
+    ("GET", "password/reset/sent", 200, 200, 200, 200, 200, 200),
+    ("POST", "password/reset/sent", 405, 405, 405, 405, 405, 405),
+    ("GET", "password/reset/<uidb64>/<token>", 200, 200, 200, 200, 200, 200),
+    ("POST", "password/reset/<uidb64>/<token>", 200, 200, 200, 200, 200, 200),
+    ("GET", "password/reset/done", 200, 200, 200, 200, 200, 200),
+    ("POST", "password/reset/done", 405, 405, 405, 405, 405, 405),
+    ("GET", "password/change", L, 200, 200, 200, 200, 200),
+    ("POST", "password/change", L, 200, 200, 200, 200, 200),
+    ("GET", "password/change/done", L, 200, 200, 200, 200, 200),
+    ("POST", "password/change/done", L, 405, 405, 405, 405, 405),
+    # /api/v1: Bearer tokens; 401 for no token, 404 for outsiders, 401 for insiders without the right.
+    ("GET", "api/v1/openapi.json", 200, 200, 200, 200, 200, 200),
+    ("POST", "api/v1/openapi.json", 405, 405, 405, 405, 405, 405),
+    ("GET", "api/v1/users/<user:user_ref>", 401, 200, 401, 401, 404, 200),
+    ("POST", "api/v1/users/<user:user_ref>", 401, 405, 405, 405, 405, 405),
+    ("GET", "api/v1/users/<user:user_ref>/profile", 401, 200, 401, 401, 404, 200),
+    ("GET", "api/v1/users/<user:user_ref>/observer_pairing_codes", 401, *[405] * 5),
+    ("POST", "api/v1/users/<user:user_ref>/observer_pairing_codes", 401, 200, 401, 401, 404, 200),
+    ("GET", "api/v1/users/<user:user_ref>/observees", 401, 401, 200, 401, 404, 200),
+    ("POST", "api/v1/users/<user:user_ref>/observees", 401, 401, 200, 401, 404, 200),
+    ("GET", "api/v1/users/<user:user_ref>/observees/<int:observee_id>", 401, 401, 200, 401, 404, 200),
+    ("PUT", "api/v1/users/<user:user_ref>/observees/<int:observee_id>", 401, 401, 401, 401, 404, 200),
+    ("DELETE", "api/v1/users/<user:user_ref>/observees/<int:observee_id>", 401, 401, 200, 401, 404, 200),
+    ("GET", "api/v1/users/<user:user_ref>/observers", 401, 200, 401, 401, 404, 200),
+    ("GET", "api/v1/users/<user:user_ref>/observers/<int:observer_id>", 401, 200, 401, 401, 404, 200),
+    ("GET", "api/v1/users/<user:user_ref>/courses", 401, 200, 200, 401, 404, 200),
+    ("GET", "api/v1/users/<user:user_ref>/enrollments", 401, 200, 401, 401, 404, 200),
+    ("GET", "api/v1/accounts/<int:account_id>/users", 401, 405, 405, 405, 405, 405),
+    ("POST", "api/v1/accounts/<int:account_id>/users", 401, 401, 401, 401, 404, 200),
+    ("GET", "api/v1/courses", 401, 200, 200, 200, 200, 200),
+    ("GET", "api/v1/courses/<int:course_id>", 401, 200, 200, 200, 404, 200),
+    ("GET", "api/v1/courses/<int:course_id>/search_users", 401, 200, 401, 200, 404, 200),
+    ("GET", "api/v1/courses/<int:course_id>/users", 401, 200, 401, 200, 404, 200),
+    ("GET", "api/v1/courses/<int:course_id>/users/<int:user_id>", 401, 200, 401, 200, 404, 200),
+    ("GET", "api/v1/courses/<int:course_id>/enrollments", 401, 200, 401, 200, 404, 200),
+    ("POST", "api/v1/courses/<int:course_id>/enrollments", 401, 401, 401, 200, 404, 200),
+    ("GET", "api/v1/courses/<int:course_id>/enrollments/<int:enrollment_id>", 401, *[405] * 5),
+    ("DELETE", "api/v1/courses/<int:course_id>/enrollments/<int:enrollment_id>", 401, 401, 401, 200, 404, 200),
+]  # fmt: skip
+
+# Which object each URL argument names, unless ROUTE_ARGS says otherwise for a route.
+DEFAULT_ARGS = {
+    "institution_id": "institution",
+    "account_id": "institution",
+    "course_id": "course",
+    "user_id": "student",
+    "user_ref": "student",
+    "observee_id": "student",
+    "observer_id": "observer",
+    "link_id": "link",
+    "enrollment_id": "enrollment",
+    "import_id": "sis_import",
+    "token_id": "token",
+    "uidb64": "reset_uid",
+    "token": "reset_token",
+}
+ROUTE_ARGS = {
+    "api/v1/users/<user:user_ref>/observees": {"user_ref": "observer"},
+    "api/v1/users/<user:user_ref>/observees/<int:observee_id>": {"user_ref": "observer"},
+    "accounts/<int:institution_id>/users/<int:user_id>/observees": {"user_id": "observer"},
+}
+# Arguments that are not objects of an institution (a password-reset link carries its own check).
+NOT_OBJECT_IDS = {"uidb64", "token"}
+ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
+USERS_CSV = (
+    b"user_id,login_id,first_name,last_name,email,status\nZ1,z1@example.test,Zoe,Zed,,active\n"
+)
+
+
+@dataclass
+class World:
+    """One institution's objects that URLs point at."""
+
+    institution: Institution
+    course: Course
+    student: User
+    observer: User
+    link: ObserverLink
+    enrollment: Enrollment
+    sis_import: SisImport
+    token: ApiToken
+
+    def id_of(self, symbol: str):
+        if symbol == "reset_uid":
+            return urlsafe_base64_encode(force_bytes(self.student.pk))
+        if symbol == "reset_token":
+            return "not-a-valid-token"
+        return getattr(self, symbol).pk
+
+
+def furnish(*, institution, course, student, observer, admin, token_owner) -> World:
+    link = observer_link_create(
+        observer=observer, student=student, by=admin, source=ObserverLinkSource.ADMIN
+    )
+    return World(
+        institution=institution,
+        course=course,
+        student=student,
+        observer=observer,
+        link=link,
+        enrollment=Enrollment.objects.get(course=course, user=observer, type=Role.OBSERVER),
+        sis_import=sis_import_run(
+            institution=institution, filename="users.csv", data=USERS_CSV, by=admin
+        ),
+        token=api_token_create(user=token_owner, purpose="permission matrix").record,
+    )
+
+
+def post_data(route: str, world: World) -> dict:
+    """A valid body for each mutating route, so that allowed personas reach the happy path."""
+    if route == "profile/settings":
+        return {"name": "Renamed Person"}
+    if route in ("profile/observees", "api/v1/users/<user:user_ref>/observees"):
+        return {"code": (code := new_code(world.student)), "pairing_code": code}
+    if route == "register/observer":
+        password = "a-long-unusual-passphrase"
+        return {
+            "name": "New Parent",
+            "email": "new.parent@example.test",
+            "password": password,
+            "password_confirmation": password,
+            "code": new_code(world.student),
+        }
+    if route == "profile/tokens":
+        return {"purpose": "Matrix"}
+    if route.endswith("<int:user_id>/observers") and route.startswith("courses/"):
+        return {"email": world.observer.email}
+    if route.endswith("<int:user_id>/observees"):
+        return {"person": world.student.email}
+    if route.endswith("<int:user_id>/observers"):
+        return {"person": world.observer.email}
+    if route.endswith("/sis_imports"):
+        return {"file": SimpleUploadedFile("users.csv", USERS_CSV, "text/csv")}
+    if route.endswith("/authentication"):
+        return {"self_registration": "all"}
+    if route.endswith("/permissions"):
+        # A browser always sends something (the CSRF token); an empty body is an unbound form.
+        return {"allow_course_admin_actions__TeacherEnrollment": "on"}
+    if route == "password/reset":
+        return {"email": world.student.email}
+    if route == "api/v1/accounts/<int:account_id>/users":
+        return {"user[name]": "New Person", "pseudonym[unique_id]": "new.person@example.test"}
+    if route == "api/v1/courses/<int:course_id>/enrollments":
+        return {
+            "enrollment[user_id]": world.observer.pk,
+            "enrollment[associated_user_id]": world.student.pk,
+        }
+    return {}
+
+
+def portal_routes(resolver=None, prefix: str = ""):
+    """Every route the portal answers, as written in its urls.py files, minus the Django admin."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(("django-admin/", "static/")):
+            continue
+        if isinstance(pattern, URLResolver):
+            yield from portal_routes(pattern, route)
+        else:
+            yield route
+
+
+def url_of(route: str, worlds: dict[str, World]) -> str:
+    """``route`` with each argument filled from ``worlds[argument]`` (main or mirror)."""
+    symbols = {**DEFAULT_ARGS, **ROUTE_ARGS.get(route, {})}
+    return "/" + ARGUMENT.sub(lambda m: str(worlds[m[1]].id_of(symbols[m[1]])), route)
+
+
+def send(client, method: str, url: str, data: dict, user: User | None, token: str | None):
+    headers = {}
+    if url.startswith("/api/"):
+        if token is not None:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    elif user is not None:
+        client.force_login(user)
+    if method == "GET":
+        return client.get(url, **headers)
+    if method == "POST":
+        return client.post(url, data, **headers)
+    form = "application/x-www-form-urlencoded"
+    return client.generic(method, url, urlencode(data), content_type=form, **headers)
+
+
+def assert_status(response, expected, *, api: bool, anonymous: bool) -> None:
+    if expected == LOGIN:
+        assert response.status_code == 302, response.content[:300]
+        assert response["Location"].startswith("/login?next="), response["Location"]
+        return
+    assert response.status_code == expected, response.content[:300]
+    if api and expected >= 400:
+        # JSON, never an HTML error page (the schema view answers in its own JSON type).
+        assert re.fullmatch(r"application/([\w.]+\+)?json", response["Content-Type"])
+        assert response.json()["errors"][0]["message"]
+        # Only a missing or bad token carries WWW-Authenticate (canvasapi tells the 401s apart).
+        assert ("WWW-Authenticate" in response) == (anonymous and expected == 401)
+
+
+@pytest.fixture
+def personas(institution, course, student, observer, teacher, admin, other_admin):
+    return {
+        "anonymous": None,
+        "student": student,
+        "observer": observer,
+        "teacher": teacher,
+        "other_admin": other_admin,
+        "admin": admin,
+    }
+
+
+@pytest.fixture
+def main(personas, institution, course, student, observer, admin) -> World:
+    # The sign-up page serves the institution whose domain the visitor uses.
+    Institution.objects.filter(pk=institution.pk).update(domain="testserver")
+    return furnish(
+        institution=institution,
+        course=course,
+        student=student,
+        observer=observer,
+        admin=admin,
+        token_owner=admin,
+    )
+
+
+@pytest.fixture
+def mirror(other_admin) -> World:
+    """Another institution with the same kinds of objects, each the twin of one in ``main``."""
+    elsewhere = other_admin.institution
+    course = CourseFactory(institution=elsewhere, name="Mirror Biology", course_code="MBIO")
+    student = UserFactory(institution=elsewhere, name="Mira Mirrorstudent")
+    EnrollmentFactory(course=course, user=student, type=Role.STUDENT)
+    observer = UserFactory(institution=elsewhere, name="Mo Mirrorparent")
+    return furnish(
+        institution=elsewhere,
+        course=course,
+        student=student,
+        observer=observer,
+        admin=other_admin,
+        token_owner=student,
+    )
+
+
+def test_the_table_covers_every_url_pattern_of_the_portal():
+    routes = list(portal_routes())
+    assert len(routes) == len(set(routes)), "two patterns share a route; key the table otherwise"
+    assert {route for _method, route, *_ in TABLE} == set(routes)
+    assert {route for method, route, *_ in TABLE if method == "GET"} == set(routes)
+
+
+def test_each_row_of_the_table_has_a_status_for_every_persona_and_appears_once():
+    assert all(len(statuses) == len(PERSONAS) for _method, _route, *statuses in TABLE)
+    cells = [(method, route) for method, route, *_ in TABLE]
+    assert len(cells) == len(set(cells))
+
+
+def test_every_argument_of_every_route_names_a_known_object():
+    for route in portal_routes():
+        for argument in ARGUMENT.findall(route):
+            assert argument in {**DEFAULT_ARGS, **ROUTE_ARGS.get(route, {})}, (route, argument)
+
+
+CELLS = [
+    (method, route, persona, expected)
+    for method, route, *statuses in TABLE
+    for persona, expected in zip(PERSONAS, statuses, strict=True)
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "persona", "expected"),
+    CELLS,
+    ids=[f"{method} /{route} {persona}" for method, route, persona, _ in CELLS],
+)
+def test_each_persona_gets_the_status_the_rules_give_on_each_url(
+    client, personas, main, method, route, persona, expected
+):
+    user = personas[persona]
+    if user is not None:
+        main.token = api_token_create(user=user, purpose="permission matrix").record
+        token = api_token_create(user=user, purpose="caller").token
+    else:
+        token = None
+    url = url_of(route, dict.fromkeys(DEFAULT_ARGS, main))
+    response = send(client, method, url, post_data(route, main), user, token)
+    assert_status(response, expected, api=route.startswith("api/"), anonymous=user is None)
+
+
+def _object_arguments(route: str) -> list[str]:
+    return [a for a in ARGUMENT.findall(route) if a not in NOT_OBJECT_IDS]
+
+
+# Each route with an object id, in every method its view accepts (405 comes before any lookup).
+FOREIGN = [
+    (method, route, persona, swapped)
+    for method, route, *statuses in TABLE
+    if _object_arguments(route) and statuses[PERSONAS.index("admin")] != 405
+    for persona, swapped in [
+        *[(p, tuple(_object_arguments(route))) for p in ("student", "observer", "teacher", "admin")],
+        # One id at a time too: a page of our institution must not reach into another.
+        *[("admin", (one,)) for one in _object_arguments(route) if len(_object_arguments(route)) > 1],
+    ]
+]  # fmt: skip
+
+
+def mirror_state(world: World) -> tuple:
+    world.link.refresh_from_db()
+    world.enrollment.refresh_from_db()
+    world.token.refresh_from_db()
+    world.institution.refresh_from_db()
+    return (
+        world.link.state,
+        world.enrollment.state,
+        world.token.revoked_at,
+        world.institution.self_registration,
+        User.objects.filter(institution=world.institution).count(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "persona", "swapped"),
+    FOREIGN,
+    ids=[f"{m} /{r} {p} {'+'.join(s)}" for m, r, p, s in FOREIGN],
+)
+def test_no_object_of_another_institution_is_ever_visible(
+    client, personas, main, mirror, method, route, persona, swapped
+):
+    user = personas[persona]
+    main.token = api_token_create(user=user, purpose="permission matrix").record
+    token = api_token_create(user=user, purpose="caller").token
+    before = mirror_state(mirror)
+    worlds = {arg: mirror if arg in swapped else main for arg in DEFAULT_ARGS}
+    data = post_data(route, mirror if len(swapped) > 1 else main)
+    response = send(client, method, url_of(route, worlds), data, user, token)
+    assert response.status_code == 404, response.content[:300]
+    if route.startswith("api/"):
+        assert response.json() == {
+            "errors": [{"message": "The specified resource does not exist."}]
+        }
+    body = response.content.decode()
+    assert mirror.student.name not in body
+    assert mirror.course.name not in body
+    assert mirror_state(mirror) == before
