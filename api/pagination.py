@@ -6,6 +6,8 @@ from rest_framework.response import Response
 
 DEFAULT_PER_PAGE = 10
 MAX_PER_PAGE = 100
+# Far past any real list; beyond it the offset would overflow PostgreSQL's bigint.
+MAX_PAGE = 1_000_000
 
 
 def _positive_int(raw: str | None, default: int) -> int:
@@ -27,7 +29,7 @@ def paginated_response(request, queryset: QuerySet, serialize) -> Response:
     )
     page = _positive_int(request.query_params.get("page"), 1)
     start = (page - 1) * per_page
-    rows = list(queryset[start : start + per_page + 1])
+    rows = list(queryset[start : start + per_page + 1]) if page <= MAX_PAGE else []
     has_next = len(rows) > per_page
     items = rows[:per_page]
 

@@ -1,0 +1,34 @@
+from django.http import JsonResponse, QueryDict
+
+NUL_REFUSED = "Parameters may not contain NUL characters."
+
+
+class RefuseNulBytesMiddleware:
+    """PostgreSQL cannot store a NUL character in text, so an API parameter holding one is a 400
+    here, before any view can pass it to the database. (Forms refuse them on their own.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/") and self._has_nul(request):
+            return JsonResponse({"errors": [{"message": NUL_REFUSED}]}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def _has_nul(request) -> bool:
+        if "\x00" in request.path:
+            return True
+        sources = [request.GET]
+        if request.content_type == "application/x-www-form-urlencoded":
+            sources.append(QueryDict(request.body, encoding=request.encoding))
+        elif request.content_type == "multipart/form-data" and request.method == "POST":
+            sources.append(request.POST)
+        elif request.content_type == "application/json" and b"\\u0000" in request.body:
+            return True
+        return any(
+            "\x00" in key or "\x00" in value
+            for source in sources
+            for key, values in source.lists()
+            for value in values
+        )
