@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check check ci clean-db
+.PHONY: install run test lint format migrations-check check ci clean-db bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -40,6 +40,10 @@ format: install
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Benchmarks (a fresh pairing_portal_bench database): prints a table, writes bench/results.json.
+bench: install
+	$(BIN)/python bench/run.py
 
 ## Everything CI runs.
 ci: lint migrations-check test
