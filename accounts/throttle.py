@@ -49,15 +49,18 @@ def _bucket_start(moment: datetime, size: timedelta) -> datetime:
 
 
 class CounterStore(Protocol):
-    def add(self, key: str, bucket_start: datetime) -> None: ...
+    def add(self, key: str, bucket_start: datetime, bucket: timedelta) -> None: ...
 
-    def counts(self, key: str, since: datetime) -> list[tuple[datetime, int]]: ...
+    def counts(
+        self, wanted: list[tuple[str, datetime, timedelta]]
+    ) -> dict[str, list[tuple[datetime, int]]]:
+        """For each (key, since, bucket size): its buckets from ``since`` on, oldest first."""
 
 
 class DatabaseStore:
     """Counters in PostgreSQL: an atomic upsert, so concurrent failures are never lost."""
 
-    def add(self, key: str, bucket_start: datetime) -> None:
+    def add(self, key: str, bucket_start: datetime, bucket: timedelta) -> None:
         table = ThrottleBucket._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
@@ -72,51 +75,62 @@ class DatabaseStore:
             key=key, bucket_start__lt=timezone.now() - KEEP_BUCKETS
         ).delete()
 
-    def counts(self, key: str, since: datetime) -> list[tuple[datetime, int]]:
-        return list(
-            ThrottleBucket.objects.filter(key=key, bucket_start__gte=since)
+    def counts(
+        self, wanted: list[tuple[str, datetime, timedelta]]
+    ) -> dict[str, list[tuple[datetime, int]]]:
+        # One query for every key of a check (an account, an address, an institution).
+        since = {key: start for key, start, _bucket in wanted}
+        rows = (
+            ThrottleBucket.objects.filter(key__in=since, bucket_start__gte=min(since.values()))
             .order_by("bucket_start")
-            .values_list("bucket_start", "count")
+            .values_list("key", "bucket_start", "count")
         )
+        found: dict[str, list[tuple[datetime, int]]] = {key: [] for key in since}
+        for key, start, count in rows:
+            if start >= since[key]:
+                found[key].append((start, count))
+        return found
 
 
 class CacheStore:
     """Counters in the cache (Redis): INCR is atomic there, and keys expire by themselves."""
 
-    def __init__(self, bucket: timedelta) -> None:
-        self.bucket = bucket
-
-    def _key(self, key: str, bucket_start: datetime) -> str:
+    @staticmethod
+    def _key(key: str, bucket_start: datetime) -> str:
         return f"throttle:{key}:{int(bucket_start.timestamp())}"
 
-    def add(self, key: str, bucket_start: datetime) -> None:
+    def add(self, key: str, bucket_start: datetime, bucket: timedelta) -> None:
         cache_key = self._key(key, bucket_start)
         cache.add(cache_key, 0, timeout=int(KEEP_BUCKETS.total_seconds()))
         cache.incr(cache_key)
 
-    def counts(self, key: str, since: datetime) -> list[tuple[datetime, int]]:
+    def counts(
+        self, wanted: list[tuple[str, datetime, timedelta]]
+    ) -> dict[str, list[tuple[datetime, int]]]:
         now = timezone.now()
-        starts = []
-        start = _bucket_start(since, self.bucket)
-        while start <= now:
-            starts.append(start)
-            start += self.bucket
-        found = cache.get_many([self._key(key, s) for s in starts])
-        return [(s, found[self._key(key, s)]) for s in starts if found.get(self._key(key, s))]
+        starts: dict[str, list[datetime]] = {}
+        for key, since, bucket in wanted:
+            start, starts[key] = since, []
+            while start <= now:
+                starts[key].append(start)
+                start += bucket
+        found = cache.get_many([self._key(k, s) for k, moments in starts.items() for s in moments])
+        return {
+            key: [(s, found[self._key(key, s)]) for s in moments if found.get(self._key(key, s))]
+            for key, moments in starts.items()
+        }
 
 
-def _store(limit: Limit) -> CounterStore:
+def _store() -> CounterStore:
     choice = getattr(settings, "THROTTLE_STORE", "auto")
     uses_redis = "redis" in settings.CACHES["default"]["BACKEND"].lower()
     if choice == "cache" or (choice == "auto" and uses_redis):
-        return CacheStore(limit.bucket)
+        return CacheStore()
     return DatabaseStore()
 
 
-def blocked_until(key: str, limit: Limit) -> datetime | None:
-    """When ``key`` may try again under ``limit``, or None if it may now."""
-    now = timezone.now()
-    buckets = _store(limit).counts(key, since=_bucket_start(now - limit.window, limit.bucket))
+def _until(buckets: list[tuple[datetime, int]], limit: Limit) -> datetime | None:
+    """When attempts may resume under ``limit``, given its buckets in the window; None if now."""
     remaining = sum(count for _start, count in buckets)
     if remaining < limit.max_failures:
         return None
@@ -128,11 +142,7 @@ def blocked_until(key: str, limit: Limit) -> datetime | None:
         remaining -= count
         if remaining < limit.max_failures:
             return start + limit.bucket + limit.window
-    return now + limit.window  # not reached: the loop always brings remaining below the limit
-
-
-def record(key: str, limit: Limit) -> None:
-    _store(limit).add(key, _bucket_start(timezone.now(), limit.bucket))
+    raise AssertionError("unreachable: the loop always brings remaining below the limit")
 
 
 @dataclass(frozen=True)
@@ -142,13 +152,23 @@ class Check:
     rules: tuple[tuple[str, Limit], ...]
 
     def blocked_until(self) -> datetime | None:
-        times = [t for key, limit in self.rules if (t := blocked_until(key, limit)) is not None]
+        """When every rule allows attempts again, or None if all allow them now."""
+        if not self.rules:
+            return None
+        now = timezone.now()
+        wanted = [
+            (key, _bucket_start(now - limit.window, limit.bucket), limit.bucket)
+            for key, limit in self.rules
+        ]
+        buckets = _store().counts(wanted)
+        times = [t for key, limit in self.rules if (t := _until(buckets[key], limit)) is not None]
         return max(times) if times else None
 
     def record_failure(self) -> datetime | None:
         """Count a failure everywhere; returns when the attempts are blocked from, if they now are."""
+        store, now = _store(), timezone.now()
         for key, limit in self.rules:
-            record(key, limit)
+            store.add(key, _bucket_start(now, limit.bucket), limit.bucket)
         return self.blocked_until()
 
 

@@ -430,7 +430,7 @@ def observer_sign_up(
 # --- Observer links and the enrollments they make -------------------------------------------------
 
 
-@transaction.atomic
+# No savepoint of its own: a failure here fails the caller's transaction as a whole.
 def observer_link_create(
     *, observer: User, student: User, by: User | None, source: ObserverLinkSource
 ) -> ObserverLink:
@@ -444,18 +444,18 @@ def observer_link_create(
         raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
     if observer.institution_id != student.institution_id:
         raise PairingError(PairingError.OTHER_INSTITUTION)
-    observer_links_create_many(
-        institution_id=student.institution_id,
-        pairs=[(observer.pk, student.pk)],
-        by=by,
-        source=source,
-    )
-    return ObserverLink.objects.get(
-        observer=observer, student=student, institution_id=student.institution_id
-    )
+    with transaction.atomic(savepoint=False):
+        observer_links_create_many(
+            institution_id=student.institution_id,
+            pairs=[(observer.pk, student.pk)],
+            by=by,
+            source=source,
+        )
+        return ObserverLink.objects.select_related("observer", "student").get(
+            observer=observer, student=student, institution_id=student.institution_id
+        )
 
 
-@transaction.atomic
 def observer_links_create_many(
     *,
     institution_id: int,
@@ -477,6 +477,20 @@ def observer_links_create_many(
     user_ids = {user for pair in pairs for user in pair}
     if User.objects.filter(pk__in=user_ids).exclude(institution_id=institution_id).exists():
         raise PairingError(PairingError.OTHER_INSTITUTION)
+    # The checks above raise before anything is written. The writes make no savepoint of their
+    # own (this is the hot path of every redemption): a database error fails the caller's whole
+    # transaction, as it should.
+    with transaction.atomic(savepoint=False):
+        return _links_upsert(institution_id=institution_id, pairs=pairs, by=by, source=source)
+
+
+def _links_upsert(
+    *,
+    institution_id: int,
+    pairs: list[tuple[int, int]],
+    by: User | None,
+    source: ObserverLinkSource,
+) -> set[tuple[int, int]]:
     now = timezone.now()
     table = ObserverLink._meta.db_table
     with connection.cursor() as cursor:
@@ -516,7 +530,7 @@ def observer_links_create_many(
     return changed
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def observer_links_remove_many(
     *, institution_id: int, pairs: list[tuple[int, int]], by: User | None
 ) -> set[tuple[int, int]]:
