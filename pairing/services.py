@@ -6,7 +6,7 @@ Pages, the API, the SIS import and commands all call these functions; none of th
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -120,6 +120,7 @@ def course_students_for_export(*, course: Course) -> QuerySet[User]:
             enrollments__state__in=CURRENT_ENROLLMENT_STATES,
         )
         .distinct()
+        .only("id", "sortable_name", "sis_user_id")
         .order_by("sortable_name", "id")
     )
 
@@ -149,59 +150,85 @@ def _issue_codes(
     # Lock the students' rows, in id order: generations for one student (a double click, ten tabs,
     # an export at the same moment) then count and retire codes one at a time, so nobody ever holds
     # more than five; and two overlapping exports take their locks in the same order (no deadlock).
-    list(
-        User.objects.filter(pk__in=student_ids)
-        .order_by("pk")
-        .select_for_update()
-        .values_list("pk", flat=True)
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+            [list(student_ids)],
+        )
     now = timezone.now()
     _expire_stale_codes(student_ids=student_ids, now=now)
     _retire_oldest_codes(student_ids=student_ids, keep=MAX_ACTIVE_CODES - 1, now=now)
-    for _attempt in range(3):
-        issued = {
-            student_id: IssuedCode(
-                code=(code := code_generate()),
-                record=PairingCode(
-                    student_id=student_id,
-                    code_hash=code_hash(code),
-                    created_by=by,
-                    created_at=now,
-                    expires_at=now + PAIRING_CODE_LIFETIME,
-                ),
+    issued: dict[int, IssuedCode] = {}
+    waiting = list(student_ids)
+    for _attempt in range(5):
+        drawn = {student_id: code_generate() for student_id in waiting}
+        for record in _insert_codes(drawn, by=by, now=now):
+            issued[record.student_id] = IssuedCode(code=drawn[record.student_id], record=record)
+        # A code equal to one ever made before (about one in 3e10 per stored code) was skipped by
+        # the database; draw again for those students only.
+        waiting = [student_id for student_id in waiting if student_id not in issued]
+        if not waiting:
+            break
+    else:
+        raise RuntimeError("Could not draw unique pairing codes five times in a row.")
+    audit_record_many(
+        action=AuditAction.CODE_CREATED,
+        institution_id=institution_id,
+        actor=by,
+        entries=[
+            (
+                student_id,
+                {"pairing_code": item.record.pk, "expires_at": item.record.expires_at.isoformat()},
             )
-            for student_id in student_ids
-        }
-        try:
-            with transaction.atomic():
-                PairingCode.objects.bulk_create([item.record for item in issued.values()])
-        except IntegrityError:
-            # A new code equal to one ever made before (about one in 3e10 per stored code): draw
-            # the batch again rather than tell anyone.
-            continue
-        audit_record_many(
-            action=AuditAction.CODE_CREATED,
-            institution_id=institution_id,
-            actor=by,
-            entries=[
-                (
-                    student_id,
-                    {
-                        "pairing_code": item.record.pk,
-                        "expires_at": item.record.expires_at.isoformat(),
-                    },
-                )
-                for student_id, item in issued.items()
+            for student_id, item in issued.items()
+        ],
+    )
+    return issued
+
+
+def _insert_codes(drawn: dict[int, str], *, by: User | None, now) -> list[PairingCode]:
+    """Insert one code per student in a single statement; a hash already taken is skipped."""
+    expires_at = now + PAIRING_CODE_LIFETIME
+    table = PairingCode._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (student_id, code_hash, created_by_id, created_at, expires_at, state)
+            SELECT drawn.student_id, drawn.code_hash, %s, %s, %s, %s
+            FROM unnest(%s::bigint[], %s::text[]) AS drawn(student_id, code_hash)
+            ON CONFLICT (code_hash) DO NOTHING
+            RETURNING id, student_id, code_hash
+            """,  # noqa: S608 - the table name is ours; every value is a parameter
+            [
+                by.pk if by is not None else None,
+                now,
+                expires_at,
+                PairingCodeState.ACTIVE,
+                list(drawn),
+                [code_hash(code) for code in drawn.values()],
             ],
         )
-        return issued
-    raise RuntimeError("Could not draw unique pairing codes three times in a row.")
+        return [
+            PairingCode(
+                pk=pk,
+                student_id=student_id,
+                code_hash=digest,
+                created_by=by,
+                created_at=now,
+                expires_at=expires_at,
+                state=PairingCodeState.ACTIVE,
+            )
+            for pk, student_id, digest in cursor.fetchall()
+        ]
 
 
 def _expire_stale_codes(*, student_ids: list[int], now) -> None:
-    PairingCode.objects.filter(
-        student_id__in=student_ids, state=PairingCodeState.ACTIVE, expires_at__lte=now
-    ).update(state=PairingCodeState.EXPIRED, ended_at=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""UPDATE {PairingCode._meta.db_table} SET state = %s, ended_at = %s
+                WHERE student_id = ANY(%s) AND state = %s AND expires_at <= %s""",  # noqa: S608
+            [PairingCodeState.EXPIRED, now, list(student_ids), PairingCodeState.ACTIVE, now],
+        )
 
 
 def _retire_oldest_codes(*, student_ids: list[int], keep: int, now) -> None:
