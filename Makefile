@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check check ci clean-db bench
+.PHONY: install run test lint format migrations-check ci clean-db bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -48,6 +48,6 @@ bench: install
 ## Everything CI runs.
 ci: lint migrations-check test
 
-## Stop and delete the embedded PostgreSQL's data (the next start makes a fresh one).
+## Delete the embedded PostgreSQL's data (stop `make run` first; the next start makes a fresh one).
 clean-db:
 	rm -rf .pgdata

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from accounts.forms import AdminLoginForm
 from accounts.models import (
     ActAsSession,
     ApiToken,
@@ -14,6 +15,8 @@ from accounts.models import (
 @admin.register(Institution)
 class InstitutionAdmin(admin.ModelAdmin):
     list_display = ["name", "self_registration", "created_at"]
+    # Self-registration changes on the Authentication page, which records them in the audit trail.
+    readonly_fields = ["self_registration"]
     search_fields = ["name"]
 
 
@@ -25,7 +28,8 @@ class UserAdmin(admin.ModelAdmin):
     list_select_related = ["institution"]
     # Passwords are changed through the portal's own reset flow, never typed in here.
     exclude = ["password", "groups", "user_permissions"]
-    readonly_fields = ["last_login", "created_at"]
+    # Moving a user between institutions or making them an admin goes through the portal.
+    readonly_fields = ["institution", "is_account_admin", "last_login", "created_at"]
 
 
 @admin.register(RolePermission)
@@ -50,6 +54,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
 
@@ -97,3 +104,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class ThrottleBucketAdmin(ReadOnlyAdmin):
     list_display = ["key", "bucket_start", "count"]
     search_fields = ["key"]
+
+
+# The admin site's log-in is limited like the portal's.
+admin.site.login_form = AdminLoginForm

@@ -1,10 +1,11 @@
 import hashlib
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 
 from accounts.audit import audit_record, current_context
-from accounts.models import AuditAction, AuditSource, SelfRegistration
+from accounts.models import AuditAction, AuditSource, SelfRegistration, User
 from accounts.roles import PERMISSION_RULES, Permission, Role
 from accounts.throttle import Check, limit_from_settings, wait_in_words
 
@@ -75,17 +76,16 @@ class ApiTokenForm(forms.Form):
     )
 
 
-class LoginForm(AuthenticationForm):
-    """Django's log-in form, with failed attempts limited per account and per address.
+class ThrottledLoginMixin:
+    """Failed log-ins limited per account and per address, for the portal's and the admin's forms.
 
     While an account or address is paused, even the right password is refused: otherwise a guesser
     could go on testing passwords and learn the right one from the different answer.
     """
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "paused": "Too many failed log-ins. For your safety, logging in is paused; please try again %(wait)s.",
-    }
+    paused_message = (
+        "Too many failed log-ins. For your safety, logging in is paused; please try again %(wait)s."
+    )
 
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip().lower()
@@ -93,38 +93,47 @@ class LoginForm(AuthenticationForm):
         until = limits.blocked_until()
         if until is not None:
             raise forms.ValidationError(
-                self.error_messages["paused"], code="paused", params={"wait": wait_in_words(until)}
+                self.paused_message, code="paused", params={"wait": wait_in_words(until)}
             )
         try:
             return super().clean()
         except forms.ValidationError as error:
             if error.code == "invalid_login":
-                audit_record(
-                    action=AuditAction.LOGIN_FAILED,
-                    institution=None,
-                    actor=None,
-                    details={"login": username[:254]},
-                )
-                if limits.record_failure() is not None:
-                    audit_record(
-                        action=AuditAction.PAUSED,
-                        institution=None,
-                        actor=None,
-                        details={"what": "log-in", "login": username[:254]},
-                    )
+                self._count_failure(limits, username)
             raise
+
+    @staticmethod
+    def _count_failure(limits: Check, username: str) -> None:
+        institution_id = (
+            User.objects.filter(email__iexact=username)
+            .values_list("institution_id", flat=True)
+            .first()
+        )
+        audit_record(
+            action=AuditAction.LOGIN_FAILED,
+            institution=institution_id,
+            actor=None,
+            details={"login": username[:254]},
+        )
+        if limits.record_failure() is not None:
+            audit_record(
+                action=AuditAction.PAUSED,
+                institution=institution_id,
+                actor=None,
+                details={"what": "log-in", "login": username[:254]},
+            )
 
     @staticmethod
     def _limits(username: str) -> Check:
         # A digest, so any typed name makes a short key and no e-mail address is stored with it.
-        username = hashlib.sha256(username.encode()).hexdigest()[:32]
+        digest = hashlib.sha256(username.encode()).hexdigest()[:32]
         rules = [
             (
-                f"login:account:{username}:pause",
+                f"login:account:{digest}:pause",
                 limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_PAUSE", pause=True),
             ),
             (
-                f"login:account:{username}:day",
+                f"login:account:{digest}:day",
                 limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_PER_DAY"),
             ),
         ]
@@ -137,6 +146,40 @@ class LoginForm(AuthenticationForm):
                 )
             )
         return Check(rules=tuple(rules))
+
+
+class LoginForm(ThrottledLoginMixin, AuthenticationForm):
+    """The portal's log-in form."""
+
+
+class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
+    """The Django admin's log-in form, under the same limits (its accounts are the strongest)."""
+
+
+class PasswordResetRequestForm(PasswordResetForm):
+    """Password reset, limited per address so that nobody can flood someone's inbox."""
+
+    def clean(self):
+        cleaned = super().clean()
+        address = current_context().client_address
+        if address:
+            limits = Check(
+                rules=(
+                    (
+                        f"reset:address:{address}:day",
+                        limit_from_settings("PASSWORD_RESETS_PER_ADDRESS_PER_DAY"),
+                    ),
+                )
+            )
+            until = limits.blocked_until()
+            if until is not None:
+                raise forms.ValidationError(
+                    "Too many password resets were asked for from your network; please try again %(wait)s.",
+                    code="paused",
+                    params={"wait": wait_in_words(until)},
+                )
+            limits.record_failure()  # counts requests, which are limited like failures
+        return cleaned
 
 
 class AuditFilterForm(forms.Form):

@@ -1,3 +1,5 @@
+import ipaddress
+
 from django.conf import settings
 
 from accounts.audit import audit_context, current_context
@@ -53,8 +55,12 @@ def client_address(request) -> str | None:
     """The client's address: REMOTE_ADDR, or the header a trusted proxy sets (settings)."""
     header = settings.CLIENT_ADDRESS_HEADER
     value = request.META.get(header) if header else None
-    value = (value or request.META.get("REMOTE_ADDR") or "").split(",")[0].strip()
-    return value or None
+    # A proxy appends the address it saw last; what comes before is the client's own claim.
+    value = (value or request.META.get("REMOTE_ADDR") or "").split(",")[-1].strip()
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return None
 
 
 class AuditContextMiddleware:

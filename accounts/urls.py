@@ -2,11 +2,16 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from accounts import views
+from accounts.forms import PasswordResetRequestForm
 
 urlpatterns = [
     path("login", views.LoginView.as_view(), name="login"),
-    path("logout", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/reset", auth_views.PasswordResetView.as_view(), name="password_reset"),
+    path("logout", views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/reset",
+        auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),
+        name="password_reset",
+    ),
     path(
         "password/reset/sent",
         auth_views.PasswordResetDoneView.as_view(),

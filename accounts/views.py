@@ -21,6 +21,7 @@ from accounts.forms import (
     SelfRegistrationForm,
 )
 from accounts.middleware import SESSION_KEY as ACT_AS_SESSION_KEY
+from accounts.middleware import client_address
 from accounts.models import SelfRegistration, User
 from accounts.permissions import permission_table
 from accounts.roles import PERMISSION_RULES, Role
@@ -33,6 +34,15 @@ from accounts.services import (
     institution_self_registration_set,
     role_permission_set,
 )
+
+
+class LogoutView(auth_views.LogoutView):
+    """Logging out while acting as someone also ends (and records the end of) the acting."""
+
+    def post(self, request, *args, **kwargs):
+        if getattr(request, "act_as", None) is not None:
+            act_as_stop(session=request.act_as)
+        return super().post(request, *args, **kwargs)
 
 
 class LoginView(auth_views.LoginView):
@@ -112,11 +122,17 @@ def institution_permissions(request, institution_id: int):
     )
 
 
+NO_TOKENS_WHILE_ACTING = "Access tokens cannot be made or revoked while acting as someone else."
+
+
 @require_POST
 @login_required
 @never_cache
 def api_token_new(request):
     """Approved Integrations → New Access Token: the token is shown on this response only."""
+    if request.act_as is not None:
+        # A token would outlive the acting, and let the admin be that person at will.
+        raise PermissionDenied(NO_TOKENS_WHILE_ACTING)
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         expires_on = form.cleaned_data["expires_on"]
@@ -135,6 +151,8 @@ def api_token_new(request):
 @require_POST
 @login_required
 def api_token_revoke_page(request, token_id: int):
+    if request.act_as is not None:
+        raise PermissionDenied(NO_TOKENS_WHILE_ACTING)
     token = get_api_token_for_user(request.user, token_id)
     api_token_revoke(token=token, by=request.user)
     messages.success(request, f"The token for “{token.purpose}” no longer works.")
@@ -153,9 +171,7 @@ def act_as_begin(request, user_id: int):
     if subject is None:
         raise Http404("No such user.")
     try:
-        session = act_as_start(
-            actor=actor, subject=subject, client_address=request.META.get("REMOTE_ADDR")
-        )
+        session = act_as_start(actor=actor, subject=subject, client_address=client_address(request))
     except AccountError as error:
         raise PermissionDenied(error.message) from None
     request.session[ACT_AS_SESSION_KEY] = session.pk

@@ -7,7 +7,7 @@ from accounts.permissions import user_has_permission
 from accounts.roles import Permission
 from api.errors import Unauthorized
 from courses.access import get_course_for_user
-from courses.models import Course
+from courses.models import Course, CourseState
 from pairing.models import ObserverLink, ObserverLinkState
 
 
@@ -42,7 +42,12 @@ def require_may_read_courses_of(caller: User, user: User) -> None:
 
 def get_course_for_caller(caller: User, course_id: int, *, roster: bool = False) -> Course:
     """A course of the caller's institution (404 otherwise) that they may open (401 otherwise)."""
-    course = Course.objects.filter(pk=course_id).only("institution_id").first()
+    course = (
+        Course.objects.exclude(state=CourseState.DELETED)
+        .filter(pk=course_id)
+        .only("institution_id")
+        .first()
+    )
     if course is None or course.institution_id != caller.institution_id:
         raise Http404
     try:

@@ -79,11 +79,13 @@ class CourseUsersView(APIView):
             enrollments = enrollments.filter(type__in=[ENROLLMENT_TYPES[v] for v in wanted])
         users = User.objects.filter(pk__in=enrollments.values("user_id"))
         term = (request.query_params.get("search_term") or "").strip()
-        if term:
-            users = users.filter(
-                Q(name__icontains=term) | Q(email__icontains=term) | Q(sis_user_id=term)
-            )
         context = _roster_context(request, course)
+        if term:
+            # Logins and SIS ids are searchable only by those who may see them.
+            matches = Q(name__icontains=term)
+            if context["show_logins"]:
+                matches |= Q(email__icontains=term) | Q(sis_user_id=term)
+            users = users.filter(matches)
         if "enrollments" in context["include"]:
             users = users.prefetch_related(
                 Prefetch(

@@ -11,6 +11,7 @@ class CourseAdmin(admin.ModelAdmin):
     list_filter = ["state", "institution"]
     search_fields = ["name", "course_code", "sis_course_id"]
     list_select_related = ["institution"]
+    readonly_fields = ["institution"]
 
 
 @admin.register(Enrollment)
@@ -28,4 +29,7 @@ class EnrollmentAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -19,6 +19,9 @@ class PairingCodeAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(ObserverLink)
 class ObserverLinkAdmin(admin.ModelAdmin):
@@ -35,6 +38,9 @@ class ObserverLinkAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False
+
 
 @admin.register(SisImport)
 class SisImportAdmin(admin.ModelAdmin):
@@ -47,4 +53,7 @@ class SisImportAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

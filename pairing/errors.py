@@ -3,7 +3,9 @@ class PairingError(Exception):
 
     # One message for unknown, expired, used and malformed codes alike: it must not tell which.
     INVALID_CODE = "Invalid pairing code"
-    SELF_REGISTRATION_OFF = "Self registration has not been enabled for this account"
+    SELF_REGISTRATION_OFF = (
+        "Pairing codes are switched off at this school: self registration is disabled."
+    )
     NOT_A_STUDENT = "Pairing codes can only be made for students."
     NOT_ALLOWED = "You are not allowed to make pairing codes for this student."
     CANNOT_OBSERVE_SELF = "You can't observe yourself."

@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.audit import audit_record, audit_record_many, current_context
+from accounts.errors import AccountError
 from accounts.models import AuditAction, Institution, SelfRegistration, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
@@ -259,24 +260,39 @@ def _retire_oldest_codes(*, student_ids: list[int], keep: int, now) -> None:
         )
 
 
-def pairing_codes_active_count(*, student: User) -> int:
-    return PairingCode.objects.filter(
-        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=timezone.now()
-    ).count()
-
-
 # --- Redeeming codes ------------------------------------------------------------------------------
 
 
-class PairingPaused(PairingError):
-    """Too many wrong codes: every attempt, right or wrong, waits until ``until``."""
+SIGN_UPS_PAUSED = (
+    "Many accounts were made from your network today, so sign-up is paused here for now. "
+    "Please try again {wait}, or ask the school office to make your account."
+)
+WRONG_CODES_PAUSED = (
+    "For the students' safety, entering pairing codes is paused after too many wrong codes. "
+    "Please try again {wait}."
+)
 
-    def __init__(self, until) -> None:
-        super().__init__(
-            "For the students' safety, entering pairing codes is paused after too many wrong "
-            f"codes. Please try again {wait_in_words(until)}."
-        )
+
+class PairingPaused(PairingError):
+    """Too many attempts: every attempt, right or wrong, waits until ``until``."""
+
+    def __init__(self, until, *, reason: str | None = None) -> None:
+        super().__init__((reason or WRONG_CODES_PAUSED).format(wait=wait_in_words(until)))
         self.until = until
+
+
+def _code_is_live(*, code: str, institution_id: int) -> bool:
+    """Whether ``code`` is an active, unexpired code of a student of the institution (no lock)."""
+    normalized = code_normalize(code)
+    return (
+        normalized is not None
+        and PairingCode.objects.filter(
+            code_hash=code_hash(normalized),
+            state=PairingCodeState.ACTIVE,
+            expires_at__gt=timezone.now(),
+            student__institution_id=institution_id,
+        ).exists()
+    )
 
 
 def _redemption_limits(*, observer: User | None, institution_id: int | None) -> Check:
@@ -434,7 +450,11 @@ def observer_sign_up(
     )
     until = limits.blocked_until() or sign_ups.blocked_until()
     if until is not None:
-        raise PairingPaused(until)
+        raise PairingPaused(until, reason=SIGN_UPS_PAUSED if sign_ups.blocked_until() else None)
+    if not _code_is_live(code=code, institution_id=institution.pk):
+        # The code first: without a real code nobody learns whether an e-mail has an account.
+        _count_failed_redemption(limits, observer=None, institution_id=institution.pk)
+        raise PairingError(PairingError.INVALID_CODE)
     try:
         with transaction.atomic():
             observer = user_create(
@@ -449,6 +469,10 @@ def observer_sign_up(
     except PairingError as error:
         if error.message == PairingError.INVALID_CODE:
             _count_failed_redemption(limits, observer=None, institution_id=institution.pk)
+        raise
+    except AccountError as error:
+        if error.message == AccountError.EMAIL_TAKEN:
+            limits.record_failure()  # probing which e-mails have accounts costs attempts too
         raise
     sign_ups.record_failure()  # counts sign-ups, which are limited like failures
     return observer

@@ -54,6 +54,15 @@ def env_str(name: str, *, default: str | None = None) -> str | None:
     return default if raw is None else raw
 
 
+def env_choice(name: str, *, default: str | None, choices: tuple[str, ...]) -> str | None:
+    raw = _raw(name)
+    if raw is None:
+        return default
+    if raw not in choices:
+        raise ImproperlyConfigured(f"{name}={raw!r} is not one of: {', '.join(choices)}.")
+    return raw
+
+
 def env_list(name: str, *, default: list[str]) -> list[str]:
     raw = _raw(name)
     if raw is None:

@@ -2,7 +2,7 @@
 
 Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL,
 EMAIL_URL, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
-TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, ENV_FILE. A value that cannot be read
+TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, THROTTLE_STORE, CLIENT_ADDRESS_HEADER, ENV_FILE. A value that cannot be read
 stops the start with a message naming it (see pairing_portal/config.py).
 """
 
@@ -141,7 +141,9 @@ if config.env_bool("TRUST_X_FORWARDED_PROTO", default=False):
 
 # --- Limits on failed attempts: (failures, window in seconds) ------------------------------------
 # Counted in the database, or in Redis when CACHE_URL names it ("auto"); "database" or "cache" forces.
-THROTTLE_STORE = config.env_str("THROTTLE_STORE", default="auto")
+THROTTLE_STORE = config.env_choice(
+    "THROTTLE_STORE", default="auto", choices=("auto", "database", "cache")
+)
 PAIRING_FAILURES_PER_ACCOUNT_PAUSE = (5, 15 * 60)  # then paused for 15 minutes
 PAIRING_FAILURES_PER_ACCOUNT_PER_DAY = (20, 24 * 3600)
 PAIRING_FAILURES_PER_ADDRESS_PER_DAY = (50, 24 * 3600)
@@ -152,9 +154,12 @@ SIGN_UPS_PER_ADDRESS_PER_DAY = (10, 24 * 3600)
 LOGIN_FAILURES_PER_ACCOUNT_PAUSE = (5, 15 * 60)
 LOGIN_FAILURES_PER_ACCOUNT_PER_DAY = (20, 24 * 3600)
 LOGIN_FAILURES_PER_ADDRESS_PER_DAY = (50, 24 * 3600)
+PASSWORD_RESETS_PER_ADDRESS_PER_DAY = (20, 24 * 3600)
 # Behind a proxy, the request header that carries the client's address (e.g. HTTP_X_REAL_IP);
 # only set it when the proxy overwrites that header, or clients could claim any address.
-CLIENT_ADDRESS_HEADER = config.env_str("CLIENT_ADDRESS_HEADER", default=None)
+CLIENT_ADDRESS_HEADER = config.env_choice(
+    "CLIENT_ADDRESS_HEADER", default=None, choices=("HTTP_X_REAL_IP", "HTTP_X_FORWARDED_FOR")
+)
 
 # --- The /api/v1 API (Canvas-compatible; see shared/spec/api-contract.md) ----------------------------
 REST_FRAMEWORK = {

@@ -55,6 +55,8 @@ def test_production_values_pass_the_deployment_checklist():
         ("EMAIL_URL", "pigeon://loft", "EMAIL_URL could not be read"),
         ("CONN_MAX_AGE", "forever", "CONN_MAX_AGE='forever' is not a whole number"),
         ("SECURE_HSTS_SECONDS", "-5", "SECURE_HSTS_SECONDS='-5' must be at least 0"),
+        ("THROTTLE_STORE", "redis", "THROTTLE_STORE='redis' is not one of: auto, database, cache"),
+        ("CLIENT_ADDRESS_HEADER", "X-Real-IP", "CLIENT_ADDRESS_HEADER='X-Real-IP' is not one of"),
     ],
 )
 def test_a_bad_setting_stops_the_start_with_a_clear_message(variable, value, message):
@@ -81,5 +83,7 @@ def test_the_example_env_file_documents_every_setting():
         "CONN_MAX_AGE",
         "TRUST_X_FORWARDED_PROTO",
         "CSRF_TRUSTED_ORIGINS",
+        "THROTTLE_STORE",
+        "CLIENT_ADDRESS_HEADER",
     ):
         assert f"{variable}=" in documented, variable

@@ -279,9 +279,17 @@ def test_a_failed_log_in_is_recorded_without_the_password(client, student, since
     wrong = {"username": student.email, "password": "not-" + PASSWORD}
     client.post(reverse("login"), wrong, REMOTE_ADDR=ADDRESS)
     event = the_event(AuditAction.LOGIN_FAILED)
-    assert summary(event, since) == (None, None, PAGE, ADDRESS, None)
+    # Filed under the institution of the account it tried, so that school's admins see it.
+    assert summary(event, since) == (None, None, PAGE, ADDRESS, student.institution)
     assert event.details == {"login": student.email}
     assert_nowhere_in_the_trail("not-" + PASSWORD)
+
+
+def test_a_failed_log_in_for_no_account_is_recorded_for_no_institution(client, db, since):
+    client.post(
+        reverse("login"), {"username": "ghost@example.test", "password": "x"}, REMOTE_ADDR=ADDRESS
+    )
+    assert the_event(AuditAction.LOGIN_FAILED).institution is None
 
 
 # --- The audit page -------------------------------------------------------------------------------
