@@ -4,6 +4,8 @@ class AccountError(Exception):
     EMAIL_TAKEN = "An account with that e-mail address already exists."
     SIS_ID_TAKEN = "Another user at this institution already has that SIS ID."
     NAME_REQUIRED = "Please enter a name."
+    EMAIL_INVALID = "Please enter a valid e-mail address: it is what people log in with."
+    TOO_LONG = "Names and SIS IDs can be at most 255 characters long."
     PERMISSION_NOT_CONFIGURABLE = "That permission cannot be changed for that role."
     NOT_AN_ADMIN = "Only an admin of this institution can change its settings."
     TOKEN_PURPOSE_REQUIRED = "Please say what the token is for."

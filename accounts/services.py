@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -44,6 +46,7 @@ def user_create(
     name = name.strip()
     if not name:
         raise AccountError(AccountError.NAME_REQUIRED)
+    _check_login_and_lengths(email=email, values=[name, short_name, sortable_name, sis_user_id])
     try:
         # A savepoint, so that a caller's transaction survives the duplicate we turn into an error.
         with transaction.atomic():
@@ -59,6 +62,15 @@ def user_create(
             )
     except IntegrityError as error:
         raise _account_error_for(error) from error
+
+
+def _check_login_and_lengths(*, email: str, values: list[str | None]) -> None:
+    try:
+        validate_email(email.strip())
+    except ValidationError:
+        raise AccountError(AccountError.EMAIL_INVALID) from None
+    if any(value is not None and len(value.strip()) > User.NAME_MAX_LENGTH for value in values):
+        raise AccountError(AccountError.TOO_LONG)
 
 
 def user_profile_update(*, user: User, name: str, short_name: str, sortable_name: str) -> User:
@@ -86,6 +98,7 @@ def user_update(
     name = name.strip()
     if not name:
         raise AccountError(AccountError.NAME_REQUIRED)
+    _check_login_and_lengths(email=email, values=[name, short_name, sortable_name])
     wanted = {
         "email": User.objects.normalize_email(email.strip()),
         "name": name,

@@ -373,6 +373,4 @@ class AccountUsersView(APIView):
             )
         except AccountError as error:
             raise BadRequest(error.message) from None
-        except ValidationError as error:
-            raise BadRequest(" ".join(error.messages)) from None
         return Response(UserSerializer(user, context=_context(request, caller, user)).data)

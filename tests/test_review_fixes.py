@@ -65,8 +65,12 @@ def test_sign_up_with_a_made_up_code_does_not_tell_whether_an_email_has_an_accou
     assert "already exists" not in page
 
 
-def test_sign_up_with_a_taken_email_keeps_the_code_and_counts_as_an_attempt(client, student):
+def test_sign_up_with_a_taken_email_keeps_the_code_and_counts_as_an_attempt(
+    client, student, settings
+):
     from accounts.models import ThrottleBucket
+
+    settings.THROTTLE_STORE = "database"  # read back below, whatever CACHE_URL says
 
     code = pairing_code_create(student=student, by=student).code
     data = {
@@ -131,3 +135,27 @@ def test_the_django_admin_cannot_delete_what_services_own(label, rf, db):
     request = rf.get("/")
     request.user = operator
     assert not django_admin.site._registry[apps.get_model(label)].has_delete_permission(request)
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("user[name]=Bob&pseudonym[unique_id]=bob", "Please enter a valid e-mail address"),
+        (
+            f"user[name]={'x' * 300}&pseudonym[unique_id]=bob%40example.test",
+            "at most 255 characters",
+        ),
+    ],
+)
+def test_the_api_refuses_a_login_that_is_no_email_and_overlong_names(
+    client, institution, admin, body, message
+):
+    token = api_token_create(user=admin, purpose="t").token
+    response = client.post(
+        f"/api/v1/accounts/{institution.pk}/users",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 400
+    assert message in response.json()["errors"][0]["message"]
