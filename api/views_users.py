@@ -38,7 +38,7 @@ from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
 from pairing.services import (
     PairingPaused,
     may_manage_observers_of,
-    observer_link_create,
+    observer_link_create_by_admin,
     observer_link_remove,
     pairing_code_create,
     pairing_code_redeem,
@@ -190,16 +190,13 @@ class ObserveeView(APIView):
     def put(self, request, user_ref: str, observee_id: int):
         observer = get_user_for_caller(request.user, user_ref)
         student = get_user_for_caller(request.user, str(observee_id))
-        # Linking by id is for admins only, even for the observer themself (Canvas).
-        if request.user.pk == observer.pk or not may_manage_observers_of(
-            subject=observer, by=request.user
-        ):
-            raise Unauthorized()
         try:
-            observer_link_create(
+            observer_link_create_by_admin(
                 observer=observer, student=student, by=request.user, source=ObserverLinkSource.API
             )
         except PairingError as error:
+            if error.message == PairingError.NOT_ALLOWED_TO_LINK_BY_ID:
+                raise Unauthorized() from None
             raise BadRequest(error.message) from None
         return Response(
             ObserveeSerializer(student, context=_context(request, request.user, student)).data

@@ -12,6 +12,7 @@ class PairingError(Exception):
     OTHER_INSTITUTION = "That person belongs to another school or district."
     LINK_NOT_FOUND = "That link has already been removed."
     NOT_ALLOWED_TO_LINK = "You are not allowed to link observers in this course."
+    NOT_ALLOWED_TO_LINK_BY_ID = "Only admins who manage observers can link people without a code."
     NOT_ALLOWED_TO_UNLINK = "You are not allowed to remove observers in this course."
     NOT_ALLOWED_TO_REMOVE_LINK = "You are not allowed to remove this link."
     STUDENT_NOT_IN_COURSE = "That student is not enrolled in this course."

@@ -622,6 +622,20 @@ def observer_links_remove_many(
     return removed
 
 
+def observer_link_create_by_admin(
+    *, observer: User, student: User, by: User, source: ObserverLinkSource
+) -> ObserverLink:
+    """Link by id, without a code: only an admin holding manage_user_observers at the
+    institution, and never an observer for themself (Canvas). The admin pages and R7 use this."""
+    if (
+        by.pk == observer.pk
+        or by.institution_id != student.institution_id
+        or not user_has_permission(by, Permission.MANAGE_USER_OBSERVERS)
+    ):
+        raise PairingError(PairingError.NOT_ALLOWED_TO_LINK_BY_ID)
+    return observer_link_create(observer=observer, student=student, by=by, source=source)
+
+
 def may_manage_observers_of(*, subject: User, by: User) -> bool:
     """Whether ``by`` may act on ``subject``'s observer links: their own, or as an admin holding
     manage_user_observers at the subject's institution."""
@@ -720,7 +734,12 @@ def enrollment_upsert(
 
 @transaction.atomic
 def course_observer_add(
-    *, course: Course, observer: User, student: User, by: User | None
+    *,
+    course: Course,
+    observer: User,
+    student: User,
+    by: User | None,
+    state: EnrollmentState = EnrollmentState.ACTIVE,
 ) -> Enrollment:
     """Let ``observer`` observe ``student`` in this one course, without an institution-wide link.
 
@@ -747,12 +766,12 @@ def course_observer_add(
         state__in=CURRENT_ENROLLMENT_STATES,
     ).exists():
         raise PairingError(PairingError.OBSERVING_EACH_OTHER)
+    if state not in CURRENT_ENROLLMENT_STATES:
+        raise ValueError(
+            "course_observer_add gives a current enrollment; end one with course_observer_remove"
+        )
     return enrollment_row_upsert(
-        course=course,
-        user=observer,
-        type=Role.OBSERVER,
-        associated_user=student,
-        state=EnrollmentState.ACTIVE,
+        course=course, user=observer, type=Role.OBSERVER, associated_user=student, state=state
     )
 
 

@@ -20,7 +20,13 @@ from accounts.models import AuditSource, Institution, User
 from accounts.roles import Role
 from accounts.services import user_create, user_update
 from courses.errors import CourseError
-from courses.models import Course, CourseState, Enrollment, EnrollmentState
+from courses.models import (
+    CURRENT_ENROLLMENT_STATES,
+    Course,
+    CourseState,
+    Enrollment,
+    EnrollmentState,
+)
 from courses.services import course_create, course_update, enrollment_row_upsert
 from pairing.errors import PairingError
 from pairing.models import ObserverLink, ObserverLinkSource, SisImport, SisImportState
@@ -373,9 +379,11 @@ def _import_enrollment(run: _Run, values: dict[str, str], courses, users) -> str
         return "unchanged"
     try:
         with transaction.atomic():
-            if student is not None and state == EnrollmentState.ACTIVE:
+            if student is not None and state in CURRENT_ENROLLMENT_STATES:
                 # A course-only link, under the same rules as a teacher's on the People page.
-                course_observer_add(course=course, observer=user, student=student, by=None)
+                course_observer_add(
+                    course=course, observer=user, student=student, by=None, state=state
+                )
             elif student is not None:
                 enrollment_row_upsert(
                     course=course, user=user, type=role, state=state, associated_user=student

@@ -18,7 +18,7 @@ from pairing.selectors import (
     institution_users_matching,
     links_of,
 )
-from pairing.services import observer_link_create, observer_link_remove
+from pairing.services import observer_link_create_by_admin, observer_link_remove
 from pairing.sis_import import sis_import_run
 
 USERS_PER_PAGE = 50
@@ -120,7 +120,7 @@ def institution_user_link(request, institution_id: int, user_id: int, direction:
         return back
     observer, student = (member, other) if direction == "observees" else (other, member)
     try:
-        observer_link_create(
+        observer_link_create_by_admin(
             observer=observer, student=student, by=request.user, source=ObserverLinkSource.ADMIN
         )
     except PairingError as error:

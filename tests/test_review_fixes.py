@@ -159,3 +159,35 @@ def test_the_api_refuses_a_login_that_is_no_email_and_overlong_names(
     )
     assert response.status_code == 400
     assert message in response.json()["errors"][0]["message"]
+
+
+def test_linking_without_a_code_is_for_observer_admins_only(student, observer, teacher, admin):
+    from pairing.errors import PairingError
+    from pairing.models import ObserverLinkSource
+    from pairing.services import observer_link_create_by_admin
+
+    for person in (teacher, observer):
+        with pytest.raises(PairingError, match=PairingError.NOT_ALLOWED_TO_LINK_BY_ID):
+            observer_link_create_by_admin(
+                observer=observer, student=student, by=person, source=ObserverLinkSource.ADMIN
+            )
+    link = observer_link_create_by_admin(
+        observer=observer, student=student, by=admin, source=ObserverLinkSource.ADMIN
+    )
+    assert link.created_by == admin
+
+
+def test_an_invited_observer_row_in_enrollments_csv_obeys_the_course_observer_rules(
+    institution, course, student
+):
+    from pairing.sis_import import sis_import_run
+
+    outsider = UserFactory(institution=institution, sis_user_id="S-OUT")  # not in the course
+    UserFactory(institution=institution, sis_user_id="P-1")
+    course.sis_course_id = "C-1"
+    course.save()
+    data = b"course_id,user_id,role,status,associated_user_id\nC-1,P-1,observer,invited,S-OUT\n"
+    record = sis_import_run(institution=institution, filename="enrollments.csv", data=data, by=None)
+    assert record.counts["enrollments.csv"]["skipped"] == 1
+    assert "not enrolled in this course" in record.messages[0]["message"]
+    assert not outsider.observed_enrollments.exists()
