@@ -7,7 +7,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from accounts.audit import audit_record, current_context
 from accounts.models import AuditAction, AuditSource, SelfRegistration, User
 from accounts.roles import PERMISSION_RULES, Permission, Role
-from accounts.throttle import Check, limit_from_settings, wait_in_words
+from accounts.throttle import Attempt, Check, limit_from_settings, wait_in_words
 
 
 class ProfileForm(forms.Form):
@@ -89,21 +89,26 @@ class ThrottledLoginMixin:
 
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip().lower()
-        limits = self._limits(username)
-        until = limits.blocked_until()
-        if until is not None:
+        attempt = self._limits(username).begin()
+        if attempt.refused_until is not None:
             raise forms.ValidationError(
-                self.paused_message, code="paused", params={"wait": wait_in_words(until)}
+                self.paused_message,
+                code="paused",
+                params={"wait": wait_in_words(attempt.refused_until)},
             )
         try:
-            return super().clean()
+            cleaned = super().clean()
         except forms.ValidationError as error:
             if error.code == "invalid_login":
-                self._count_failure(limits, username)
+                self._count_failure(attempt, username)
+            else:
+                attempt.succeeded()
             raise
+        attempt.succeeded()
+        return cleaned
 
     @staticmethod
-    def _count_failure(limits: Check, username: str) -> None:
+    def _count_failure(attempt: Attempt, username: str) -> None:
         institution_id = (
             User.objects.filter(email__iexact=username)
             .values_list("institution_id", flat=True)
@@ -115,7 +120,7 @@ class ThrottledLoginMixin:
             actor=None,
             details={"login": username[:254]},
         )
-        if limits.record_failure() is not None:
+        if attempt.failed() is not None:
             audit_record(
                 action=AuditAction.PAUSED,
                 institution=institution_id,

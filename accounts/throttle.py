@@ -49,7 +49,7 @@ def _bucket_start(moment: datetime, size: timedelta) -> datetime:
 
 
 class CounterStore(Protocol):
-    def add(self, key: str, bucket_start: datetime, bucket: timedelta) -> None: ...
+    def add(self, key: str, bucket_start: datetime, bucket: timedelta, amount: int = 1) -> None: ...
 
     def counts(
         self, wanted: list[tuple[str, datetime, timedelta]]
@@ -60,16 +60,16 @@ class CounterStore(Protocol):
 class DatabaseStore:
     """Counters in PostgreSQL: an atomic upsert, so concurrent failures are never lost."""
 
-    def add(self, key: str, bucket_start: datetime, bucket: timedelta) -> None:
+    def add(self, key: str, bucket_start: datetime, bucket: timedelta, amount: int = 1) -> None:
         table = ThrottleBucket._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                INSERT INTO {table} (key, bucket_start, count) VALUES (%s, %s, 1)
+                INSERT INTO {table} (key, bucket_start, count) VALUES (%s, %s, GREATEST(%s, 0))
                 ON CONFLICT ON CONSTRAINT throttle_bucket_unique
-                DO UPDATE SET count = {table}.count + 1
+                DO UPDATE SET count = GREATEST({table}.count + %s, 0)
                 """,  # noqa: S608 - the table name is ours; every value is a parameter
-                [key, bucket_start],
+                [key, bucket_start, amount, amount],
             )
         ThrottleBucket.objects.filter(
             key=key, bucket_start__lt=timezone.now() - KEEP_BUCKETS
@@ -99,10 +99,10 @@ class CacheStore:
     def _key(key: str, bucket_start: datetime) -> str:
         return f"throttle:{key}:{int(bucket_start.timestamp())}"
 
-    def add(self, key: str, bucket_start: datetime, bucket: timedelta) -> None:
+    def add(self, key: str, bucket_start: datetime, bucket: timedelta, amount: int = 1) -> None:
         cache_key = self._key(key, bucket_start)
         cache.add(cache_key, 0, timeout=int(KEEP_BUCKETS.total_seconds()))
-        cache.incr(cache_key)
+        cache.incr(cache_key, amount)
 
     def counts(
         self, wanted: list[tuple[str, datetime, timedelta]]
@@ -129,10 +129,17 @@ def _store() -> CounterStore:
     return DatabaseStore()
 
 
-def _until(buckets: list[tuple[datetime, int]], limit: Limit) -> datetime | None:
-    """When attempts may resume under ``limit``, given its buckets in the window; None if now."""
+def _until(
+    buckets: list[tuple[datetime, int]], limit: Limit, *, counting_this: bool = False
+) -> datetime | None:
+    """When attempts may resume under ``limit``, given its buckets in the window; None if now.
+
+    ``counting_this``: the buckets already include the attempt being decided, which may go ahead
+    as long as it is at most the limit's last allowed failure.
+    """
+    threshold = limit.max_failures + (1 if counting_this else 0)
     remaining = sum(count for _start, count in buckets)
-    if remaining < limit.max_failures:
+    if remaining < threshold:
         return None
     if limit.pause:
         # A window from the failure that reached the limit (its bucket's start, so at most a
@@ -140,7 +147,7 @@ def _until(buckets: list[tuple[datetime, int]], limit: Limit) -> datetime | None
         return buckets[-1][0] + limit.window
     for start, count in buckets:
         remaining -= count
-        if remaining < limit.max_failures:
+        if remaining < threshold:
             return start + limit.bucket + limit.window
     raise AssertionError("unreachable: the loop always brings remaining below the limit")
 
@@ -151,7 +158,7 @@ class Check:
 
     rules: tuple[tuple[str, Limit], ...]
 
-    def blocked_until(self) -> datetime | None:
+    def blocked_until(self, *, counting_this: bool = False) -> datetime | None:
         """When every rule allows attempts again, or None if all allow them now."""
         if not self.rules:
             return None
@@ -161,15 +168,52 @@ class Check:
             for key, limit in self.rules
         ]
         buckets = _store().counts(wanted)
-        times = [t for key, limit in self.rules if (t := _until(buckets[key], limit)) is not None]
+        times = [
+            t
+            for key, limit in self.rules
+            if (t := _until(buckets[key], limit, counting_this=counting_this)) is not None
+        ]
         return max(times) if times else None
 
     def record_failure(self) -> datetime | None:
         """Count a failure everywhere; returns when the attempts are blocked from, if they now are."""
-        store, now = _store(), timezone.now()
-        for key, limit in self.rules:
-            store.add(key, _bucket_start(now, limit.bucket), limit.bucket)
+        self._add(timezone.now(), 1)
         return self.blocked_until()
+
+    def begin(self) -> "Attempt":
+        """Start an attempt, counted as a failure before it is tried.
+
+        Counting first is what holds the limit under a burst of simultaneous attempts: each one
+        sees the others' counts, so at most the allowed number go ahead (a burst may be refused a
+        little early, never let through late). Refused attempts are taken back at once; the caller
+        takes back one that succeeds (``Attempt.succeeded``).
+        """
+        now = timezone.now()
+        self._add(now, 1)
+        until = self.blocked_until(counting_this=True)
+        if until is not None:
+            self._add(now, -1)
+        return Attempt(check=self, at=now, refused_until=until)
+
+    def _add(self, moment: datetime, amount: int) -> None:
+        store = _store()
+        for key, limit in self.rules:
+            store.add(key, _bucket_start(moment, limit.bucket), limit.bucket, amount)
+
+
+@dataclass
+class Attempt:
+    check: Check
+    at: datetime
+    refused_until: datetime | None  # set when the attempt may not go ahead at all
+
+    def succeeded(self) -> None:
+        """It was not a failure after all: take back its count."""
+        self.check._add(self.at, -1)
+
+    def failed(self) -> datetime | None:
+        """It was a failure (already counted): when attempts are paused from now, if they are."""
+        return self.check.blocked_until()
 
 
 def minutes_until(moment: datetime) -> int:

@@ -16,7 +16,7 @@ from accounts.models import AuditAction, Institution, SelfRegistration, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
 from accounts.services import user_create
-from accounts.throttle import Check, limit_from_settings, wait_in_words
+from accounts.throttle import Attempt, Check, limit_from_settings, wait_in_words
 from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
 from courses.services import (
     enrollment_row_upsert,
@@ -328,11 +328,11 @@ def _redemption_limits(*, observer: User | None, institution_id: int | None) -> 
 
 
 def _count_failed_redemption(
-    limits: Check, *, observer: User | None, institution_id: int | None
+    attempt: Attempt, *, observer: User | None, institution_id: int | None
 ) -> None:
-    """Count a wrong code, outside any transaction that the failure rolls back."""
+    """Keep a wrong code's count (made up front), outside any transaction the failure rolls back."""
     audit_record(action=AuditAction.CODE_FAILED, institution=institution_id, actor=observer)
-    until = limits.record_failure()
+    until = attempt.failed()
     if until is not None:
         audit_record(
             action=AuditAction.PAUSED,
@@ -364,20 +364,23 @@ def pairing_code_redeem(
     the code is kept for someone else; Canvas's observees API spends it all the same
     (``keep_code_if_linked=False``).
     """
-    limits = _redemption_limits(observer=observer, institution_id=observer.institution_id)
-    until = limits.blocked_until()
-    if until is not None:
-        raise PairingPaused(until)
+    attempt = _redemption_limits(observer=observer, institution_id=observer.institution_id).begin()
+    if attempt.refused_until is not None:
+        raise PairingPaused(attempt.refused_until)
     try:
-        return _redeem(
+        redemption = _redeem(
             code=code, observer=observer, source=source, keep_code_if_linked=keep_code_if_linked
         )
     except PairingError as error:
         if error.message == PairingError.INVALID_CODE:
             _count_failed_redemption(
-                limits, observer=observer, institution_id=observer.institution_id
+                attempt, observer=observer, institution_id=observer.institution_id
             )
+        else:
+            attempt.succeeded()  # refused for another reason: not a guess
         raise
+    attempt.succeeded()
+    return redemption
 
 
 @transaction.atomic
@@ -448,12 +451,15 @@ def observer_sign_up(
         if address
         else ()
     )
-    until = limits.blocked_until() or sign_ups.blocked_until()
+    until = sign_ups.blocked_until()
     if until is not None:
-        raise PairingPaused(until, reason=SIGN_UPS_PAUSED if sign_ups.blocked_until() else None)
+        raise PairingPaused(until, reason=SIGN_UPS_PAUSED)
+    attempt = limits.begin()
+    if attempt.refused_until is not None:
+        raise PairingPaused(attempt.refused_until)
     if not _code_is_live(code=code, institution_id=institution.pk):
         # The code first: without a real code nobody learns whether an e-mail has an account.
-        _count_failed_redemption(limits, observer=None, institution_id=institution.pk)
+        _count_failed_redemption(attempt, observer=None, institution_id=institution.pk)
         raise PairingError(PairingError.INVALID_CODE)
     try:
         with transaction.atomic():
@@ -468,12 +474,16 @@ def observer_sign_up(
             )
     except PairingError as error:
         if error.message == PairingError.INVALID_CODE:
-            _count_failed_redemption(limits, observer=None, institution_id=institution.pk)
+            _count_failed_redemption(attempt, observer=None, institution_id=institution.pk)
+        else:
+            attempt.succeeded()
         raise
     except AccountError as error:
-        if error.message == AccountError.EMAIL_TAKEN:
-            limits.record_failure()  # probing which e-mails have accounts costs attempts too
+        # Probing which e-mails have accounts costs attempts too; other form mistakes do not.
+        if error.message != AccountError.EMAIL_TAKEN:
+            attempt.succeeded()
         raise
+    attempt.succeeded()
     sign_ups.record_failure()  # counts sign-ups, which are limited like failures
     return observer
 

@@ -91,3 +91,19 @@ def test_exports_racing_single_codes_keep_the_limit_and_do_not_deadlock(school):
         assert (
             PairingCode.objects.filter(student=person, state=PairingCodeState.ACTIVE).count() <= 5
         )
+
+
+def test_a_burst_of_simultaneous_wrong_codes_cannot_get_past_the_limit(school, settings):
+    from pairing.services import PairingPaused
+
+    settings.THROTTLE_STORE = "database"
+    institution, _course, _student = school
+    guesser = UserFactory(institution=institution)
+
+    results = run_together(12, lambda _i: pairing_code_redeem(code="zzzzzz", observer=guesser))
+
+    wrong = [r for r in results if isinstance(r, PairingError) and not isinstance(r, PairingPaused)]
+    paused = [r for r in results if isinstance(r, PairingPaused)]
+    assert len(wrong) + len(paused) == 12
+    # Counted before they are tried, at most the five allowed guesses are actually tried.
+    assert 1 <= len(wrong) <= 5
