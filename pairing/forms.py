@@ -72,6 +72,16 @@ class SisImportForm(forms.Form):
         required=False,
     )
 
+    def clean_file(self):
+        from pairing.sis_csv import MAX_FILE_BYTES
+
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_FILE_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
+            )
+        return upload
+
 
 class UserSearchForm(forms.Form):
     q = forms.CharField(

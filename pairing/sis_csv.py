@@ -25,7 +25,8 @@ _SIGNATURES = [
     (COURSES, {"course_id", "short_name", "long_name"}),
     (USERS, {"user_id", "login_id"}),
 ]
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 200 * 1024 * 1024  # an upload, and all the CSV text a zip may unpack to
+MAX_ZIP_MEMBERS = 50
 
 
 class SisFileError(Exception):
@@ -70,6 +71,13 @@ def read_upload(name: str, data: bytes) -> list[SisFile]:
             members = [m for m in archive.infolist() if _is_data_file(m)]
             if not members:
                 raise SisFileError(f"{name} holds no .csv file.")
+            # Checked from the zip's directory, before anything is unpacked (zip bombs).
+            if len(members) > MAX_ZIP_MEMBERS:
+                raise SisFileError(f"{name} holds more than {MAX_ZIP_MEMBERS} CSV files.")
+            if sum(member.file_size for member in members) > MAX_FILE_BYTES:
+                raise SisFileError(
+                    f"{name} unpacks to more than {MAX_FILE_BYTES // (1024 * 1024)} MB of CSV."
+                )
             for member in members:
                 if member.file_size > MAX_FILE_BYTES:
                     raise SisFileError(f"{member.filename} in {name} is too large.")

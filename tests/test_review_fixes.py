@@ -191,3 +191,23 @@ def test_an_invited_observer_row_in_enrollments_csv_obeys_the_course_observer_ru
     assert record.counts["enrollments.csv"]["skipped"] == 1
     assert "not enrolled in this course" in record.messages[0]["message"]
     assert not outsider.observed_enrollments.exists()
+
+
+def test_a_zip_that_would_unpack_too_far_is_refused_before_unpacking(institution, monkeypatch):
+    import io
+    import zipfile
+
+    from pairing import sis_csv
+    from pairing.sis_import import sis_import_run
+
+    monkeypatch.setattr(sis_csv, "MAX_FILE_BYTES", 1000)  # a small ceiling instead of a huge file
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "user_observers.csv", "observer_id,student_id,status\n" + "A,B,active\n" * 500
+        )
+    record = sis_import_run(
+        institution=institution, filename="big.zip", data=buffer.getvalue(), by=None
+    )
+    assert record.state == "failed"
+    assert "unpacks to more than" in record.error
