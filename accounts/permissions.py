@@ -14,6 +14,15 @@ class CourseLike(Protocol):
     def active_roles_of(self, user: User) -> set[str]: ...
 
 
+def is_institution_admin(user: User, institution_id: int | None) -> bool:
+    """Whether ``user`` is an account admin of that institution (the role, not a permission)."""
+    return (
+        bool(user.is_account_admin)
+        and institution_id is not None
+        and user.institution_id == institution_id
+    )
+
+
 def permissions_for(user: User, *, course: CourseLike | None = None) -> frozenset[Permission]:
     """Every permission ``user`` holds in ``course``, or at the institution level when it is None.
 
@@ -29,7 +38,7 @@ def permissions_for(user: User, *, course: CourseLike | None = None) -> frozense
         return frozenset()
 
     roles: set[str] = set()
-    if user.is_account_admin and user.institution_id == institution_id:
+    if is_institution_admin(user, institution_id):
         roles.add(Role.ACCOUNT_ADMIN)
     if course is not None:
         roles |= course.active_roles_of(user)

@@ -20,7 +20,7 @@ from accounts.models import (
     User,
 )
 from accounts.names import short_name_for, sortable_name_for
-from accounts.permissions import user_has_permission
+from accounts.permissions import is_institution_admin, user_has_permission
 from accounts.roles import PERMISSION_RULES, Permission, Role
 from accounts.tokens import token_generate, token_hash
 
@@ -270,7 +270,7 @@ def act_as_stop(*, session: ActAsSession) -> ActAsSession:
 
 
 def _require_admin_of(institution: Institution, by: User | None) -> None:
-    if by is not None and not (by.is_account_admin and by.institution_id == institution.pk):
+    if by is not None and not is_institution_admin(by, institution.pk):
         raise AccountError(AccountError.NOT_AN_ADMIN)
 
 

@@ -3,7 +3,7 @@
 from django.http import Http404
 
 from accounts.models import User
-from accounts.permissions import user_has_permission
+from accounts.permissions import is_institution_admin, user_has_permission
 from accounts.roles import Permission
 from api.errors import Unauthorized
 from courses.access import get_course_for_user
@@ -22,7 +22,7 @@ def get_user_for_caller(caller: User, user_ref: str) -> User:
 
 
 def is_admin_of(caller: User, user: User) -> bool:
-    return caller.is_account_admin and caller.institution_id == user.institution_id
+    return is_institution_admin(caller, user.institution_id)
 
 
 def require_self_or_admin(caller: User, user: User) -> None:

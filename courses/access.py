@@ -4,6 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
+from accounts.permissions import is_institution_admin
 from accounts.roles import Role
 from courses.models import Course, CourseState, Enrollment, EnrollmentState
 
@@ -32,7 +33,7 @@ def get_course_for_user(user: User, course_id: int, *, roster: bool = False) -> 
     )
     if course is None:
         raise Http404("No such course.")
-    if user.is_account_admin and user.institution_id == course.institution_id:
+    if is_institution_admin(user, course.institution_id):
         return course
     roles = set(
         Enrollment.objects.filter(

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.permissions import is_institution_admin
 from accounts.roles import Role
 from courses.access import get_course_for_user
 from courses.models import Enrollment, EnrollmentState
@@ -43,9 +44,7 @@ def course_detail(request, course_id: int):
         .exclude(state=EnrollmentState.DELETED)
         .select_related("user")
     )
-    is_admin = (
-        request.user.is_account_admin and request.user.institution_id == course.institution_id
-    )
+    is_admin = is_institution_admin(request.user, course.institution_id)
     return render(
         request,
         "courses/course_detail.html",

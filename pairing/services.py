@@ -92,10 +92,17 @@ def pairing_code_refusal(*, student: User, by: User | None) -> str | None:
     return PairingError.NOT_ALLOWED
 
 
+def pairing_codes_export_refusal(*, course: Course, by: User) -> str | None:
+    """Why ``by`` may not export codes for ``course`` (People → Export Pairing Codes), or None."""
+    if not course.institution.pairing_enabled:
+        return PairingError.SELF_REGISTRATION_OFF
+    if not user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course):
+        return PairingError.NOT_ALLOWED
+    return None
+
+
 def may_export_pairing_codes(*, course: Course, by: User) -> bool:
-    return course.institution.pairing_enabled and user_has_permission(
-        by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course
-    )
+    return pairing_codes_export_refusal(course=course, by=by) is None
 
 
 # --- Making codes ---------------------------------------------------------------------------------
@@ -132,10 +139,9 @@ def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[U
 
     The same rules as one code at a time, applied to all students in a fixed number of queries.
     """
-    if not course.institution.pairing_enabled:
-        raise PairingError(PairingError.SELF_REGISTRATION_OFF)
-    if not user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course):
-        raise PairingError(PairingError.NOT_ALLOWED)
+    refusal = pairing_codes_export_refusal(course=course, by=by)
+    if refusal is not None:
+        raise PairingError(refusal)
     students = list(course_students_for_export(course=course))
     issued = _issue_codes(
         student_ids=[s.pk for s in students], institution_id=course.institution_id, by=by
