@@ -2,6 +2,8 @@
 
 from typing import Protocol
 
+from django.db.models import BooleanField, CharField, QuerySet, Value
+
 from accounts.models import RolePermission, User
 from accounts.roles import PERMISSION_RULES, Permission, Role
 
@@ -11,7 +13,7 @@ class CourseLike(Protocol):
 
     institution_id: int
 
-    def active_roles_of(self, user: User) -> set[str]: ...
+    def active_enrollment_types(self, user: User) -> QuerySet: ...
 
 
 def is_institution_admin(user: User, institution_id: int | None) -> bool:
@@ -29,7 +31,7 @@ def permissions_for(user: User, *, course: CourseLike | None = None) -> frozense
     A user's roles are: account admin of the institution (which reaches into all its courses), plus
     the types of their *active* enrollments in the course. Each role's setting comes from the
     institution's permission table where it has a row, and from Canvas's default where it does not.
-    Three queries at most, however many permissions are asked about.
+    One query, however many permissions are asked about.
     """
     if not user.is_authenticated or not user.is_active:
         return frozenset()
@@ -40,13 +42,29 @@ def permissions_for(user: User, *, course: CourseLike | None = None) -> frozense
     roles: set[str] = set()
     if is_institution_admin(user, institution_id):
         roles.add(Role.ACCOUNT_ADMIN)
-    if course is not None:
-        roles |= course.active_roles_of(user)
-    if not roles:
+    elif course is None:
         return frozenset()
-
-    table = permission_table(institution_id=institution_id, roles=roles)
-    return frozenset(permission for (_role, permission), enabled in table.items() if enabled)
+    overrides = RolePermission.objects.filter(institution_id=institution_id).values_list(
+        "role", "permission", "enabled"
+    )
+    if course is not None:
+        # One round trip: the user's roles in the course (rows with no permission) beside the
+        # institution's departures from the defaults.
+        enrolled_as = course.active_enrollment_types(user).values_list(
+            "type", Value("", output_field=CharField()), Value(None, output_field=BooleanField())
+        )
+        overrides = overrides.union(enrolled_as, all=True)
+    table: dict[tuple[str, str], bool] = {}
+    for role, permission, enabled in overrides:
+        if permission:
+            table[(role, permission)] = enabled
+        else:
+            roles.add(role)
+    return frozenset(
+        permission
+        for permission, rule in PERMISSION_RULES.items()
+        if any(table.get((role, permission), role in rule.default_roles) for role in roles)
+    )
 
 
 def user_has_permission(

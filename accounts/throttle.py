@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.models import ThrottleBucket
 
@@ -49,7 +50,8 @@ def _bucket_start(moment: datetime, size: timedelta) -> datetime:
 
 
 class CounterStore(Protocol):
-    def add(self, key: str, bucket_start: datetime, bucket: timedelta, amount: int = 1) -> None: ...
+    def add(self, entries: list[tuple[str, datetime]], amount: int) -> None:
+        """Add ``amount`` to each (key, bucket start) counter (never below zero)."""
 
     def counts(
         self, wanted: list[tuple[str, datetime, timedelta]]
@@ -60,20 +62,32 @@ class CounterStore(Protocol):
 class DatabaseStore:
     """Counters in PostgreSQL: an atomic upsert, so concurrent failures are never lost."""
 
-    def add(self, key: str, bucket_start: datetime, bucket: timedelta, amount: int = 1) -> None:
+    def add(self, entries: list[tuple[str, datetime]], amount: int) -> None:
         table = ThrottleBucket._meta.db_table
+        # Every counter of a check in one statement, which also drops those keys' old buckets.
+        # Sorted, so two statements touching the same counters lock them in the same order.
+        entries = sorted(set(entries))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                INSERT INTO {table} (key, bucket_start, count) VALUES (%s, %s, GREATEST(%s, 0))
+                WITH pruned AS (
+                    DELETE FROM {table} WHERE key = ANY(%s) AND bucket_start < %s
+                )
+                INSERT INTO {table} (key, bucket_start, count)
+                SELECT entry.key, entry.bucket_start, GREATEST(%s, 0)
+                FROM unnest(%s::text[], %s::timestamptz[]) AS entry(key, bucket_start)
                 ON CONFLICT ON CONSTRAINT throttle_bucket_unique
                 DO UPDATE SET count = GREATEST({table}.count + %s, 0)
                 """,  # noqa: S608 - the table name is ours; every value is a parameter
-                [key, bucket_start, amount, amount],
+                [
+                    [key for key, _start in entries],
+                    timezone.now() - KEEP_BUCKETS,
+                    amount,
+                    [key for key, _start in entries],
+                    [start for _key, start in entries],
+                    amount,
+                ],
             )
-        ThrottleBucket.objects.filter(
-            key=key, bucket_start__lt=timezone.now() - KEEP_BUCKETS
-        ).delete()
 
     def counts(
         self, wanted: list[tuple[str, datetime, timedelta]]
@@ -99,10 +113,11 @@ class CacheStore:
     def _key(key: str, bucket_start: datetime) -> str:
         return f"throttle:{key}:{int(bucket_start.timestamp())}"
 
-    def add(self, key: str, bucket_start: datetime, bucket: timedelta, amount: int = 1) -> None:
-        cache_key = self._key(key, bucket_start)
-        cache.add(cache_key, 0, timeout=int(KEEP_BUCKETS.total_seconds()))
-        cache.incr(cache_key, amount)
+    def add(self, entries: list[tuple[str, datetime]], amount: int) -> None:
+        for key, bucket_start in entries:
+            cache_key = self._key(key, bucket_start)
+            cache.add(cache_key, 0, timeout=int(KEEP_BUCKETS.total_seconds()))
+            cache.incr(cache_key, amount)
 
     def counts(
         self, wanted: list[tuple[str, datetime, timedelta]]
@@ -196,9 +211,10 @@ class Check:
         return Attempt(check=self, at=now, refused_until=until)
 
     def _add(self, moment: datetime, amount: int) -> None:
-        store = _store()
-        for key, limit in self.rules:
-            store.add(key, _bucket_start(moment, limit.bucket), limit.bucket, amount)
+        if self.rules:
+            _store().add(
+                [(key, _bucket_start(moment, limit.bucket)) for key, limit in self.rules], amount
+            )
 
 
 @dataclass
@@ -224,6 +240,6 @@ def wait_in_words(moment: datetime) -> str:
     """ "in 14 minutes", "in about 3 hours", as a parent would say it."""
     minutes = minutes_until(moment)
     if minutes < 90:
-        return f"in {minutes} minute{'s' if minutes != 1 else ''}"
+        return ngettext("in %(count)d minute", "in %(count)d minutes", minutes) % {"count": minutes}
     hours = round(minutes / 60)
-    return f"in about {hours} hours"
+    return ngettext("in about %(count)d hour", "in about %(count)d hours", hours) % {"count": hours}

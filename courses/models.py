@@ -46,13 +46,9 @@ class Course(models.Model):
     def __str__(self) -> str:
         return f"{self.course_code}: {self.name}"
 
-    def active_roles_of(self, user) -> set[str]:
+    def active_enrollment_types(self, user) -> models.QuerySet:
         """The roles ``user`` holds here through active enrollments (for accounts.permissions)."""
-        return set(
-            self.enrollments.filter(user=user, state=EnrollmentState.ACTIVE).values_list(
-                "type", flat=True
-            )
-        )
+        return self.enrollments.filter(user=user, state=EnrollmentState.ACTIVE)
 
 
 class EnrollmentState(models.TextChoices):

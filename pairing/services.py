@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.audit import audit_record, audit_record_many, current_context
@@ -114,22 +113,45 @@ def pairing_code_create(*, student: User, by: User | None) -> IssuedCode:
     refusal = pairing_code_refusal(student=student, by=by)
     if refusal is not None:
         raise PairingError(refusal)
+    _students_lock(student_ids=[student.pk])
     return _issue_codes(student_ids=[student.pk], institution_id=student.institution_id, by=by)[
         student.pk
     ]
 
 
-def course_students_for_export(*, course: Course) -> QuerySet[User]:
-    """Each current student of the course once, in the order the export lists them."""
-    return (
-        User.objects.filter(
-            enrollments__course=course,
-            enrollments__type=Role.STUDENT,
-            enrollments__state__in=CURRENT_ENROLLMENT_STATES,
+def _students_lock(*, student_ids: list[int]) -> None:
+    # Lock the students' rows, in id order: generations for one student (a double click, ten tabs,
+    # an export at the same moment) then count and retire codes one at a time, so nobody ever holds
+    # more than five; and two overlapping exports take their locks in the same order (no deadlock).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
+            [list(student_ids)],
         )
-        .distinct()
-        .only("id", "sortable_name", "sis_user_id")
-        .order_by("sortable_name", "id")
+
+
+def _course_students_locked(*, course: Course) -> list[User]:
+    """Each current student of the course once, in the export's order, their rows locked.
+
+    One statement: the inner query takes the locks in id order (as ``_students_lock`` does, so an
+    export and a single code never deadlock), the outer one sorts by name.
+    """
+    user_table, enrollment_table = User._meta.db_table, Enrollment._meta.db_table
+    return list(
+        User.objects.raw(
+            f"""
+            SELECT id, sortable_name, sis_user_id FROM (
+                SELECT id, sortable_name, sis_user_id FROM {user_table}
+                WHERE id IN (
+                    SELECT user_id FROM {enrollment_table}
+                    WHERE course_id = %s AND type = %s AND state = ANY(%s)
+                )
+                ORDER BY id FOR UPDATE
+            ) locked
+            ORDER BY sortable_name, id
+            """,  # noqa: S608 - the table names are ours; every value is a parameter
+            [course.pk, Role.STUDENT, list(CURRENT_ENROLLMENT_STATES)],
+        )
     )
 
 
@@ -142,7 +164,7 @@ def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[U
     refusal = pairing_codes_export_refusal(course=course, by=by)
     if refusal is not None:
         raise PairingError(refusal)
-    students = list(course_students_for_export(course=course))
+    students = _course_students_locked(course=course)
     issued = _issue_codes(
         student_ids=[s.pk for s in students], institution_id=course.institution_id, by=by
     )
@@ -152,19 +174,11 @@ def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[U
 def _issue_codes(
     *, student_ids: list[int], institution_id: int, by: User | None
 ) -> dict[int, IssuedCode]:
+    """New codes for students whose rows the caller has locked (``_students_lock``)."""
     if not student_ids:
         return {}
-    # Lock the students' rows, in id order: generations for one student (a double click, ten tabs,
-    # an export at the same moment) then count and retire codes one at a time, so nobody ever holds
-    # more than five; and two overlapping exports take their locks in the same order (no deadlock).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
-            [list(student_ids)],
-        )
     now = timezone.now()
-    _expire_stale_codes(student_ids=student_ids, now=now)
-    _retire_oldest_codes(student_ids=student_ids, keep=MAX_ACTIVE_CODES - 1, now=now)
+    _end_codes_before_issuing(student_ids=student_ids, keep=MAX_ACTIVE_CODES - 1, now=now)
     issued: dict[int, IssuedCode] = {}
     waiting = list(student_ids)
     for _attempt in range(5):
@@ -229,35 +243,29 @@ def _insert_codes(drawn: dict[int, str], *, by: User | None, now) -> list[Pairin
         ]
 
 
-def _expire_stale_codes(*, student_ids: list[int], now) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""UPDATE {PairingCode._meta.db_table} SET state = %s, ended_at = %s
-                WHERE student_id = ANY(%s) AND state = %s AND expires_at <= %s""",  # noqa: S608
-            [PairingCodeState.EXPIRED, now, list(student_ids), PairingCodeState.ACTIVE, now],
-        )
-
-
-def _retire_oldest_codes(*, student_ids: list[int], keep: int, now) -> None:
-    """Mark each student's active codes beyond the newest ``keep`` as replaced, in one statement."""
+def _end_codes_before_issuing(*, student_ids: list[int], keep: int, now) -> None:
+    """In one statement: mark the students' lapsed codes expired, and of the rest, those beyond
+    each student's newest ``keep`` replaced (a sixth code retires the oldest)."""
     table = PairingCode._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            UPDATE {table} SET state = %s, ended_at = %s
-            WHERE id IN (
-                SELECT id FROM (
-                    SELECT id, row_number() OVER (
-                        PARTITION BY student_id ORDER BY created_at DESC, id DESC
-                    ) AS newest
-                    FROM {table}
-                    WHERE state = %s AND student_id = ANY(%s)
-                ) ranked
-                WHERE newest > %s
-            )
+            UPDATE {table} AS code
+            SET state = CASE WHEN ranked.lapsed THEN %s ELSE %s END, ended_at = %s
+            FROM (
+                SELECT id, expires_at <= %s AS lapsed, row_number() OVER (
+                    PARTITION BY student_id, expires_at <= %s ORDER BY created_at DESC, id DESC
+                ) AS newest
+                FROM {table}
+                WHERE state = %s AND student_id = ANY(%s)
+            ) ranked
+            WHERE code.id = ranked.id AND (ranked.lapsed OR ranked.newest > %s)
             """,  # noqa: S608 - the table name is ours; every value is a parameter
             [
+                PairingCodeState.EXPIRED,
                 PairingCodeState.REPLACED,
+                now,
+                now,
                 now,
                 PairingCodeState.ACTIVE,
                 list(student_ids),
