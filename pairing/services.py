@@ -3,10 +3,12 @@
 Pages, the API, the SIS import and commands all call these functions; none of them repeats a rule.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.audit import audit_record, audit_record_many, current_context
@@ -119,15 +121,18 @@ def pairing_code_create(*, student: User, by: User | None) -> IssuedCode:
     ]
 
 
-def _students_lock(*, student_ids: list[int]) -> None:
-    # Lock the students' rows, in id order: generations for one student (a double click, ten tabs,
-    # an export at the same moment) then count and retire codes one at a time, so nobody ever holds
-    # more than five; and two overlapping exports take their locks in the same order (no deadlock).
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {User._meta.db_table} WHERE id = ANY(%s) ORDER BY id FOR UPDATE",  # noqa: S608
-            [list(student_ids)],
-        )
+def _students_lock(*, student_ids: Iterable[int] | QuerySet) -> None:
+    """Lock the students' rows, in id order, until the transaction ends.
+
+    Everything that writes a student's codes, observer links or linked enrollments takes this lock
+    first, so those writes happen one at a time per student: generations (a double click, ten tabs,
+    an export at once) count and retire codes in turn and nobody ever holds more than five; a link
+    made while the student is enrolled somewhere new sees that enrollment, or the enrollment sees
+    the link (otherwise each could miss the other's uncommitted row). Id order, and the student's
+    row before any code, link or enrollment row, keep two writers from ever waiting on each other.
+    """
+    ids = student_ids if isinstance(student_ids, QuerySet) else sorted(set(student_ids))
+    list(User.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk"))
 
 
 def _course_students_locked(*, course: Course) -> list[User]:
@@ -405,15 +410,15 @@ def _redeem(
     if normalized is None:
         raise PairingError(PairingError.INVALID_CODE)
     now = timezone.now()
-    # FOR UPDATE: of twenty observers racing with one code, one takes the row lock and spends the
-    # code; the others wait, and PostgreSQL then re-checks the WHERE on the updated row, finds it
-    # no longer active, and returns nothing. Exactly one link comes of it.
-    record = (
-        PairingCode.objects.select_for_update(of=("self",))
-        .select_related("student")
-        .filter(code_hash=code_hash(normalized), state=PairingCodeState.ACTIVE, expires_at__gt=now)
-        .first()
+    live = PairingCode.objects.filter(
+        code_hash=code_hash(normalized), state=PairingCodeState.ACTIVE, expires_at__gt=now
     )
+    # Locks in the order every writer of a student's codes, links and enrollments takes them: the
+    # student's row first (see _students_lock), then the code's. Of twenty observers racing with
+    # one code, one spends it; the others wait, and PostgreSQL then re-checks the WHERE on the
+    # updated row, finds it no longer active, and returns nothing. Exactly one link comes of it.
+    _students_lock(student_ids=live.values("student_id"))
+    record = live.select_for_update(of=("self",)).select_related("student").first()
     if record is None:
         raise PairingError(PairingError.INVALID_CODE)
     student = record.student
@@ -556,6 +561,7 @@ def observer_links_create_many(
     # own (this is the hot path of every redemption): a database error fails the caller's whole
     # transaction, as it should.
     with transaction.atomic(savepoint=False):
+        _students_lock(student_ids=[student for _observer, student in pairs])
         return _links_upsert(institution_id=institution_id, pairs=pairs, by=by, source=source)
 
 
@@ -615,6 +621,7 @@ def observer_links_remove_many(
         return set()
     now = timezone.now()
     table = ObserverLink._meta.db_table
+    _students_lock(student_ids=[student for _observer, student in pairs])
     with connection.cursor() as cursor:
         # A conditional UPDATE: of two removals racing, only one finds the link still active.
         cursor.execute(
@@ -713,6 +720,8 @@ def enrollment_upsert(
     from the course by hand stays removed unless the student's own enrollment is being restored
     (from inactive, completed or deleted) or made anew. Writing the same state again changes nothing.
     """
+    if type == Role.STUDENT:
+        _students_lock(student_ids=[user.pk])  # a link being made now sees this enrollment
     previous = (
         Enrollment.objects.select_for_update()
         .filter(course=course, user=user, type=type, associated_user=associated_user)

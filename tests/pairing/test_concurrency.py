@@ -1,14 +1,18 @@
 """Races between requests, on real concurrent PostgreSQL connections (one per thread)."""
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from accounts.roles import Role
+from courses.models import Enrollment
 from pairing.errors import PairingError
-from pairing.models import ObserverLink, PairingCode, PairingCodeState
+from pairing.models import ObserverLink, ObserverLinkSource, PairingCode, PairingCodeState
 from pairing.services import (
+    enrollment_upsert,
+    observer_link_create,
     pairing_code_create,
     pairing_code_redeem,
     pairing_codes_create_for_course,
@@ -107,3 +111,100 @@ def test_a_burst_of_simultaneous_wrong_codes_cannot_get_past_the_limit(school, s
     assert len(wrong) + len(paused) == 12
     # Counted before they are tried, at most the five allowed guesses are actually tried.
     assert 1 <= len(wrong) <= 5
+
+
+def hold_open_then_race(first, second) -> list:
+    """Run ``first`` in a transaction kept open while ``second`` starts on another connection;
+    commit ``first`` half a second later. Without a lock between them, ``second`` finishes in
+    that half second without seeing ``first``'s uncommitted rows, and each misses the other."""
+    first_done, release = threading.Event(), threading.Event()
+    errors: list = []
+
+    def run_first() -> None:
+        try:
+            with transaction.atomic():
+                first()
+                first_done.set()
+                release.wait(timeout=10)
+        except Exception as error:  # noqa: BLE001 - the test reports what each thread met
+            errors.append(error)
+            first_done.set()
+        finally:
+            connection.close()
+
+    def run_second() -> None:
+        try:
+            first_done.wait(timeout=10)
+            second()
+        except Exception as error:  # noqa: BLE001 - as above
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run_first), threading.Thread(target=run_second)]
+    for thread in threads:
+        thread.start()
+    first_done.wait(timeout=10)
+    time.sleep(0.5)
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors
+
+
+def observer_enrollment_in(course, observer, student) -> bool:
+    return Enrollment.objects.filter(
+        course=course, user=observer, type=Role.OBSERVER, associated_user=student
+    ).exists()
+
+
+def test_a_link_made_while_the_student_is_being_enrolled_reaches_the_new_course(school):
+    institution, _course, student = school
+    observer = UserFactory(institution=institution)
+    new_course = CourseFactory(institution=institution)
+
+    errors = hold_open_then_race(
+        lambda: enrollment_upsert(course=new_course, user=student, type=Role.STUDENT),
+        lambda: observer_link_create(
+            observer=observer, student=student, by=None, source=ObserverLinkSource.SIS_IMPORT
+        ),
+    )
+
+    assert errors == []
+    assert observer_enrollment_in(new_course, observer, student)
+
+
+def test_an_enrollment_made_while_a_link_is_being_made_reaches_the_observer(school):
+    institution, _course, student = school
+    observer = UserFactory(institution=institution)
+    new_course = CourseFactory(institution=institution)
+
+    errors = hold_open_then_race(
+        lambda: observer_link_create(
+            observer=observer, student=student, by=None, source=ObserverLinkSource.SIS_IMPORT
+        ),
+        lambda: enrollment_upsert(course=new_course, user=student, type=Role.STUDENT),
+    )
+
+    assert errors == []
+    assert observer_enrollment_in(new_course, observer, student)
+
+
+def test_redemptions_racing_new_codes_for_the_same_student_never_deadlock(school):
+    institution, _course, student = school
+    observers = [UserFactory(institution=institution) for _ in range(6)]
+    codes = [pairing_code_create(student=student, by=student).code for _ in range(5)]
+
+    def work(i: int):
+        # New codes retire the oldest while observers spend them: both touch the same code rows.
+        if i % 2:
+            return pairing_code_create(student=student, by=student)
+        return pairing_code_redeem(code=codes[i // 2], observer=observers[i // 2])
+
+    results = run_together(10, work)
+
+    unexpected = [
+        r for r in results if isinstance(r, Exception) and not isinstance(r, PairingError)
+    ]
+    assert unexpected == []  # a deadlock would be an OperationalError here
+    assert PairingCode.objects.filter(student=student, state=PairingCodeState.ACTIVE).count() <= 5
