@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check ci clean-db bench
+.PHONY: install run test lint format migrations-check messages ci clean-db bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -18,7 +18,15 @@ $(INSTALLED): pyproject.toml
 .env:
 	cp .env.example .env
 
-install: $(INSTALLED) .env
+# axe-core, which the browser tests (tests/browser) inject into each page. Without npm, or offline,
+# those tests are skipped with the reason (CI, with CI_REQUIRE_BROWSER=1, fails them instead).
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  (npm ci --no-audit --no-fund && touch $(AXE)) || echo "npm ci failed: the browser tests will be skipped"; \
+	else echo "npm not found: axe-core is not installed, so the browser tests will be skipped"; fi
+
+install: $(INSTALLED) .env $(AXE)
 
 ## Run the portal at http://$(HOST):$(PORT) with demo data (embedded PostgreSQL unless DATABASE_URL is set).
 run: install
@@ -40,6 +48,11 @@ format: install
 
 migrations-check: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+## Update the Spanish catalogue from the source, then compile it (needs GNU gettext; commit both).
+messages: install
+	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=bench --ignore=tests --ignore=node_modules --ignore=staticfiles
+	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
 
 ## Benchmarks (a fresh pairing_portal_bench database): prints a table, writes bench/results.json.
 bench: install

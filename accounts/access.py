@@ -1,9 +1,10 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ApiToken, Institution, User
 
-NOT_AN_ADMIN = "Only admins of this school or district can open its settings."
+NOT_AN_ADMIN = _("Only admins of this school or district can open its settings.")
 
 
 def get_institution_for_user(

@@ -1,20 +1,39 @@
-class AccountError(Exception):
-    """A rule about users, institutions or permissions was broken; the message is for people."""
+from django.utils.translation import gettext
+from django.utils.translation import gettext_noop as _
 
-    EMAIL_TAKEN = "An account with that e-mail address already exists."
-    SIS_ID_TAKEN = "Another user at this institution already has that SIS ID."
-    NAME_REQUIRED = "Please enter a name."
-    EMAIL_INVALID = "Please enter a valid e-mail address: it is what people log in with."
-    TOO_LONG = "Names and SIS IDs can be at most 255 characters long."
-    PERMISSION_NOT_CONFIGURABLE = "That permission cannot be changed for that role."
-    NOT_AN_ADMIN = "Only an admin of this institution can change its settings."
-    TOKEN_PURPOSE_REQUIRED = "Please say what the token is for."
-    TOKEN_EXPIRY_IN_PAST = "The expiry date must be in the future."
-    NOT_YOUR_TOKEN = "You can only revoke your own tokens."
-    ACT_AS_NOT_ALLOWED = "You are not allowed to act as this user."
-    ACT_AS_SELF = "You are already yourself."
-    ACT_AS_ADMIN = "Admins cannot act as other admins."
+
+class DomainError(Exception):
+    """A broken rule, with a message for people.
+
+    ``message`` is the English text: what the API sends (in English whatever the browser asks),
+    what code and tests compare with the constants. Pages show ``translated``, the same message in
+    the language of the request, looked up when it is shown. (The constants are marked with
+    gettext_noop: they stay plain strings, and makemessages still finds them.)
+    """
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+    @property
+    def translated(self) -> str:
+        return gettext(self.message)
+
+
+class AccountError(DomainError):
+    """A rule about users, institutions or permissions was broken; the message is for people."""
+
+    EMAIL_TAKEN = _("An account with that e-mail address already exists.")
+    SIS_ID_TAKEN = _("Another user at this institution already has that SIS ID.")
+    NAME_REQUIRED = _("Please enter a name.")
+    EMAIL_INVALID = _("Please enter a valid e-mail address: it is what people log in with.")
+    TOO_LONG = _("Names and SIS IDs can be at most 255 characters long.")
+    TIME_ZONE_INVALID = _("Please choose a time zone from the list.")
+    PERMISSION_NOT_CONFIGURABLE = _("That permission cannot be changed for that role.")
+    NOT_AN_ADMIN = _("Only an admin of this institution can change its settings.")
+    TOKEN_PURPOSE_REQUIRED = _("Please say what the token is for.")
+    TOKEN_EXPIRY_IN_PAST = _("The expiry date must be in the future.")
+    NOT_YOUR_TOKEN = _("You can only revoke your own tokens.")
+    ACT_AS_NOT_ALLOWED = _("You are not allowed to act as this user.")
+    ACT_AS_SELF = _("You are already yourself.")
+    ACT_AS_ADMIN = _("Admins cannot act as other admins.")

@@ -1,37 +1,58 @@
 import hashlib
 
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record, current_context
 from accounts.models import AuditAction, AuditSource, SelfRegistration, User
 from accounts.roles import PERMISSION_RULES, Permission, Role
 from accounts.throttle import Attempt, Check, limit_from_settings, wait_in_words
+from accounts.time_zones import time_zone_names
+
+# <input type="date"> takes only ISO dates, whatever the language (Spanish would write 31/12/2026).
+ISO_DATE = "%Y-%m-%d"
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    default = gettext("Default (%(zone)s)") % {"zone": settings.TIME_ZONE}
+    zones = [(name, name.replace("_", " ")) for name in sorted(time_zone_names())]
+    return [("", default), *zones]
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(label="Full name", max_length=255)
+    name = forms.CharField(label=_("Full name"), max_length=255)
     short_name = forms.CharField(
-        label="Display name",
+        label=_("Display name"),
         max_length=255,
         required=False,
-        help_text="How your name is shown in lists and messages. Leave blank to use your full name.",
+        help_text=_(
+            "How your name is shown in lists and messages. Leave blank to use your full name."
+        ),
     )
     sortable_name = forms.CharField(
-        label="Sortable name",
+        label=_("Sortable name"),
         max_length=255,
         required=False,
-        help_text="How your name is sorted in class lists, for example “Student, Sam”.",
+        help_text=_("How your name is sorted in class lists, for example “Student, Sam”."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=_time_zone_choices,
+        help_text=_("Dates and times are shown in this time zone."),
     )
 
 
 class SelfRegistrationForm(forms.Form):
     self_registration = forms.ChoiceField(
-        label="Self Registration",
+        label=_("Self Registration"),
         choices=SelfRegistration.choices,
         widget=forms.RadioSelect,
-        help_text="Who may create their own account. Pairing codes exist only while it is on.",
+        help_text=_("Who may create their own account. Pairing codes exist only while it is on."),
     )
 
 
@@ -64,15 +85,15 @@ class PermissionsForm(forms.Form):
 
 class ApiTokenForm(forms.Form):
     purpose = forms.CharField(
-        label="Purpose",
+        label=_("Purpose"),
         max_length=255,
-        help_text="What the token is for, e.g. “District sync script”.",
+        help_text=_("What the token is for, e.g. “District sync script”."),
     )
     expires_on = forms.DateField(
-        label="Expires",
+        label=_("Expires"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Optional. The token stops working at the start of this day (UTC).",
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
+        help_text=_("Optional. The token stops working at the start of this day (UTC)."),
     )
 
 
@@ -83,7 +104,7 @@ class ThrottledLoginMixin:
     could go on testing passwords and learn the right one from the different answer.
     """
 
-    paused_message = (
+    paused_message = _(
         "Too many failed log-ins. For your safety, logging in is paused; please try again %(wait)s."
     )
 
@@ -179,7 +200,10 @@ class PasswordResetRequestForm(PasswordResetForm):
             until = limits.blocked_until()
             if until is not None:
                 raise forms.ValidationError(
-                    "Too many password resets were asked for from your network; please try again %(wait)s.",
+                    _(
+                        "Too many password resets were asked for from your network; please try "
+                        "again %(wait)s."
+                    ),
                     code="paused",
                     params={"wait": wait_in_words(until)},
                 )
@@ -189,15 +213,19 @@ class PasswordResetRequestForm(PasswordResetForm):
 
 class AuditFilterForm(forms.Form):
     action = forms.ChoiceField(
-        label="What", required=False, choices=[("", "Everything"), *AuditAction.choices]
+        label=_("What"), required=False, choices=[("", _("Everything")), *AuditAction.choices]
     )
-    person = forms.CharField(label="Who (name or e-mail)", required=False, max_length=254)
+    person = forms.CharField(label=_("Who (name or e-mail)"), required=False, max_length=254)
     source = forms.ChoiceField(
-        label="From", required=False, choices=[("", "Anywhere"), *AuditSource.choices]
+        label=_("From"), required=False, choices=[("", _("Anywhere")), *AuditSource.choices]
     )
     since = forms.DateField(
-        label="From date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
     until = forms.DateField(
-        label="To date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )

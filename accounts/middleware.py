@@ -1,10 +1,13 @@
 import ipaddress
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.utils import timezone
 
 from accounts.audit import audit_context, current_context
 from accounts.models import ActAsSession, AuditSource
 from accounts.services import act_as_refusal, act_as_stop
+from accounts.time_zones import is_time_zone
 
 SESSION_KEY = "act_as_session_id"
 
@@ -49,6 +52,25 @@ class ActAsMiddleware:
             return
         request.act_as = session
         request.user = session.subject
+
+
+class UserTimeZoneMiddleware:
+    """Dates and times in the zone the person reading chose in User Settings, else TIME_ZONE.
+
+    While an admin acts as someone, the admin's own zone: it is their clock that reads the page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        reader = request.real_user
+        zone = reader.time_zone if reader.is_authenticated else ""
+        # A name the zone database no longer knows falls back to the default rather than failing.
+        if not zone or not is_time_zone(zone):
+            return self.get_response(request)
+        with timezone.override(ZoneInfo(zone)):
+            return self.get_response(request)
 
 
 def client_address(request) -> str | None:

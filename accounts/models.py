@@ -3,15 +3,17 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.names import short_name_for, sortable_name_for
 from accounts.roles import Permission, Role, configurable_pairs_q
+from accounts.time_zones import validate_time_zone
 
 
 class SelfRegistration(models.TextChoices):
-    NONE = "none", "Disabled"
-    OBSERVER = "observer", "Observer accounts only"
-    ALL = "all", "All account types"
+    NONE = "none", _("Disabled")
+    OBSERVER = "observer", _("Observer accounts only")
+    ALL = "all", _("All account types")
 
 
 class Institution(models.Model):
@@ -23,8 +25,10 @@ class Institution(models.Model):
         unique=True,
         null=True,
         blank=True,
-        help_text="Host name this institution's people use, e.g. portal.springfield.example. "
-        "Tells the sign-up page which institution it serves when the portal hosts several.",
+        help_text=_(
+            "Host name this institution's people use, e.g. portal.springfield.example. "
+            "Tells the sign-up page which institution it serves when the portal hosts several."
+        ),
     )
     self_registration = models.CharField(
         max_length=16, choices=SelfRegistration.choices, default=SelfRegistration.NONE
@@ -84,17 +88,21 @@ class User(AbstractBaseUser, PermissionsMixin):
         Institution, on_delete=models.PROTECT, related_name="users", null=True, blank=True
     )
     # unique=True for Django's auth checks; the constraint on LOWER(email) is the real rule.
-    email = models.EmailField("e-mail", max_length=254, unique=True)
+    email = models.EmailField(_("e-mail"), max_length=254, unique=True)
     name = models.CharField(max_length=255)
     sortable_name = models.CharField(max_length=255)
     short_name = models.CharField(max_length=255)
-    sis_user_id = models.CharField("SIS ID", max_length=255, null=True, blank=True)
+    sis_user_id = models.CharField(_("SIS ID"), max_length=255, null=True, blank=True)
     is_account_admin = models.BooleanField(
-        "account admin", default=False, help_text="Administers the user's institution."
+        _("account admin"), default=False, help_text=_("Administers the user's institution.")
     )
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(
-        default=False, help_text="May log in to the Django admin site (platform operators)."
+        default=False, help_text=_("May log in to the Django admin site (platform operators).")
+    )
+    # An IANA name such as "America/Los_Angeles"; blank: the portal's TIME_ZONE setting.
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, default="", validators=[validate_time_zone]
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -172,7 +180,7 @@ class ApiToken(models.Model):
     purpose = models.CharField(max_length=255)
     token_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(
-        max_length=8, help_text="The token's last characters, to tell tokens apart."
+        max_length=8, help_text=_("The token's last characters, to tell tokens apart.")
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
@@ -228,24 +236,24 @@ class ActAsSession(models.Model):
 
 
 class AuditSource(models.TextChoices):
-    PAGE = "page", "Page"
-    API = "api", "API"
-    SIS_IMPORT = "sis_import", "SIS import"
-    COMMAND = "command", "Command"
+    PAGE = "page", _("Page")
+    API = "api", _("API")
+    SIS_IMPORT = "sis_import", _("SIS import")
+    COMMAND = "command", _("Command")
 
 
 class AuditAction(models.TextChoices):
-    CODE_CREATED = "pairing_code.created", "Pairing code made"
-    CODE_REDEEMED = "pairing_code.redeemed", "Pairing code used"
-    CODE_FAILED = "pairing_code.failed", "Wrong pairing code"
-    LINK_CREATED = "observer_link.created", "Observer linked"
-    LINK_REMOVED = "observer_link.removed", "Observer unlinked"
-    PAUSED = "throttle.paused", "Paused after failed attempts"
-    LOGIN_FAILED = "login.failed", "Failed log-in"
-    SELF_REGISTRATION_CHANGED = "institution.self_registration", "Self-registration changed"
-    PERMISSION_CHANGED = "institution.permission", "Permission changed"
-    ACT_AS_STARTED = "act_as.started", "Started acting as"
-    ACT_AS_STOPPED = "act_as.stopped", "Stopped acting as"
+    CODE_CREATED = "pairing_code.created", _("Pairing code made")
+    CODE_REDEEMED = "pairing_code.redeemed", _("Pairing code used")
+    CODE_FAILED = "pairing_code.failed", _("Wrong pairing code")
+    LINK_CREATED = "observer_link.created", _("Observer linked")
+    LINK_REMOVED = "observer_link.removed", _("Observer unlinked")
+    PAUSED = "throttle.paused", _("Paused after failed attempts")
+    LOGIN_FAILED = "login.failed", _("Failed log-in")
+    SELF_REGISTRATION_CHANGED = "institution.self_registration", _("Self-registration changed")
+    PERMISSION_CHANGED = "institution.permission", _("Permission changed")
+    ACT_AS_STARTED = "act_as.started", _("Started acting as")
+    ACT_AS_STOPPED = "act_as.stopped", _("Stopped acting as")
 
 
 class AuditEvent(models.Model):

@@ -8,15 +8,16 @@ place that combines the two.
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Role(models.TextChoices):
-    ACCOUNT_ADMIN = "AccountAdmin", "Account Admin"
-    TEACHER = "TeacherEnrollment", "Teacher"
-    TA = "TaEnrollment", "TA"
-    DESIGNER = "DesignerEnrollment", "Designer"
-    STUDENT = "StudentEnrollment", "Student"
-    OBSERVER = "ObserverEnrollment", "Observer"
+    ACCOUNT_ADMIN = "AccountAdmin", _("Account Admin")
+    TEACHER = "TeacherEnrollment", _("Teacher")
+    TA = "TaEnrollment", _("TA")
+    DESIGNER = "DesignerEnrollment", _("Designer")
+    STUDENT = "StudentEnrollment", _("Student")
+    OBSERVER = "ObserverEnrollment", _("Observer")
 
 
 # The roles a course enrollment can have (Canvas's enrollment types), in roster order.
@@ -26,16 +27,16 @@ COURSE_ROLES = (Role.TEACHER, Role.TA, Role.DESIGNER, Role.STUDENT, Role.OBSERVE
 class Permission(models.TextChoices):
     GENERATE_OBSERVER_PAIRING_CODE = (
         "generate_observer_pairing_code",
-        "Users - generate observer pairing codes for students",
+        _("Users - generate observer pairing codes for students"),
     )
     ALLOW_COURSE_ADMIN_ACTIONS = (
         "allow_course_admin_actions",
-        "Users - allow administrative actions in courses",
+        _("Users - allow administrative actions in courses"),
     )
-    MANAGE_USER_OBSERVERS = "manage_user_observers", "Users - manage observers"
-    ADD_OBSERVER_TO_COURSE = "add_observer_to_course", "Observers - add"
-    REMOVE_OBSERVER_FROM_COURSE = "remove_observer_from_course", "Observers - remove"
-    ACT_AS_USER = "act_as_user", "Users - act as"
+    MANAGE_USER_OBSERVERS = "manage_user_observers", _("Users - manage observers")
+    ADD_OBSERVER_TO_COURSE = "add_observer_to_course", _("Observers - add")
+    REMOVE_OBSERVER_FROM_COURSE = "remove_observer_from_course", _("Observers - remove")
+    ACT_AS_USER = "act_as_user", _("Users - act as")
 
 
 @dataclass(frozen=True)

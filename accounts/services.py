@@ -22,6 +22,7 @@ from accounts.models import (
 from accounts.names import short_name_for, sortable_name_for
 from accounts.permissions import is_institution_admin, user_has_permission
 from accounts.roles import PERMISSION_RULES, Permission, Role
+from accounts.time_zones import is_time_zone
 from accounts.tokens import token_generate, token_hash
 
 
@@ -73,15 +74,32 @@ def _check_login_and_lengths(*, email: str, values: list[str | None]) -> None:
         raise AccountError(AccountError.TOO_LONG)
 
 
-def user_profile_update(*, user: User, name: str, short_name: str, sortable_name: str) -> User:
-    """Change the names a user is shown by; blank short or sortable names are derived from name."""
+def user_profile_update(
+    *,
+    user: User,
+    name: str,
+    short_name: str,
+    sortable_name: str,
+    time_zone: str | None = None,
+) -> User:
+    """Change the names a user is shown by; blank short or sortable names are derived from name.
+
+    ``time_zone`` is an IANA name, or "" for the portal's default; None leaves it as it is.
+    """
     name = name.strip()
     if not name:
         raise AccountError(AccountError.NAME_REQUIRED)
+    fields = ["name", "short_name", "sortable_name"]
+    if time_zone is not None:
+        time_zone = time_zone.strip()
+        if time_zone and not is_time_zone(time_zone):
+            raise AccountError(AccountError.TIME_ZONE_INVALID)
+        user.time_zone = time_zone
+        fields.append("time_zone")
     user.name = name
     user.short_name = short_name.strip() or short_name_for(name)
     user.sortable_name = sortable_name.strip() or sortable_name_for(name)
-    user.save(update_fields=["name", "short_name", "sortable_name"])
+    user.save(update_fields=fields)
     return user
 
 

@@ -8,6 +8,8 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -71,7 +73,7 @@ def institution_authentication(request, institution_id: int):
             value=SelfRegistration(form.cleaned_data["self_registration"]),
             by=request.user,
         )
-        messages.success(request, "Authentication settings saved.")
+        messages.success(request, gettext("Authentication settings saved."))
         return redirect("institution_authentication", institution.pk)
     return render(
         request, "accounts/authentication.html", {"institution": institution, "form": form}
@@ -95,7 +97,7 @@ def institution_permissions(request, institution_id: int):
                         enabled=enabled,
                         by=request.user,
                     )
-        messages.success(request, "Permissions saved.")
+        messages.success(request, gettext("Permissions saved."))
         return redirect("institution_permissions", institution.pk)
     rows = [
         (
@@ -122,7 +124,7 @@ def institution_permissions(request, institution_id: int):
     )
 
 
-NO_TOKENS_WHILE_ACTING = "Access tokens cannot be made or revoked while acting as someone else."
+NO_TOKENS_WHILE_ACTING = _("Access tokens cannot be made or revoked while acting as someone else.")
 
 
 @require_POST
@@ -142,7 +144,10 @@ def api_token_new(request):
                 user=request.user, purpose=form.cleaned_data["purpose"], expires_at=expires_at
             )
         except AccountError as error:
-            form.add_error("expires_on" if "expiry" in error.message else "purpose", error.message)
+            field = (
+                "expires_on" if error.message == AccountError.TOKEN_EXPIRY_IN_PAST else "purpose"
+            )
+            form.add_error(field, error.translated)
         else:
             return render(request, "accounts/api_token_created.html", {"issued": issued})
     return render(request, "accounts/api_token_form.html", {"form": form}, status=400)
@@ -155,7 +160,10 @@ def api_token_revoke_page(request, token_id: int):
         raise PermissionDenied(NO_TOKENS_WHILE_ACTING)
     token = get_api_token_for_user(request.user, token_id)
     api_token_revoke(token=token, by=request.user)
-    messages.success(request, f"The token for “{token.purpose}” no longer works.")
+    messages.success(
+        request,
+        gettext("The token for “%(purpose)s” no longer works.") % {"purpose": token.purpose},
+    )
     return redirect("profile_settings")
 
 
@@ -165,7 +173,9 @@ def act_as_begin(request, user_id: int):
     """Start seeing the portal as another user of the institution (needs act_as_user)."""
     actor = request.real_user
     if request.act_as is not None:
-        messages.error(request, f"Stop acting as {request.user.name} first.")
+        messages.error(
+            request, gettext("Stop acting as %(name)s first.") % {"name": request.user.name}
+        )
         return redirect("home")
     subject = User.objects.filter(pk=user_id, institution_id=actor.institution_id).first()
     if subject is None:
@@ -173,9 +183,9 @@ def act_as_begin(request, user_id: int):
     try:
         session = act_as_start(actor=actor, subject=subject, client_address=client_address(request))
     except AccountError as error:
-        raise PermissionDenied(error.message) from None
+        raise PermissionDenied(error.translated) from None
     request.session[ACT_AS_SESSION_KEY] = session.pk
-    messages.info(request, f"You are now acting as {subject.name}.")
+    messages.info(request, gettext("You are now acting as %(name)s.") % {"name": subject.name})
     return redirect("home")
 
 
@@ -186,7 +196,10 @@ def act_as_end(request):
     if session is not None:
         act_as_stop(session=session)
         request.session.pop(ACT_AS_SESSION_KEY, None)
-        messages.info(request, f"You stopped acting as {session.subject.name}.")
+        messages.info(
+            request,
+            gettext("You stopped acting as %(name)s.") % {"name": session.subject.name},
+        )
     return redirect("home")
 
 

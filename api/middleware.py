@@ -1,4 +1,7 @@
+from datetime import UTC
+
 from django.http import JsonResponse, QueryDict
+from django.utils import timezone, translation
 
 NUL_REFUSED = "Parameters may not contain NUL characters."
 
@@ -32,3 +35,20 @@ class RefuseNulBytesMiddleware:
             for key, values in source.lists()
             for value in values
         )
+
+
+class ApiInEnglishMiddleware:
+    """The API speaks English and UTC whatever the browser asks or the user chose: its messages are
+    a contract with Canvas clients, and its timestamps end in "Z". (Placed after LocaleMiddleware
+    and the user's time zone, which it overrides for /api/ only.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        translation.activate("en")
+        request.LANGUAGE_CODE = "en"
+        with timezone.override(UTC):
+            return self.get_response(request)

@@ -2,6 +2,7 @@
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from accounts.permissions import is_institution_admin
@@ -16,7 +17,7 @@ VISIBLE_ENROLLMENT_STATES = (
     EnrollmentState.COMPLETED,
 )
 
-ROSTER_NOT_FOR_OBSERVERS = "Observers can see a course, but not the list of its people."
+ROSTER_NOT_FOR_OBSERVERS = _("Observers can see a course, but not the list of its people.")
 
 
 def get_course_for_user(user: User, course_id: int, *, roster: bool = False) -> Course:

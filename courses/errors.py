@@ -1,8 +1,9 @@
-class CourseError(Exception):
+from django.utils.translation import gettext_noop as _
+
+from accounts.errors import DomainError
+
+
+class CourseError(DomainError):
     """A rule about courses or enrollments was broken; the message is for people."""
 
-    OTHER_INSTITUTION = "That person belongs to another institution than the course."
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    OTHER_INSTITUTION = _("That person belongs to another institution than the course.")

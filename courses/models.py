@@ -1,23 +1,24 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution
 from accounts.roles import COURSE_ROLES, Role
 
 
 class CourseState(models.TextChoices):
-    UNPUBLISHED = "unpublished", "Unpublished"
-    AVAILABLE = "available", "Published"
-    COMPLETED = "completed", "Concluded"
-    DELETED = "deleted", "Deleted"
+    UNPUBLISHED = "unpublished", _("Unpublished")
+    AVAILABLE = "available", _("Published")
+    COMPLETED = "completed", _("Concluded")
+    DELETED = "deleted", _("Deleted")
 
 
 class Course(models.Model):
     institution = models.ForeignKey(Institution, on_delete=models.PROTECT, related_name="courses")
     name = models.CharField(max_length=255)
     course_code = models.CharField(max_length=255)
-    sis_course_id = models.CharField("SIS ID", max_length=255, null=True, blank=True)
+    sis_course_id = models.CharField(_("SIS ID"), max_length=255, null=True, blank=True)
     state = models.CharField(
         max_length=16, choices=CourseState.choices, default=CourseState.UNPUBLISHED
     )
@@ -52,11 +53,11 @@ class Course(models.Model):
 
 
 class EnrollmentState(models.TextChoices):
-    ACTIVE = "active", "Active"
-    INVITED = "invited", "Invited"
-    INACTIVE = "inactive", "Inactive"
-    COMPLETED = "completed", "Completed"
-    DELETED = "deleted", "Deleted"
+    ACTIVE = "active", _("Active")
+    INVITED = "invited", _("Invited")
+    INACTIVE = "inactive", _("Inactive")
+    COMPLETED = "completed", _("Completed")
+    DELETED = "deleted", _("Deleted")
 
 
 # Enrollments that put someone in a course now: Canvas's "active or pending".
@@ -80,7 +81,7 @@ class Enrollment(models.Model):
         null=True,
         blank=True,
         related_name="observed_enrollments",
-        help_text="The student an Observer enrollment observes.",
+        help_text=_("The student an Observer enrollment observes."),
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)

@@ -3,12 +3,14 @@ see it but not change it."""
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission
 from courses.access import get_course_for_user
 from courses.models import Course, Enrollment, EnrollmentState
+from pairing.errors import PairingError
 from pairing.models import ObserverLink, ObserverLinkState
 from pairing.services import may_remove_observer_link
 
@@ -58,7 +60,7 @@ def get_observer_link_for_user(user: User, link_id: int, *, write: bool = False)
     if not visible:
         raise Http404("No such link.")
     if write and not may_remove_observer_link(link=link, by=user):
-        raise PermissionDenied("You are not allowed to remove this link.")
+        raise PermissionDenied(gettext(PairingError.NOT_ALLOWED_TO_REMOVE_LINK))
     return link
 
 
@@ -68,7 +70,7 @@ def get_institution_user_for_admin(user: User, institution_id: int, member_id: i
     if user.institution_id != institution_id:
         raise Http404("No such institution.")
     if not user_has_permission(user, Permission.MANAGE_USER_OBSERVERS):
-        raise PermissionDenied("Only admins who manage observers can open this page.")
+        raise PermissionDenied(gettext("Only admins who manage observers can open this page."))
     if member_id is None:
         return user.institution, None
     member = User.objects.filter(pk=member_id, institution_id=institution_id).first()

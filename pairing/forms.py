@@ -1,5 +1,7 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
@@ -7,10 +9,12 @@ from accounts.models import User
 class PairingCodeField(forms.CharField):
     def __init__(self, **kwargs):
         super().__init__(
-            label="Student Pairing Code",
+            label=_("Student Pairing Code"),
             max_length=64,
-            help_text="Six letters and numbers from the student or their teacher. "
-            "Capital and small letters matter.",
+            help_text=_(
+                "Six letters and numbers from the student or their teacher. "
+                "Capital and small letters matter."
+            ),
             widget=forms.TextInput(
                 attrs={
                     "autocomplete": "off",
@@ -28,13 +32,13 @@ class RedeemCodeForm(forms.Form):
 
 
 class ObserverSignUpForm(forms.Form):
-    name = forms.CharField(label="Your Name", max_length=255)
-    email = forms.EmailField(label="Your Email", max_length=254)
+    name = forms.CharField(label=_("Your Name"), max_length=255)
+    email = forms.EmailField(label=_("Your Email"), max_length=254)
     password = forms.CharField(
-        label="Password", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )
     password_confirmation = forms.CharField(
-        label="Re-enter Password",
+        label=_("Re-enter Password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     code = PairingCodeField()
@@ -43,7 +47,7 @@ class ObserverSignUpForm(forms.Form):
         cleaned = super().clean()
         password = cleaned.get("password")
         if password and password != cleaned.get("password_confirmation"):
-            self.add_error("password_confirmation", "The two passwords are not the same.")
+            self.add_error("password_confirmation", gettext("The two passwords are not the same."))
         elif password:
             try:
                 # An unsaved user, so that a password close to the name or e-mail is refused.
@@ -56,19 +60,21 @@ class ObserverSignUpForm(forms.Form):
 
 class CourseObserverForm(forms.Form):
     email = forms.EmailField(
-        label="Observer's e-mail",
+        label=_("Observer's e-mail"),
         max_length=254,
-        help_text="The observer needs an account at this school already.",
+        help_text=_("The observer needs an account at this school already."),
     )
 
 
 class SisImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV or zip file",
-        help_text="users.csv, courses.csv, enrollments.csv or user_observers.csv, or a zip of several.",
+        label=_("CSV or zip file"),
+        help_text=_(
+            "users.csv, courses.csv, enrollments.csv or user_observers.csv, or a zip of several."
+        ),
     )
     dry_run = forms.BooleanField(
-        label="Dry run: check the file and count what would change, without changing anything",
+        label=_("Dry run: check the file and count what would change, without changing anything"),
         required=False,
     )
 
@@ -78,16 +84,20 @@ class SisImportForm(forms.Form):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_FILE_BYTES:
             raise forms.ValidationError(
-                f"The file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it into smaller files."
+                gettext("The file is larger than %(size)d MB; split it into smaller files.")
+                % {"size": MAX_FILE_BYTES // (1024 * 1024)}
             )
         return upload
 
 
 class UserSearchForm(forms.Form):
     q = forms.CharField(
-        label="Find a user", max_length=100, required=False, help_text="Name, e-mail or SIS ID."
+        label=_("Find a user"),
+        max_length=100,
+        required=False,
+        help_text=_("Name, e-mail or SIS ID."),
     )
 
 
 class LinkUserForm(forms.Form):
-    person = forms.CharField(label="E-mail or SIS ID", max_length=254)
+    person = forms.CharField(label=_("E-mail or SIS ID"), max_length=254)

@@ -3,16 +3,17 @@
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution
 
 
 class PairingCodeState(models.TextChoices):
-    ACTIVE = "active", "Active"
-    USED = "used", "Used"
-    REPLACED = "replaced", "Replaced by a newer code"
-    REVOKED = "revoked", "Revoked"
-    EXPIRED = "expired", "Expired"
+    ACTIVE = "active", _("Active")
+    USED = "used", _("Used")
+    REPLACED = "replaced", _("Replaced by a newer code")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
 
 
 class PairingCode(models.Model):
@@ -25,14 +26,16 @@ class PairingCode(models.Model):
     student = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pairing_codes"
     )
-    code_hash = models.CharField(max_length=64, unique=True, help_text="HMAC-SHA256 of the code.")
+    code_hash = models.CharField(
+        max_length=64, unique=True, help_text=_("HMAC-SHA256 of the code.")
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="+",
-        help_text="Who made the code: the student, a teacher or an admin (empty: a command).",
+        help_text=_("Who made the code: the student, a teacher or an admin (empty: a command)."),
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -46,7 +49,7 @@ class PairingCode(models.Model):
         null=True,
         blank=True,
         related_name="+",
-        help_text="The observer who redeemed the code.",
+        help_text=_("The observer who redeemed the code."),
     )
 
     class Meta:
@@ -92,16 +95,16 @@ class PairingCode(models.Model):
 
 
 class ObserverLinkState(models.TextChoices):
-    ACTIVE = "active", "Active"
-    DELETED = "deleted", "Removed"
+    ACTIVE = "active", _("Active")
+    DELETED = "deleted", _("Removed")
 
 
 class ObserverLinkSource(models.TextChoices):
-    PAIRING_CODE = "pairing_code", "Pairing code"
-    SIGN_UP = "sign_up", "Sign-up with a pairing code"
-    ADMIN = "admin", "Linked by an admin"
-    API = "api", "API"
-    SIS_IMPORT = "sis_import", "SIS import"
+    PAIRING_CODE = "pairing_code", _("Pairing code")
+    SIGN_UP = "sign_up", _("Sign-up with a pairing code")
+    ADMIN = "admin", _("Linked by an admin")
+    API = "api", _("API")
+    SIS_IMPORT = "sis_import", _("SIS import")
 
 
 class ObserverLink(models.Model):
@@ -160,9 +163,9 @@ class ObserverLink(models.Model):
 
 
 class SisImportState(models.TextChoices):
-    RUNNING = "running", "Running"
-    DONE = "done", "Done"
-    FAILED = "failed", "Failed"
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
 
 
 class SisImport(models.Model):
@@ -187,7 +190,9 @@ class SisImport(models.Model):
     # [{"file": "user_observers.csv", "row": 7, "message": "..."}], the first MAX_MESSAGES of them
     messages = models.JSONField(default=list)
     message_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(blank=True, help_text="Why the upload as a whole could not be read.")
+    error = models.TextField(
+        blank=True, help_text=_("Why the upload as a whole could not be read.")
+    )
 
     MAX_MESSAGES = 5000
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record, audit_record_many, current_context
 from accounts.errors import AccountError
@@ -282,11 +283,12 @@ def _end_codes_before_issuing(*, student_ids: list[int], keep: int, now) -> None
 # --- Redeeming codes ------------------------------------------------------------------------------
 
 
-SIGN_UPS_PAUSED = (
+# Lazy: formatted (PairingPaused) in the language of the request, English on the API.
+SIGN_UPS_PAUSED = _(
     "Many accounts were made from your network today, so sign-up is paused here for now. "
     "Please try again {wait}, or ask the school office to make your account."
 )
-WRONG_CODES_PAUSED = (
+WRONG_CODES_PAUSED = _(
     "For the students' safety, entering pairing codes is paused after too many wrong codes. "
     "Please try again {wait}."
 )

@@ -2,7 +2,8 @@
 
 Nothing here touches the database. A file is read as UTF-8 (a byte-order mark is allowed); a row
 that is not valid UTF-8, has a broken quote or the wrong number of fields becomes a ``BadRow`` with
-its number and a message, and the rows around it are still read.
+its number and a message, and the rows around it are still read. Messages are in the language of
+the request (the page's admin), English for the command.
 """
 
 import csv
@@ -10,6 +11,8 @@ import io
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+
+from django.utils.translation import gettext
 
 # Kinds, in the order an import applies them: people and courses before what refers to them.
 USERS = "users"
@@ -27,6 +30,7 @@ _SIGNATURES = [
 ]
 MAX_FILE_BYTES = 200 * 1024 * 1024  # an upload, and all the CSV text a zip may unpack to
 MAX_ZIP_MEMBERS = 50
+_MEGABYTES = MAX_FILE_BYTES // (1024 * 1024)
 
 
 class SisFileError(Exception):
@@ -64,23 +68,32 @@ def kind_of(header: list[str]) -> str | None:
 def read_upload(name: str, data: bytes) -> list[SisFile]:
     """The CSV files in an upload (one CSV, or a zip of several), in the order to apply them."""
     if len(data) > MAX_FILE_BYTES:
-        raise SisFileError(f"{name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB.")
+        raise SisFileError(
+            gettext("%(name)s is larger than %(size)d MB.") % {"name": name, "size": _MEGABYTES}
+        )
     if zipfile.is_zipfile(io.BytesIO(data)):
         files = []
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             members = [m for m in archive.infolist() if _is_data_file(m)]
             if not members:
-                raise SisFileError(f"{name} holds no .csv file.")
+                raise SisFileError(gettext("%(name)s holds no .csv file.") % {"name": name})
             # Checked from the zip's directory, before anything is unpacked (zip bombs).
             if len(members) > MAX_ZIP_MEMBERS:
-                raise SisFileError(f"{name} holds more than {MAX_ZIP_MEMBERS} CSV files.")
+                raise SisFileError(
+                    gettext("%(name)s holds more than %(count)d CSV files.")
+                    % {"name": name, "count": MAX_ZIP_MEMBERS}
+                )
             if sum(member.file_size for member in members) > MAX_FILE_BYTES:
                 raise SisFileError(
-                    f"{name} unpacks to more than {MAX_FILE_BYTES // (1024 * 1024)} MB of CSV."
+                    gettext("%(name)s unpacks to more than %(size)d MB of CSV.")
+                    % {"name": name, "size": _MEGABYTES}
                 )
             for member in members:
                 if member.file_size > MAX_FILE_BYTES:
-                    raise SisFileError(f"{member.filename} in {name} is too large.")
+                    raise SisFileError(
+                        gettext("%(member)s in %(name)s is too large.")
+                        % {"member": member.filename, "name": name}
+                    )
                 files.append(read_csv(member.filename, archive.read(member)))
     else:
         files = [read_csv(name, data)]
@@ -100,7 +113,10 @@ def _is_data_file(member: zipfile.ZipInfo) -> bool:
 
 def read_csv(name: str, data: bytes) -> SisFile:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise SisFileError(f"{name} is saved as UTF-16; save it as UTF-8 CSV and import it again.")
+        raise SisFileError(
+            gettext("%(name)s is saved as UTF-16; save it as UTF-8 CSV and import it again.")
+            % {"name": name}
+        )
     # surrogateescape keeps undecodable bytes as markers, so one bad row does not sink the file.
     text = data.decode("utf-8-sig", errors="surrogateescape")
     lines = io.StringIO(text, newline="")
@@ -108,17 +124,26 @@ def read_csv(name: str, data: bytes) -> SisFile:
     try:
         header = next(reader)
     except StopIteration:
-        raise SisFileError(f"{name} is empty.") from None
+        raise SisFileError(gettext("%(name)s is empty.") % {"name": name}) from None
     except csv.Error as error:
-        raise SisFileError(f"{name}: the header line cannot be read ({error}).") from None
+        raise SisFileError(
+            gettext("%(name)s: the header line cannot be read (%(error)s).")
+            % {"name": name, "error": error}
+        ) from None
     header = [column.strip().lower() for column in header]
     if _has_bad_bytes(header) or any("\x00" in column for column in header):
-        raise SisFileError(f"{name}: the header is not UTF-8 text; save the file as UTF-8 CSV.")
+        raise SisFileError(
+            gettext("%(name)s: the header is not UTF-8 text; save the file as UTF-8 CSV.")
+            % {"name": name}
+        )
     kind = kind_of(header)
     if kind is None:
         raise SisFileError(
-            f"{name}: the header ({', '.join(header)[:200]}) is not one of users.csv, courses.csv, "
-            "enrollments.csv or user_observers.csv."
+            gettext(
+                "%(name)s: the header (%(header)s) is not one of users.csv, courses.csv, "
+                "enrollments.csv or user_observers.csv."
+            )
+            % {"name": name, "header": ", ".join(header)[:200]}
         )
     sis_file = SisFile(name=name, kind=kind, header=header)
     sis_file.rows = list(_rows(reader, header))
@@ -135,17 +160,25 @@ def _rows(reader, header: list[str]) -> Iterator[Row | BadRow]:
         except csv.Error as error:
             # The reader starts afresh on the next line. (A quote never closed runs to the end of
             # the file, so then this is the last row, and the message says why.)
-            yield BadRow(number, f"the line is not valid CSV ({error}); check its quotes.")
+            yield BadRow(
+                number,
+                gettext("the line is not valid CSV (%(error)s); check its quotes.")
+                % {"error": error},
+            )
             continue
         if not any(value.strip() for value in fields):
             continue  # blank line
         if _has_bad_bytes(fields):
-            yield BadRow(number, "the row is not UTF-8 text; save the file as UTF-8 CSV.")
+            yield BadRow(number, gettext("the row is not UTF-8 text; save the file as UTF-8 CSV."))
         elif any("\x00" in value for value in fields):
-            yield BadRow(number, "the row holds a NUL character, which is not text; remove it.")
+            yield BadRow(
+                number, gettext("the row holds a NUL character, which is not text; remove it.")
+            )
         elif len(fields) != len(header):
             yield BadRow(
-                number, f"the row has {len(fields)} fields where the header has {len(header)}."
+                number,
+                gettext("the row has %(fields)d fields where the header has %(columns)d.")
+                % {"fields": len(fields), "columns": len(header)},
             )
         else:
             yield Row(

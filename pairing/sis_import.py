@@ -3,6 +3,7 @@
 Every row is applied whole or not at all; a bad row is skipped with its file, row and a message, and
 the good rows land. Importing the same file again changes nothing. Observer links go through the
 same services as pairing codes (pairing.services), so their enrollments fan out and go the same way.
+Messages are kept in the language of whoever ran the import (English for the command).
 """
 
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.audit import audit_context, current_context
 from accounts.errors import AccountError
@@ -148,7 +150,9 @@ def sis_import_run(
         # Whatever stopped it, the record must not say "running" forever; the error goes on up.
         SisImport.objects.filter(pk=record.pk).update(
             state=SisImportState.FAILED,
-            error="The import stopped unexpectedly; rows before the failure may have been applied.",
+            error=gettext(
+                "The import stopped unexpectedly; rows before the failure may have been applied."
+            ),
             finished_at=timezone.now(),
         )
         raise
@@ -217,31 +221,39 @@ def _import_user(run: _Run, values: dict[str, str], known: dict[str, User]) -> s
     """ "changed", "unchanged", or why the row was skipped."""
     sis_id = values.get("user_id", "")
     if not sis_id:
-        return "No user_id given for a user"
+        return gettext("No user_id given for a user")
     status = (values.get("status") or "active").lower()
     if status not in ("active", "deleted"):
-        return f'Improper status "{values.get("status")}" for user {sis_id}'
+        return gettext('Improper status "%(status)s" for user %(user)s') % {
+            "status": values.get("status"),
+            "user": sis_id,
+        }
     login = values.get("login_id", "")
     email = login if "@" in login else values.get("email", "")
     if not email and login:
-        return f'The login_id "{login}" of user {sis_id} is not an e-mail address, and no email is given'
+        return gettext(
+            'The login_id "%(login)s" of user %(user)s is not an e-mail address, and no email is given'
+        ) % {"login": login, "user": sis_id}
     if not email:
-        return f"No login_id or email given for user {sis_id}"
+        return gettext("No login_id or email given for user %(user)s") % {"user": sis_id}
     try:
         validate_email(email)
     except ValidationError:
-        return f"The login {email!r} of user {sis_id} is not an e-mail address"
+        return gettext("The login %(login)s of user %(user)s is not an e-mail address") % {
+            "login": repr(email),
+            "user": sis_id,
+        }
     first, last = values.get("first_name", ""), values.get("last_name", "")
     name = values.get("full_name") or " ".join(part for part in (first, last) if part)
     if not name:
-        return f"No name given for user {sis_id}"
+        return gettext("No name given for user %(user)s") % {"user": sis_id}
     sortable = f"{last}, {first}" if first and last else None
     user = known.get(sis_id)
     try:
         with transaction.atomic():
             if user is None:
                 if status == "deleted":
-                    return f"Can't delete user {sis_id}: no such user"
+                    return gettext("Can't delete user %(user)s: no such user") % {"user": sis_id}
                 known[sis_id] = user_create(
                     institution=run.institution,
                     email=email,
@@ -260,8 +272,10 @@ def _import_user(run: _Run, values: dict[str, str], known: dict[str, User]) -> s
             return "changed" if changed else "unchanged"
     except AccountError as error:
         if error.message == AccountError.EMAIL_TAKEN:
-            return f"The login {email} of user {sis_id} is already used by another user"
-        return f"User {sis_id}: {error.message}"
+            return gettext(
+                "The login %(login)s of user %(user)s is already used by another user"
+            ) % {"login": email, "user": sis_id}
+        return gettext("User %(user)s: %(problem)s") % {"user": sis_id, "problem": error.translated}
 
 
 # --- courses.csv -------------------------------------------------------------------------------------
@@ -279,17 +293,23 @@ def _import_courses(run: _Run, sis_file: SisFile) -> None:
         values = row.values
         sis_id = values.get("course_id", "")
         status = (values.get("status") or "active").lower()
+        course = {"course": sis_id}
         if not sis_id:
-            run.skip(sis_file, row.number, "No course_id given for a course")
+            run.skip(sis_file, row.number, gettext("No course_id given for a course"))
         elif not values.get("short_name"):
-            run.skip(sis_file, row.number, f"No short_name given for course {sis_id}")
+            run.skip(
+                sis_file, row.number, gettext("No short_name given for course %(course)s") % course
+            )
         elif not values.get("long_name"):
-            run.skip(sis_file, row.number, f"No long_name given for course {sis_id}")
+            run.skip(
+                sis_file, row.number, gettext("No long_name given for course %(course)s") % course
+            )
         elif status not in COURSE_STATUSES:
             run.skip(
                 sis_file,
                 row.number,
-                f'Improper status "{values.get("status")}" for course {sis_id}',
+                gettext('Improper status "%(status)s" for course %(course)s')
+                % {"status": values.get("status"), "course": sis_id},
             )
         elif sis_id not in known:
             with transaction.atomic():
@@ -348,28 +368,34 @@ def _import_enrollment(run: _Run, values: dict[str, str], courses, users) -> str
     """ "changed", "unchanged", or why the row was skipped."""
     course_id, user_id = values.get("course_id", ""), values.get("user_id", "")
     if not course_id:
-        return "No course_id given for an enrollment"
+        return gettext("No course_id given for an enrollment")
     if not user_id:
-        return "No user_id given for an enrollment"
+        return gettext("No user_id given for an enrollment")
     role = ENROLLMENT_ROLES.get((values.get("role") or "").lower())
     if role is None:
-        return f'Improper role "{values.get("role")}" for an enrollment'
+        return gettext('Improper role "%(role)s" for an enrollment') % {"role": values.get("role")}
     state = ENROLLMENT_STATUSES.get((values.get("status") or "").lower())
     if state is None:
-        return f'Improper status "{values.get("status")}" for an enrollment'
+        return gettext('Improper status "%(status)s" for an enrollment') % {
+            "status": values.get("status")
+        }
     course, user = courses.get(course_id), users.get(user_id)
     if course is None:
-        return f"An enrollment referenced a non-existent course {course_id}"
+        return gettext("An enrollment referenced a non-existent course %(course)s") % {
+            "course": course_id
+        }
     if user is None:
-        return f"An enrollment referenced a non-existent user {user_id}"
+        return gettext("An enrollment referenced a non-existent user %(user)s") % {"user": user_id}
     student = None
     associated_id = values.get("associated_user_id", "") if role == Role.OBSERVER else ""
     if associated_id:
         student = users.get(associated_id)
         if student is None:
-            return f"An observer enrollment referenced a non-existent user {associated_id}"
+            return gettext("An observer enrollment referenced a non-existent user %(user)s") % {
+                "user": associated_id
+            }
         if student.pk == user.pk:
-            return f"Can't observe yourself user {user_id}"
+            return gettext("Can't observe yourself user %(user)s") % {"user": user_id}
     previous = (
         Enrollment.objects.filter(course=course, user=user, type=role, associated_user=student)
         .values_list("state", flat=True)
@@ -391,7 +417,11 @@ def _import_enrollment(run: _Run, values: dict[str, str], courses, users) -> str
             else:
                 enrollment_upsert(course=course, user=user, type=role, state=state)
     except (PairingError, CourseError) as error:
-        return f"Enrollment of user {user_id} in course {course_id}: {error.message}"
+        return gettext("Enrollment of user %(user)s in course %(course)s: %(problem)s") % {
+            "user": user_id,
+            "course": course_id,
+            "problem": error.translated,
+        }
     return "changed"
 
 
@@ -422,17 +452,23 @@ def _import_user_observers(run: _Run, sis_file: SisFile) -> None:
         )
         status = (row.values.get("status") or "").lower()
         if not observer_sis:
-            message = "No observer_id given for a user observer"
+            message = gettext("No observer_id given for a user observer")
         elif not student_sis:
-            message = "No student_id given for a user observer"
+            message = gettext("No student_id given for a user observer")
         elif status not in ("active", "deleted"):
-            message = f'Improper status "{row.values.get("status")}" for a user_observer'
+            message = gettext('Improper status "%(status)s" for a user_observer') % {
+                "status": row.values.get("status")
+            }
         elif observer_sis == student_sis:
-            message = f"Can't observe yourself user {observer_sis}"
+            message = gettext("Can't observe yourself user %(user)s") % {"user": observer_sis}
         elif observer_sis not in users:
-            message = f"An observer referenced a non-existent user {observer_sis}"
+            message = gettext("An observer referenced a non-existent user %(user)s") % {
+                "user": observer_sis
+            }
         elif student_sis not in users:
-            message = f"A student referenced a non-existent user {student_sis}"
+            message = gettext("A student referenced a non-existent user %(user)s") % {
+                "user": student_sis
+            }
         else:
             pair = (users[observer_sis].pk, users[student_sis].pk)
             valid.append(_LinkRow(row.number, status == "active", pair, observer_sis, student_sis))
@@ -494,7 +530,11 @@ def _apply_links(run: _Run, sis_file: SisFile, counts: FileCounts, chunk: list[_
             run.skip(
                 sis_file,
                 row.number,
-                f"Can't delete a non-existent observer for observer: {row.observer_sis}, student: {row.student_sis}",
+                gettext(
+                    "Can't delete a non-existent observer for observer: %(observer)s, "
+                    "student: %(student)s"
+                )
+                % {"observer": row.observer_sis, "student": row.student_sis},
             )
 
 
@@ -502,7 +542,8 @@ def _skip_failed(run: _Run, sis_file: SisFile, row: _LinkRow) -> None:
     run.skip(
         sis_file,
         row.number,
-        f"Could not link observer {row.observer_sis} to student {row.student_sis}",
+        gettext("Could not link observer %(observer)s to student %(student)s")
+        % {"observer": row.observer_sis, "student": row.student_sis},
     )
 
 

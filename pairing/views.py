@@ -7,6 +7,7 @@ from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header
+from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -80,15 +81,17 @@ def profile_settings(request):
             "name": user.name,
             "short_name": user.short_name,
             "sortable_name": user.sortable_name,
+            "time_zone": user.time_zone,
         },
     )
     if request.method == "POST" and form.is_valid():
         try:
             user_profile_update(user=user, **form.cleaned_data)
         except AccountError as error:
-            form.add_error("name", error.message)
+            field = "time_zone" if error.message == AccountError.TIME_ZONE_INVALID else "name"
+            form.add_error(field, error.translated)
         else:
-            messages.success(request, "Your settings were saved.")
+            messages.success(request, gettext("Your settings were saved."))
             return redirect("profile_settings")
     return render(
         request,
@@ -109,7 +112,7 @@ def profile_pairing_code(request):
     try:
         issued = pairing_code_create(student=request.user, by=request.user)
     except PairingError as error:
-        raise PermissionDenied(error.message) from None
+        raise PermissionDenied(error.translated) from None
     return _code_dialog(request, request.user, issued, back=reverse("profile_settings"))
 
 
@@ -119,11 +122,11 @@ def profile_pairing_code(request):
 def course_user_pairing_code(request, course_id: int, user_id: int):
     course, member = get_course_member_for_user(request.user, course_id, user_id)
     if Permission.ALLOW_COURSE_ADMIN_ACTIONS not in permissions_for(request.user, course=course):
-        raise PermissionDenied(PairingError.NOT_ALLOWED)
+        raise PermissionDenied(gettext(PairingError.NOT_ALLOWED))
     try:
         issued = pairing_code_create(student=member, by=request.user)
     except PairingError as error:
-        raise PermissionDenied(error.message) from None
+        raise PermissionDenied(error.translated) from None
     back = reverse("course_user_details", args=[course.pk, member.pk])
     return _code_dialog(request, member, issued, back=back)
 
@@ -151,7 +154,7 @@ def course_pairing_codes_csv(request, course_id: int):
     try:
         rows = pairing_codes_create_for_course(course=course, by=request.user)
     except PairingError as error:
-        raise PermissionDenied(error.message) from None
+        raise PermissionDenied(error.translated) from None
     response = StreamingHttpResponse(
         pairing_codes_csv_lines(rows), content_type="text/csv; charset=utf-8"
     )
@@ -172,13 +175,16 @@ def observees(request):
         try:
             redemption = pairing_code_redeem(code=form.cleaned_data["code"], observer=request.user)
         except PairingError as error:
-            form.add_error("code", error.message)
+            form.add_error("code", error.translated)
         else:
-            name = redemption.link.student.name
+            name = {"name": redemption.link.student.name}
             if redemption.already_linked:
-                messages.info(request, f"You already observe {name}. The code was not used up.")
+                messages.info(
+                    request,
+                    gettext("You already observe %(name)s. The code was not used up.") % name,
+                )
             else:
-                messages.success(request, f"You are now observing {name}.")
+                messages.success(request, gettext("You are now observing %(name)s.") % name)
             return redirect("observees")
     return render(
         request,
@@ -194,9 +200,12 @@ def observee_remove(request, link_id: int):
     try:
         observer_link_remove(link=link, by=request.user)
     except PairingError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.translated)
     else:
-        messages.success(request, f"You are no longer observing {link.student.name}.")
+        messages.success(
+            request,
+            gettext("You are no longer observing %(name)s.") % {"name": link.student.name},
+        )
     return redirect("observees")
 
 
@@ -222,14 +231,16 @@ def observer_sign_up_page(request):
                 code=data["code"],
             )
         except PairingError as error:
-            form.add_error("code", error.message)
+            form.add_error("code", error.translated)
         except AccountError as error:
             form.add_error(
-                "email" if error.message == AccountError.EMAIL_TAKEN else "name", error.message
+                "email" if error.message == AccountError.EMAIL_TAKEN else "name", error.translated
             )
         else:
             login(request, observer, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Welcome! Your account is ready and linked to your student.")
+            messages.success(
+                request, gettext("Welcome! Your account is ready and linked to your student.")
+            )
             return redirect("home")
     return render(request, "pairing/sign_up.html", {"form": form, "institution": institution})
 
@@ -295,22 +306,26 @@ def course_observer_add_page(request, course_id: int, user_id: int):
     form = CourseObserverForm(request.POST)
     back = redirect("course_user_details", course.pk, student.pk)
     if not form.is_valid():
-        messages.error(request, "Please enter the observer's e-mail address.")
+        messages.error(request, gettext("Please enter the observer's e-mail address."))
         return back
     observer = User.objects.filter(
         email__iexact=form.cleaned_data["email"], institution=course.institution, is_active=True
     ).first()
     if observer is None:
-        messages.error(request, PairingError.OBSERVER_NOT_FOUND)
+        messages.error(request, gettext(PairingError.OBSERVER_NOT_FOUND))
         return back
     try:
         course_observer_add(course=course, observer=observer, student=student, by=request.user)
     except PairingError as error:
         if error.message == PairingError.NOT_ALLOWED_TO_LINK:
-            raise PermissionDenied(error.message) from None
-        messages.error(request, error.message)
+            raise PermissionDenied(error.translated) from None
+        messages.error(request, error.translated)
     else:
-        messages.success(request, f"{observer.name} now observes {student.name} in this course.")
+        messages.success(
+            request,
+            gettext("%(observer)s now observes %(student)s in this course.")
+            % {"observer": observer.name, "student": student.name},
+        )
     return back
 
 
@@ -322,9 +337,12 @@ def course_observer_remove_page(request, course_id: int, enrollment_id: int):
         course_observer_remove(enrollment=enrollment, by=request.user)
     except PairingError as error:
         if error.message == PairingError.NOT_ALLOWED_TO_UNLINK:
-            raise PermissionDenied(error.message) from None
-        messages.error(request, error.message)
+            raise PermissionDenied(error.translated) from None
+        messages.error(request, error.translated)
     else:
-        messages.success(request, f"{enrollment.user.name} no longer observes in this course.")
+        messages.success(
+            request,
+            gettext("%(name)s no longer observes in this course.") % {"name": enrollment.user.name},
+        )
     target = enrollment.associated_user_id or enrollment.user_id
     return redirect("course_user_details", enrollment.course_id, target)

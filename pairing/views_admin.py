@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_institution_for_user
@@ -116,7 +117,9 @@ def institution_user_link(request, institution_id: int, user_id: int, direction:
             institution_id=institution.pk, reference=form.cleaned_data["person"]
         )
     if other is None:
-        messages.error(request, "No active user at this school has that e-mail address or SIS ID.")
+        messages.error(
+            request, gettext("No active user at this school has that e-mail address or SIS ID.")
+        )
         return back
     observer, student = (member, other) if direction == "observees" else (other, member)
     try:
@@ -124,9 +127,13 @@ def institution_user_link(request, institution_id: int, user_id: int, direction:
             observer=observer, student=student, by=request.user, source=ObserverLinkSource.ADMIN
         )
     except PairingError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.translated)
     else:
-        messages.success(request, f"{observer.name} now observes {student.name}.")
+        messages.success(
+            request,
+            gettext("%(observer)s now observes %(student)s.")
+            % {"observer": observer.name, "student": student.name},
+        )
     return back
 
 
@@ -138,9 +145,13 @@ def institution_link_remove(request, institution_id: int, link_id: int):
     try:
         observer_link_remove(link=link, by=request.user)
     except PairingError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.translated)
     else:
-        messages.success(request, f"{link.observer.name} no longer observes {link.student.name}.")
+        messages.success(
+            request,
+            gettext("%(observer)s no longer observes %(student)s.")
+            % {"observer": link.observer.name, "student": link.student.name},
+        )
     back_to = request.POST.get("back_to_user")
     member_id = int(back_to) if back_to and back_to.isdigit() else link.observer_id
     return redirect("institution_user", institution.pk, member_id)

@@ -10,9 +10,11 @@ import sys
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, gettext_noop
 from django.views import defaults
 
-UNAVAILABLE = "The portal is temporarily unavailable. Please try again in a minute."
+# English in the API's JSON; pages show it translated.
+UNAVAILABLE = gettext_noop("The portal is temporarily unavailable. Please try again in a minute.")
 RETRY_AFTER_SECONDS = "30"
 
 
@@ -44,7 +46,7 @@ def server_error(request):
         if _is_api(request):
             response = JsonResponse({"errors": [{"message": UNAVAILABLE}]}, status=503)
         else:
-            response = render(request, "503.html", {"message": UNAVAILABLE}, status=503)
+            response = render(request, "503.html", {"message": gettext(UNAVAILABLE)}, status=503)
         response["Retry-After"] = RETRY_AFTER_SECONDS
         return response
     if _is_api(request):

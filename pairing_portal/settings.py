@@ -48,10 +48,15 @@ MIDDLEWARE = [
     "accounts.middleware.AuditContextMiddleware",
     "api.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language, else LANGUAGE_CODE.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "accounts.middleware.ActAsMiddleware",
+    "accounts.middleware.UserTimeZoneMiddleware",
+    # After the two above: the API answers in English and UTC whatever they chose.
+    "api.middleware.ApiInEnglishMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -67,6 +72,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
@@ -190,7 +196,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Internationalisation -----------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+# Every page is in English or Spanish (locale/es; `make messages` updates it). The API is always
+# English: its messages are a contract with Canvas clients.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Each user may choose a zone in User Settings (accounts.User.time_zone); this is everyone else's.
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -13,5 +13,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("courses.urls")),
     path("profile", RedirectView.as_view(pattern_name="profile_settings")),
+    # The language switcher on every page posts to set_language here (no language in the paths).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("django-admin/", admin.site.urls),
 ]

@@ -3,6 +3,7 @@ plus an admin of another institution who must never see any of it."""
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone, translation
 
 from accounts.roles import Role
 from tests.factories import CourseFactory, EnrollmentFactory, InstitutionFactory, UserFactory
@@ -14,6 +15,15 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_and_utc_after_each_test():
+    """A request in Spanish leaves Spanish active in the thread (LocaleMiddleware does not undo
+    it); the next test starts in English and the default time zone again."""
+    yield
+    translation.deactivate()
+    timezone.deactivate()
 
 
 @pytest.fixture

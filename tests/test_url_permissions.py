@@ -106,6 +106,9 @@ TABLE = [
     ("POST", "password/change", L, 200, 200, 200, 200, 200),
     ("GET", "password/change/done", L, 200, 200, 200, 200, 200),
     ("POST", "password/change/done", L, 405, 405, 405, 405, 405),
+    # The language switcher: anyone may choose; GET only redirects back, changing nothing.
+    ("GET", "i18n/setlang/", 302, 302, 302, 302, 302, 302),
+    ("POST", "i18n/setlang/", 302, 302, 302, 302, 302, 302),
     # /api/v1: Bearer tokens; 401 for no token, 404 for outsiders, 401 for insiders without the right.
     ("GET", "api/v1/openapi.json", 200, 200, 200, 200, 200, 200),
     ("POST", "api/v1/openapi.json", 405, 405, 405, 405, 405, 405),
@@ -221,6 +224,8 @@ def post_data(route: str, world: World) -> dict:
         }
     if route == "profile/tokens":
         return {"purpose": "Matrix"}
+    if route == "i18n/setlang/":
+        return {"language": "es", "next": "/"}
     if route.endswith("<int:user_id>/observers") and route.startswith("courses/"):
         return {"email": world.observer.email}
     if route.endswith("<int:user_id>/observees"):
