@@ -37,3 +37,4 @@ class AccountError(DomainError):
     ACT_AS_NOT_ALLOWED = _("You are not allowed to act as this user.")
     ACT_AS_SELF = _("You are already yourself.")
     ACT_AS_ADMIN = _("Admins cannot act as other admins.")
+    CODE_LIFETIME_OUT_OF_RANGE = _("A pairing code can last from 1 to 30 days.")

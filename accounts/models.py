@@ -16,6 +16,9 @@ class SelfRegistration(models.TextChoices):
     ALL = "all", _("All account types")
 
 
+MIN_CODE_LIFETIME_DAYS, MAX_CODE_LIFETIME_DAYS = 1, 30
+
+
 class Institution(models.Model):
     """A school or district: what Canvas calls a root account."""
 
@@ -33,6 +36,13 @@ class Institution(models.Model):
     self_registration = models.CharField(
         max_length=16, choices=SelfRegistration.choices, default=SelfRegistration.NONE
     )
+    pairing_code_lifetime_days = models.PositiveSmallIntegerField(
+        default=7, help_text=_("How long a new pairing code works: 1 to 30 days.")
+    )
+    students_may_remove_observers = models.BooleanField(
+        default=False,
+        help_text=_("Whether students may unlink their own observers (off in Canvas)."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -45,6 +55,13 @@ class Institution(models.Model):
             models.CheckConstraint(condition=~models.Q(name=""), name="institution_name_not_empty"),
             models.CheckConstraint(
                 condition=~models.Q(domain=""), name="institution_domain_null_not_empty"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    pairing_code_lifetime_days__gte=MIN_CODE_LIFETIME_DAYS,
+                    pairing_code_lifetime_days__lte=MAX_CODE_LIFETIME_DAYS,
+                ),
+                name="institution_code_lifetime_in_range",
             ),
         ]
 
@@ -103,6 +120,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     # An IANA name such as "America/Los_Angeles"; blank: the portal's TIME_ZONE setting.
     time_zone = models.CharField(
         _("time zone"), max_length=64, blank=True, default="", validators=[validate_time_zone]
+    )
+    # An observer of several students comes back to the one they looked at last.
+    last_observed_student = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -250,7 +271,9 @@ class AuditAction(models.TextChoices):
     LINK_REMOVED = "observer_link.removed", _("Observer unlinked")
     PAUSED = "throttle.paused", _("Paused after failed attempts")
     LOGIN_FAILED = "login.failed", _("Failed log-in")
+    CODES_REVOKED = "pairing_code.revoked", _("Pairing codes revoked")
     SELF_REGISTRATION_CHANGED = "institution.self_registration", _("Self-registration changed")
+    PAIRING_SETTINGS_CHANGED = "institution.pairing_settings", _("Pairing settings changed")
     PERMISSION_CHANGED = "institution.permission", _("Permission changed")
     ACT_AS_STARTED = "act_as.started", _("Started acting as")
     ACT_AS_STOPPED = "act_as.stopped", _("Stopped acting as")

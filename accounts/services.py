@@ -11,6 +11,8 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import AccountError
 from accounts.models import (
+    MAX_CODE_LIFETIME_DAYS,
+    MIN_CODE_LIFETIME_DAYS,
     ActAsSession,
     ApiToken,
     AuditAction,
@@ -153,6 +155,37 @@ def institution_self_registration_set(
             institution=institution,
             actor=by,
             details={"from": before, "to": institution.self_registration},
+        )
+    return institution
+
+
+def institution_pairing_settings_set(
+    *,
+    institution: Institution,
+    code_lifetime_days: int,
+    students_may_remove_observers: bool,
+    by: User | None,
+) -> Institution:
+    """How long new pairing codes last (1 to 30 days) and whether students may remove their own
+    observers. Codes already made keep the expiry they were made with."""
+    _require_admin_of(institution, by)
+    if not MIN_CODE_LIFETIME_DAYS <= code_lifetime_days <= MAX_CODE_LIFETIME_DAYS:
+        raise AccountError(AccountError.CODE_LIFETIME_OUT_OF_RANGE)
+    wanted = {
+        "pairing_code_lifetime_days": code_lifetime_days,
+        "students_may_remove_observers": students_may_remove_observers,
+    }
+    before = {field: getattr(institution, field) for field in wanted}
+    changed = [field for field, value in wanted.items() if before[field] != value]
+    if changed:
+        for field in changed:
+            setattr(institution, field, wanted[field])
+        institution.save(update_fields=changed)
+        audit_record(
+            action=AuditAction.PAIRING_SETTINGS_CHANGED,
+            institution=institution,
+            actor=by,
+            details={field: {"from": before[field], "to": wanted[field]} for field in changed},
         )
     return institution
 

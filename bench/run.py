@@ -82,6 +82,8 @@ def portal_environment(database_url: str) -> dict:
         "DATABASE_URL": database_url,
         "CONN_MAX_AGE": "600",
         "CACHE_URL": os.environ.get("CACHE_URL", "locmemcache://"),
+        # New links e-mail their students: composed and handed to a backend that drops them.
+        "EMAIL_URL": "dummymail://",
         "DJANGO_SETTINGS_MODULE": "pairing_portal.settings",
     }
 

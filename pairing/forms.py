@@ -1,6 +1,6 @@
 from django import forms
 from django.contrib.auth.password_validation import validate_password
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -21,6 +21,8 @@ class PairingCodeField(forms.CharField):
                     "autocapitalize": "off",
                     "autocorrect": "off",
                     "spellcheck": "false",
+                    # Filled in from a pairing link by static/js/pairing-link.js.
+                    "data-pairing-code": "",
                 }
             ),
             **kwargs,
@@ -56,6 +58,17 @@ class ObserverSignUpForm(forms.Form):
             except forms.ValidationError as error:
                 self.add_error("password", error)
         return cleaned
+
+
+class PairingLettersForm(forms.Form):
+    PAPER_CHOICES = [("letter", _("Letter")), ("a4", _("A4"))]
+
+    paper = forms.ChoiceField(label=_("Paper size"), choices=PAPER_CHOICES)
+
+    @staticmethod
+    def default_paper() -> str:
+        """US Letter for American English, A4 everywhere else."""
+        return "letter" if get_language() in ("en", "en-us") else "a4"
 
 
 class CourseObserverForm(forms.Form):

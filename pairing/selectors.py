@@ -50,6 +50,27 @@ def observed_students(*, observer: User) -> list[ObservedStudent]:
     return sorted(by_student.values(), key=lambda e: (e.student.sortable_name, e.student.pk))
 
 
+def observed_student_in_focus(
+    observed: list[ObservedStudent], *, wanted: int | None, last: int | None
+) -> ObservedStudent | None:
+    """The student an observer of several sees on their home page: the one asked for, else the
+    one they looked at last, else the first. Only students they observe are ever chosen."""
+    by_id = {entry.student.pk: entry for entry in observed}
+    for choice in (wanted, last):
+        if choice in by_id:
+            return by_id[choice]
+    return observed[0] if observed else None
+
+
+def observers_of(*, student: User) -> QuerySet[ObserverLink]:
+    """Who observes ``student`` across the institution, and since when (User Settings)."""
+    return (
+        ObserverLink.objects.filter(student=student, state=ObserverLinkState.ACTIVE)
+        .select_related("observer")
+        .order_by("created_at", "id")
+    )
+
+
 def member_enrollments(*, course: Course, user: User) -> QuerySet[Enrollment]:
     """A person's own enrollments in a course, for User Details."""
     return Enrollment.objects.filter(course=course, user=user).exclude(

@@ -34,8 +34,8 @@ from pairing.models import (
     PairingCode,
     PairingCodeState,
 )
+from pairing.notices import new_observer_notices_after_commit
 
-PAIRING_CODE_LIFETIME = timedelta(days=7)
 MAX_ACTIVE_CODES = 5
 
 # A student enrollment that makes its holder "a student" for pairing (Canvas: anything but
@@ -53,6 +53,11 @@ class IssuedCode:
 
     code: str
     record: PairingCode
+
+    @property
+    def lifetime_days(self) -> int:
+        """The institution's code lifetime when the code was made (what the dialog tells)."""
+        return round((self.record.expires_at - self.record.created_at).total_seconds() / 86400)
 
 
 # --- Who may make codes ---------------------------------------------------------------------------
@@ -79,10 +84,24 @@ def pairing_code_refusal(*, student: User, by: User | None) -> str | None:
         return PairingError.NOT_A_STUDENT
     if by is None or by.pk == student.pk:
         return None
-    if by.institution_id != institution.pk:
+    return _code_keeper_refusal(student=student, by=by, student_course_ids=student_course_ids)
+
+
+def _code_keeper_refusal(
+    *, student: User, by: User, student_course_ids: list[int] | None = None
+) -> str | None:
+    """Whether ``by``, someone other than the student, holds the generating permission for
+    ``student``: at the institution, or in a course the student is enrolled in."""
+    if by.institution_id != student.institution_id:
         return PairingError.NOT_ALLOWED
     if user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE):
         return None
+    if student_course_ids is None:
+        student_course_ids = list(
+            Enrollment.objects.filter(
+                user=student, type=Role.STUDENT, state__in=STUDENT_STATES_FOR_PAIRING
+            ).values_list("course_id", flat=True)
+        )
     shared_courses = Course.objects.filter(
         pk__in=student_course_ids,
         enrollments__user=by,
@@ -92,6 +111,47 @@ def pairing_code_refusal(*, student: User, by: User | None) -> str | None:
         if user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course):
             return None
     return PairingError.NOT_ALLOWED
+
+
+def pairing_codes_revoke_refusal(*, student: User, by: User) -> str | None:
+    """Why ``by`` may not see or revoke ``student``'s active codes, or None.
+
+    The student, and whoever may make codes for them. Unlike making codes, this stays possible when
+    self-registration is off or the student has left their courses: a leaked code must be
+    stoppable whatever else has changed.
+    """
+    if by.pk == student.pk:
+        return None
+    return _code_keeper_refusal(student=student, by=by)
+
+
+def pairing_codes_active_count(*, student: User) -> int:
+    return PairingCode.objects.filter(
+        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=timezone.now()
+    ).count()
+
+
+@transaction.atomic
+def pairing_codes_revoke_all(*, student: User, by: User) -> int:
+    """Revoke every active code of ``student`` at once (a code was shared with the wrong person).
+    Returns how many were revoked; links already made stay."""
+    refusal = pairing_codes_revoke_refusal(student=student, by=by)
+    if refusal is not None:
+        raise PairingError(refusal)
+    _students_lock(student_ids=[student.pk])
+    now = timezone.now()
+    revoked = PairingCode.objects.filter(
+        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=now
+    ).update(state=PairingCodeState.REVOKED, ended_at=now)
+    if revoked:
+        audit_record(
+            action=AuditAction.CODES_REVOKED,
+            institution=student.institution_id,
+            actor=by,
+            subject=student,
+            details={"count": revoked},
+        )
+    return revoked
 
 
 def pairing_codes_export_refusal(*, course: Course, by: User) -> str | None:
@@ -117,7 +177,7 @@ def pairing_code_create(*, student: User, by: User | None) -> IssuedCode:
     if refusal is not None:
         raise PairingError(refusal)
     _students_lock(student_ids=[student.pk])
-    return _issue_codes(student_ids=[student.pk], institution_id=student.institution_id, by=by)[
+    return _issue_codes(student_ids=[student.pk], institution=student.institution, by=by)[
         student.pk
     ]
 
@@ -146,8 +206,8 @@ def _course_students_locked(*, course: Course) -> list[User]:
     return list(
         User.objects.raw(
             f"""
-            SELECT id, sortable_name, sis_user_id FROM (
-                SELECT id, sortable_name, sis_user_id FROM {user_table}
+            SELECT id, name, sortable_name, sis_user_id FROM (
+                SELECT id, name, sortable_name, sis_user_id FROM {user_table}
                 WHERE id IN (
                     SELECT user_id FROM {enrollment_table}
                     WHERE course_id = %s AND type = %s AND state = ANY(%s)
@@ -172,13 +232,13 @@ def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[U
         raise PairingError(refusal)
     students = _course_students_locked(course=course)
     issued = _issue_codes(
-        student_ids=[s.pk for s in students], institution_id=course.institution_id, by=by
+        student_ids=[s.pk for s in students], institution=course.institution, by=by
     )
     return [(student, issued[student.pk]) for student in students]
 
 
 def _issue_codes(
-    *, student_ids: list[int], institution_id: int, by: User | None
+    *, student_ids: list[int], institution: Institution, by: User | None
 ) -> dict[int, IssuedCode]:
     """New codes for students whose rows the caller has locked (``_students_lock``)."""
     if not student_ids:
@@ -189,7 +249,8 @@ def _issue_codes(
     waiting = list(student_ids)
     for _attempt in range(5):
         drawn = {student_id: code_generate() for student_id in waiting}
-        for record in _insert_codes(drawn, by=by, now=now):
+        lifetime = timedelta(days=institution.pairing_code_lifetime_days)
+        for record in _insert_codes(drawn, by=by, now=now, lifetime=lifetime):
             issued[record.student_id] = IssuedCode(code=drawn[record.student_id], record=record)
         # A code equal to one ever made before (about one in 3e10 per stored code) was skipped by
         # the database; draw again for those students only.
@@ -200,7 +261,7 @@ def _issue_codes(
         raise RuntimeError("Could not draw unique pairing codes five times in a row.")
     audit_record_many(
         action=AuditAction.CODE_CREATED,
-        institution_id=institution_id,
+        institution_id=institution.pk,
         actor=by,
         entries=[
             (
@@ -213,9 +274,11 @@ def _issue_codes(
     return issued
 
 
-def _insert_codes(drawn: dict[int, str], *, by: User | None, now) -> list[PairingCode]:
+def _insert_codes(
+    drawn: dict[int, str], *, by: User | None, now, lifetime: timedelta
+) -> list[PairingCode]:
     """Insert one code per student in a single statement; a hash already taken is skipped."""
-    expires_at = now + PAIRING_CODE_LIFETIME
+    expires_at = now + lifetime
     table = PairingCode._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -601,6 +664,7 @@ def _links_upsert(
         )
         changed = {(observer, student) for observer, student in cursor.fetchall()}
     observer_enrollments_fan_out(institution_id=institution_id, pairs=sorted(changed), now=now)
+    new_observer_notices_after_commit(pairs=sorted(changed))
     audit_record_many(
         action=AuditAction.LINK_CREATED,
         institution_id=institution_id,
@@ -669,6 +733,14 @@ def observer_link_create_by_admin(
     return observer_link_create(observer=observer, student=student, by=by, source=source)
 
 
+def observer_focus_remember(*, observer: User, student: User) -> None:
+    """Remember which student an observer of several looked at last (their home page opens on
+    that student next time, on any device)."""
+    if observer.last_observed_student_id != student.pk:
+        observer.last_observed_student = student
+        observer.save(update_fields=["last_observed_student"])
+
+
 def may_manage_observers_of(*, subject: User, by: User) -> bool:
     """Whether ``by`` may act on ``subject``'s observer links: their own, or as an admin holding
     manage_user_observers at the subject's institution."""
@@ -680,11 +752,48 @@ def may_manage_observers_of(*, subject: User, by: User) -> bool:
 
 
 def may_remove_observer_link(*, link: ObserverLink, by: User) -> bool:
-    """The observer may stop observing; an observer admin may unlink anyone at the institution.
-
-    Students may not remove their observers (as in Canvas).
-    """
+    """The observer may stop observing; an observer admin may unlink anyone at the institution;
+    the student may remove their observers only where the institution allows it (off by default,
+    as in Canvas)."""
+    if link.student_id == by.pk:
+        return students_may_remove_observers(institution_id=link.institution_id)
     return may_manage_observers_of(subject=link.observer, by=by)
+
+
+def students_may_remove_observers(*, institution_id: int | None) -> bool:
+    return Institution.objects.filter(
+        pk=institution_id, students_may_remove_observers=True
+    ).exists()
+
+
+def may_clear_observers_of(*, student: User, by: User) -> bool:
+    """Remove all observers of a student in one step ("Clear Parents"): observer admins only."""
+    return by.pk != student.pk and may_manage_observers_of(subject=student, by=by)
+
+
+@transaction.atomic
+def observers_clear(*, student: User, by: User) -> int:
+    """End every observer link of ``student`` and every Observer enrollment for them, course-only
+    ones included, so that nobody observes the student afterwards. Returns how many observers
+    were removed."""
+    if not may_clear_observers_of(student=student, by=by):
+        raise PairingError(PairingError.NOT_ALLOWED_TO_REMOVE_LINK)
+    _students_lock(student_ids=[student.pk])
+    linked = list(
+        ObserverLink.objects.filter(student=student, state=ObserverLinkState.ACTIVE).values_list(
+            "observer_id", "student_id"
+        )
+    )
+    course_only = set(
+        Enrollment.objects.filter(type=Role.OBSERVER, associated_user=student)
+        .exclude(state=EnrollmentState.DELETED)
+        .values_list("user_id", "associated_user_id")
+    ) - set(linked)
+    observer_links_remove_many(institution_id=student.institution_id, pairs=linked, by=by)
+    observer_enrollments_remove(
+        institution_id=student.institution_id, pairs=sorted(course_only), now=timezone.now()
+    )
+    return len(set(linked) | course_only)
 
 
 @transaction.atomic

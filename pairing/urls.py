@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pairing import views, views_admin
+from pairing import views, views_admin, views_codes, views_links
 
 urlpatterns = [
     path(
@@ -71,5 +71,35 @@ urlpatterns = [
         "courses/<int:course_id>/observer_pairing_codes.csv",
         views.course_pairing_codes_csv,
         name="course_pairing_codes_csv",
+    ),
+    path(
+        "courses/<int:course_id>/pairing_letters",
+        views_codes.course_pairing_letters,
+        name="course_pairing_letters",
+    ),
+    path(
+        "profile/pairing_codes/revoke",
+        views_codes.profile_pairing_codes_revoke,
+        name="profile_pairing_codes_revoke",
+    ),
+    path(
+        "courses/<int:course_id>/users/<int:user_id>/pairing_codes/revoke",
+        views_codes.course_user_pairing_codes_revoke,
+        name="course_user_pairing_codes_revoke",
+    ),
+    path(
+        "accounts/<int:institution_id>/users/<int:user_id>/pairing_codes/revoke",
+        views_codes.institution_user_pairing_codes_revoke,
+        name="institution_user_pairing_codes_revoke",
+    ),
+    path(
+        "accounts/<int:institution_id>/users/<int:user_id>/observers/clear",
+        views_links.institution_user_observers_clear,
+        name="institution_user_observers_clear",
+    ),
+    path(
+        "profile/observers/<int:link_id>/remove",
+        views_links.profile_observer_remove,
+        name="profile_observer_remove",
     ),
 ]

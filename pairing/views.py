@@ -35,7 +35,6 @@ from pairing.selectors import (
     observer_links_for,
 )
 from pairing.services import (
-    PAIRING_CODE_LIFETIME,
     course_observer_add,
     course_observer_remove,
     may_export_pairing_codes,
@@ -140,7 +139,7 @@ def _code_dialog(request, student: User, issued, *, back: str):
             "student": student,
             "code": issued.code,
             "expires_at": issued.record.expires_at,
-            "lifetime_days": PAIRING_CODE_LIFETIME.days,
+            "lifetime_days": issued.lifetime_days,
             "back": back,
         },
     )

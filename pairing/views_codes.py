@@ -1,0 +1,123 @@
+"""Pages about a student's codes beyond making one: printed letters, and revoking leaked codes."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from accounts.models import SelfRegistration, User
+from courses.access import get_course_for_user
+from pairing.access import get_course_member_for_user, get_institution_user_for_admin
+from pairing.errors import PairingError
+from pairing.forms import PairingLettersForm
+from pairing.links import pairing_link, qr_svg
+from pairing.services import pairing_codes_create_for_course, pairing_codes_revoke_all
+
+PAPER_STYLESHEETS = {"a4": "css/letters-a4.css", "letter": "css/letters-letter.css"}
+
+
+@dataclass(frozen=True)
+class Letter:
+    student: User
+    code: str
+    expires_at: datetime
+    qr: SafeString
+
+
+@require_POST
+@login_required
+@never_cache
+def course_pairing_letters(request, course_id: int):
+    """People → Print Pairing Letters: a new code for every student, one printable page each.
+
+    The same rules and codes as Export Pairing Codes; shown this once, never stored in clear.
+    """
+    course = get_course_for_user(request.user, course_id, roster=True)
+    form = PairingLettersForm(request.POST)
+    paper = form.cleaned_data["paper"] if form.is_valid() else PairingLettersForm.default_paper()
+    try:
+        rows = pairing_codes_create_for_course(course=course, by=request.user)
+    except PairingError as error:
+        raise PermissionDenied(error.translated) from None
+    letters = [
+        Letter(
+            student=student,
+            code=issued.code,
+            expires_at=issued.record.expires_at,
+            qr=qr_svg(
+                pairing_link(request, issued.code),
+                title=gettext("QR code: the pairing link for %(name)s") % {"name": student.name},
+            ),
+        )
+        for student, issued in rows
+    ]
+    signs_up = course.institution.self_registration in (
+        SelfRegistration.OBSERVER,
+        SelfRegistration.ALL,
+    )
+    return render(
+        request,
+        "pairing/pairing_letters.html",
+        {
+            "course": course,
+            "letters": letters,
+            "paper_stylesheet": PAPER_STYLESHEETS[paper],
+            "paper_name": dict(PairingLettersForm.PAPER_CHOICES)[paper],
+            "link_base": request.build_absolute_uri(reverse("observees")),
+            "sign_up_url": request.build_absolute_uri(reverse("observer_sign_up"))
+            if signs_up
+            else None,
+        },
+    )
+
+
+@require_POST
+@login_required
+def profile_pairing_codes_revoke(request):
+    _revoke_all(request, student=request.user)
+    return redirect("profile_settings")
+
+
+@require_POST
+@login_required
+def course_user_pairing_codes_revoke(request, course_id: int, user_id: int):
+    course, member = get_course_member_for_user(request.user, course_id, user_id)
+    _revoke_all(request, student=member)
+    return redirect("course_user_details", course.pk, member.pk)
+
+
+@require_POST
+@login_required
+def institution_user_pairing_codes_revoke(request, institution_id: int, user_id: int):
+    _institution, member = get_institution_user_for_admin(request.user, institution_id, user_id)
+    _revoke_all(request, student=member)
+    return redirect("institution_user", institution_id, member.pk)
+
+
+def _revoke_all(request, *, student: User) -> None:
+    try:
+        revoked = pairing_codes_revoke_all(student=student, by=request.user)
+    except PairingError as error:
+        raise PermissionDenied(error.translated) from None
+    if revoked:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d pairing code was revoked: it no longer works. Observers already "
+                "linked stay linked.",
+                "%(count)d pairing codes were revoked: they no longer work. Observers already "
+                "linked stay linked.",
+                revoked,
+            )
+            % {"count": revoked},
+        )
+    else:
+        messages.info(request, gettext("There were no active pairing codes to revoke."))
