@@ -8,7 +8,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record, current_context
-from accounts.models import AuditAction, AuditSource, SelfRegistration, User
+from accounts.models import (
+    MAX_CODE_LIFETIME_DAYS,
+    MIN_CODE_LIFETIME_DAYS,
+    AuditAction,
+    AuditSource,
+    SelfRegistration,
+    User,
+)
 from accounts.roles import PERMISSION_RULES, Permission, Role
 from accounts.throttle import Attempt, Check, limit_from_settings, wait_in_words
 from accounts.time_zones import time_zone_names
@@ -53,6 +60,18 @@ class SelfRegistrationForm(forms.Form):
         choices=SelfRegistration.choices,
         widget=forms.RadioSelect,
         help_text=_("Who may create their own account. Pairing codes exist only while it is on."),
+    )
+
+
+class PairingSettingsForm(forms.Form):
+    code_lifetime_days = forms.IntegerField(
+        label=_("Pairing codes last (days)"),
+        min_value=MIN_CODE_LIFETIME_DAYS,
+        max_value=MAX_CODE_LIFETIME_DAYS,
+        help_text=_("From 1 to 30 days. Codes already made keep their expiry."),
+    )
+    students_may_remove_observers = forms.BooleanField(
+        label=_("Students may remove their own observers"), required=False
     )
 
 

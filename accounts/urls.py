@@ -46,6 +46,11 @@ urlpatterns = [
         views.institution_authentication,
         name="institution_authentication",
     ),
+    path(
+        "accounts/<int:institution_id>/pairing_settings",
+        views.institution_pairing_settings,
+        name="institution_pairing_settings",
+    ),
     path("accounts/<int:institution_id>/audit", views.institution_audit, name="institution_audit"),
     path(
         "accounts/<int:institution_id>/permissions",

@@ -19,6 +19,7 @@ from accounts.forms import (
     ApiTokenForm,
     AuditFilterForm,
     LoginForm,
+    PairingSettingsForm,
     PermissionsForm,
     SelfRegistrationForm,
 )
@@ -33,6 +34,7 @@ from accounts.services import (
     act_as_stop,
     api_token_create,
     api_token_revoke,
+    institution_pairing_settings_set,
     institution_self_registration_set,
     role_permission_set,
 )
@@ -75,8 +77,44 @@ def institution_authentication(request, institution_id: int):
         )
         messages.success(request, gettext("Authentication settings saved."))
         return redirect("institution_authentication", institution.pk)
+    return _authentication_page(request, institution, form=form)
+
+
+@require_POST
+@login_required
+def institution_pairing_settings(request, institution_id: int):
+    """Authentication → Pairing codes: their lifetime, and whether students may remove observers."""
+    institution = get_institution_for_user(request.user, institution_id, write=True)
+    pairing_form = PairingSettingsForm(request.POST)
+    if pairing_form.is_valid():
+        try:
+            institution_pairing_settings_set(
+                institution=institution, by=request.user, **pairing_form.cleaned_data
+            )
+        except AccountError as error:
+            pairing_form.add_error("code_lifetime_days", error.translated)
+        else:
+            messages.success(request, gettext("Pairing settings saved."))
+            return redirect("institution_authentication", institution.pk)
+    return _authentication_page(request, institution, pairing_form=pairing_form)
+
+
+def _authentication_page(request, institution, *, form=None, pairing_form=None):
     return render(
-        request, "accounts/authentication.html", {"institution": institution, "form": form}
+        request,
+        "accounts/authentication.html",
+        {
+            "institution": institution,
+            "form": form
+            or SelfRegistrationForm(initial={"self_registration": institution.self_registration}),
+            "pairing_form": pairing_form
+            or PairingSettingsForm(
+                initial={
+                    "code_lifetime_days": institution.pairing_code_lifetime_days,
+                    "students_may_remove_observers": institution.students_may_remove_observers,
+                }
+            ),
+        },
     )
 
 

@@ -27,23 +27,35 @@ from pairing.access import (
 )
 from pairing.csv_export import pairing_codes_csv_lines
 from pairing.errors import PairingError
-from pairing.forms import CourseObserverForm, ObserverSignUpForm, RedeemCodeForm
+from pairing.forms import (
+    CourseObserverForm,
+    ObserverSignUpForm,
+    PairingLettersForm,
+    RedeemCodeForm,
+)
+from pairing.links import pairing_link, qr_svg
 from pairing.selectors import (
     course_observers_of,
     member_enrollments,
+    observed_student_in_focus,
     observed_students,
     observer_links_for,
+    observers_of,
 )
 from pairing.services import (
     course_observer_add,
     course_observer_remove,
     may_export_pairing_codes,
+    observer_focus_remember,
     observer_link_remove,
     observer_sign_up,
     pairing_code_create,
     pairing_code_redeem,
     pairing_code_refusal,
+    pairing_codes_active_count,
     pairing_codes_create_for_course,
+    pairing_codes_revoke_refusal,
+    students_may_remove_observers,
 )
 
 HOME_COURSE_LIMIT = 20
@@ -55,16 +67,30 @@ ROSTER_PAGE_SIZE = 100
 def home(request):
     """Each user's starting point: their courses, the students they observe, what they may do."""
     enrollments = enrollments_for_user(user=request.user).exclude(type=Role.OBSERVER)
+    observed = observed_students(observer=request.user)
+    # Families with several children see one at a time, starting where they left off.
+    focus = observed_student_in_focus(
+        observed,
+        wanted=_int_or_none(request.GET.get("student")),
+        last=request.user.last_observed_student_id,
+    )
+    if focus is not None and len(observed) > 1:
+        observer_focus_remember(observer=request.user, student=focus.student)
     return render(
         request,
         "pairing/home.html",
         {
             "enrollments": enrollments[:HOME_COURSE_LIMIT],
             "has_more": enrollments.count() > HOME_COURSE_LIMIT,
-            "observed": observed_students(observer=request.user),
+            "observed": observed,
+            "focus": focus,
             "may_pair": pairing_code_refusal(student=request.user, by=request.user) is None,
         },
     )
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 # --- User Settings, and making a code: the student there, staff on User Details --------------------
@@ -98,6 +124,11 @@ def profile_settings(request):
         {
             "form": form,
             "may_pair": pairing_code_refusal(student=user, by=user) is None,
+            "active_codes": pairing_codes_active_count(student=user),
+            "my_observers": list(observers_of(student=user)),
+            "may_remove_observers": students_may_remove_observers(
+                institution_id=user.institution_id
+            ),
             "tokens": api_tokens_of(user=user),
             "token_form": ApiTokenForm(),
         },
@@ -132,6 +163,7 @@ def course_user_pairing_code(request, course_id: int, user_id: int):
 
 def _code_dialog(request, student: User, issued, *, back: str):
     # Rendered straight from the POST, never stored or redirected: the code is shown this once.
+    link = pairing_link(request, issued.code)
     return render(
         request,
         "pairing/pairing_code.html",
@@ -140,6 +172,8 @@ def _code_dialog(request, student: User, issued, *, back: str):
             "code": issued.code,
             "expires_at": issued.record.expires_at,
             "lifetime_days": issued.lifetime_days,
+            "link": link,
+            "qr": qr_svg(link, title=gettext("QR code of the pairing link")),
             "back": back,
         },
     )
@@ -265,6 +299,7 @@ def course_people(request, course_id: int):
             "page": page,
             "staff_view": staff_view,
             "may_export": may_export_pairing_codes(course=course, by=request.user),
+            "letters_paper": PairingLettersForm.default_paper(),
         },
     )
 
@@ -280,6 +315,13 @@ def course_user_details(request, course_id: int, user_id: int):
         Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions
         and pairing_code_refusal(student=member, by=request.user) is None
     )
+    # A leaked code: those who may make codes for the student see how many work and can stop them.
+    may_revoke = (
+        is_student
+        and Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions
+        and pairing_codes_revoke_refusal(student=member, by=request.user) is None
+    )
+    active_codes = pairing_codes_active_count(student=member) if may_revoke else None
     return render(
         request,
         "pairing/user_details.html",
@@ -289,6 +331,7 @@ def course_user_details(request, course_id: int, user_id: int):
             "enrollments": enrollments,
             "is_student": is_student,
             "may_pair": may_pair,
+            "active_codes": active_codes,
             "staff_view": Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions,
             "observers": course_observers_of(course=course, student=member) if is_student else [],
             "may_add_observer": is_student and Permission.ADD_OBSERVER_TO_COURSE in permissions,

@@ -19,7 +19,11 @@ from pairing.selectors import (
     institution_users_matching,
     links_of,
 )
-from pairing.services import observer_link_create_by_admin, observer_link_remove
+from pairing.services import (
+    observer_link_create_by_admin,
+    observer_link_remove,
+    pairing_codes_active_count,
+)
 from pairing.sis_import import sis_import_run
 
 USERS_PER_PAGE = 50
@@ -100,6 +104,7 @@ def institution_user(request, institution_id: int, user_id: int):
             "observers": [(link, link.observer) for link in observers],
             "link_form": LinkUserForm(),
             "may_act_as": act_as_refusal(actor=request.user, subject=member) is None,
+            "active_codes": pairing_codes_active_count(student=member),
         },
     )
 

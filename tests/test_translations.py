@@ -114,6 +114,8 @@ def user_data() -> list[str]:
 def is_data_or_shared(text: str, data: list[str]) -> bool:
     if text.replace(" ", "_") in time_zone_names():  # the time zone menu: IANA names
         return True
+    if text.startswith(("http://", "https://")):  # addresses on letters and in the code dialog
+        return True
     for value in data:
         text = text.replace(value, " ")
     return all(word in SAME_IN_BOTH for word in LETTERS.findall(text))
@@ -295,6 +297,29 @@ PAGES = {
             _course(w, "course_observer_add", w.sibling.pk),
             {"email": w.observer.email},
             follow=True,
+        ),
+    ),
+    "home, observer of two students": (
+        "observer",
+        lambda c, w: _redeem(c, w) and c.get(reverse("home"), {"student": w.sibling.pk}),
+    ),
+    "codes revoked": (
+        "student",
+        lambda c, w: c.post(reverse("profile_pairing_codes_revoke"), follow=True),
+    ),
+    "pairing letters": ("admin", lambda c, w: c.post(_course(w, "course_pairing_letters"))),
+    "user details, codes to revoke": (
+        "admin",
+        lambda c, w: c.get(_course(w, "course_user_details", w.student.pk)),
+    ),
+    "pairing settings, out of range": (
+        "admin",
+        lambda c, w: c.post(_admin(w, "institution_pairing_settings"), {"code_lifetime_days": 99}),
+    ),
+    "observers cleared": (
+        "admin",
+        lambda c, w: c.post(
+            _admin(w, "institution_user_observers_clear", w.student.pk), follow=True
         ),
     ),
     "home, admin": ("admin", lambda c, w: c.get(reverse("home"))),

@@ -66,6 +66,22 @@ TABLE = [
     ("POST", "courses/<int:course_id>/enrollments/<int:enrollment_id>/remove", L, 403, 403, 302, 404, 302),
     ("GET", "courses/<int:course_id>/observer_pairing_codes.csv", *[405] * 6),
     ("POST", "courses/<int:course_id>/observer_pairing_codes.csv", L, 403, 403, 403, 404, 200),
+    ("GET", "courses/<int:course_id>/pairing_letters", *[405] * 6),
+    ("POST", "courses/<int:course_id>/pairing_letters", L, 403, 403, 403, 404, 200),
+    # A student revokes their own codes; staff need the generating permission (teachers lack it).
+    ("GET", "courses/<int:course_id>/users/<int:user_id>/pairing_codes/revoke", *[405] * 6),
+    ("POST", "courses/<int:course_id>/users/<int:user_id>/pairing_codes/revoke", L, 302, 403, 403, 404, 302),
+    ("GET", "profile/pairing_codes/revoke", *[405] * 6),
+    ("POST", "profile/pairing_codes/revoke", L, 302, 302, 302, 302, 302),
+    # Only the link's student, and only where the institution allows it (off here).
+    ("GET", "profile/observers/<int:link_id>/remove", *[405] * 6),
+    ("POST", "profile/observers/<int:link_id>/remove", L, 403, 404, 404, 404, 404),
+    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/pairing_codes/revoke", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/pairing_codes/revoke", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/observers/clear", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/observers/clear", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/pairing_settings", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/pairing_settings", L, 403, 403, 403, 404, 302),
     ("GET", "accounts/<int:institution_id>/users", L, 403, 403, 403, 404, 200),
     ("POST", "accounts/<int:institution_id>/users", 405, 405, 405, 405, 405, 405),
     ("GET", "accounts/<int:institution_id>/users/<int:user_id>", L, 403, 403, 403, 404, 200),
@@ -236,6 +252,8 @@ def post_data(route: str, world: World) -> dict:
         return {"file": SimpleUploadedFile("users.csv", USERS_CSV, "text/csv")}
     if route.endswith("/authentication"):
         return {"self_registration": "all"}
+    if route.endswith("/pairing_settings"):
+        return {"code_lifetime_days": "10"}
     if route.endswith("/permissions"):
         # A browser always sends something (the CSRF token); an empty body is an unbound form.
         return {"allow_course_admin_actions__TeacherEnrollment": "on"}

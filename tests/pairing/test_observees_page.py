@@ -93,17 +93,43 @@ def test_anonymous_visitors_are_sent_to_log_in(client, db):
     assert client.get(URL).url.startswith(reverse("login"))
 
 
-def test_the_observer_home_lists_each_student_and_their_courses(client, course, student, observer):
+def test_the_observer_home_shows_one_student_at_a_time_and_remembers_the_last(
+    client, course, student, observer
+):
     sibling_course = CourseFactory(institution=course.institution, name="Art")
-    sibling = EnrollmentFactory(course=sibling_course).user
+    sibling = EnrollmentFactory(course=sibling_course, user__name="Zoe Sibling").user
     pairing_code_redeem(code=new_code(student), observer=observer)
     pairing_code_redeem(code=new_code(sibling), observer=observer)
     client.force_login(observer)
+
     page = client.get(reverse("home")).content.decode()
     assert "Students you observe" in page
-    for text in ("Sam Student", "Biology 101", sibling.name, "Art"):
-        assert text in page
+    assert "Sam Student" in page
+    assert "Zoe Sibling" in page  # in the switcher
+    assert "Biology 101" in page
+    assert "Art" not in page
     assert "Add Student" in page
+
+    page = client.get(reverse("home"), {"student": sibling.pk}).content.decode()
+    assert "Art" in page
+    assert "Biology 101" not in page
+    page = client.get(reverse("home")).content.decode()  # next visit: the last one looked at
+    assert "Art" in page
+    observer.refresh_from_db()
+    assert observer.last_observed_student == sibling
+
+
+def test_the_switcher_never_shows_a_student_the_observer_does_not_follow(
+    client, course, student, observer
+):
+    stranger = EnrollmentFactory(course=CourseFactory(institution=course.institution)).user
+    pairing_code_redeem(code=new_code(student), observer=observer)
+    client.force_login(observer)
+    page = client.get(reverse("home"), {"student": stranger.pk}).content.decode()
+    assert stranger.name not in page
+    assert "Biology 101" in page
+    observer.refresh_from_db()
+    assert observer.last_observed_student is None  # one student: nothing to remember
 
 
 def test_the_observer_opens_the_course_but_not_its_roster(
