@@ -199,7 +199,7 @@ def test_the_pages_of_an_admin(page, admin, student, observer, course, instituti
     page.get_by_role("link", name="Authentication").click()
     assert_no_axe_violations(page)
     page.get_by_label("Disabled").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     page.get_by_text("Authentication settings saved.").wait_for()
     assert_no_axe_violations(page)
 

@@ -185,7 +185,7 @@ def test_an_admin_switches_self_registration_off_and_the_pairing_buttons_disappe
     expect(page.get_by_label("Observer accounts only")).to_be_checked()
     save_screenshot(page, "authentication")
     page.get_by_label("Disabled").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Authentication settings saved.")
     expect(page.get_by_label("Disabled")).to_be_checked()
 
