@@ -1,0 +1,65 @@
+"""Every pairing rule, once: codes, observer links, linked enrollments and observer sign-up.
+
+Pages, the API, the SIS import and commands all call these functions; none of them repeats a rule.
+The modules: codes (who may make, see and revoke codes; making them), redemption (spending a code,
+limits on guessing, sign-up), links (observer links and their enrollments), enrollments (students
+enrolled, observers following; course-only observers) and locks (the one lock order).
+"""
+
+from pairing.services.codes import (
+    may_export_pairing_codes,
+    pairing_code_create,
+    pairing_code_refusal,
+    pairing_codes_active_count,
+    pairing_codes_create_for_course,
+    pairing_codes_revoke_all,
+    pairing_codes_revoke_refusal,
+)
+from pairing.services.enrollments import (
+    course_observer_add,
+    course_observer_remove,
+    enrollment_upsert,
+)
+from pairing.services.links import (
+    may_manage_observers_of,
+    may_remove_observer_link,
+    observer_focus_remember,
+    observer_link_create,
+    observer_link_create_by_admin,
+    observer_link_remove,
+    observer_links_create_many,
+    observer_links_remove_many,
+    observers_clear,
+    students_may_remove_observers,
+)
+from pairing.services.redemption import (
+    PairingPaused,
+    observer_sign_up,
+    pairing_code_redeem,
+)
+
+__all__ = [
+    "PairingPaused",
+    "course_observer_add",
+    "course_observer_remove",
+    "enrollment_upsert",
+    "may_export_pairing_codes",
+    "may_manage_observers_of",
+    "may_remove_observer_link",
+    "observer_focus_remember",
+    "observer_link_create",
+    "observer_link_create_by_admin",
+    "observer_link_remove",
+    "observer_links_create_many",
+    "observer_links_remove_many",
+    "observer_sign_up",
+    "observers_clear",
+    "pairing_code_create",
+    "pairing_code_redeem",
+    "pairing_code_refusal",
+    "pairing_codes_active_count",
+    "pairing_codes_create_for_course",
+    "pairing_codes_revoke_all",
+    "pairing_codes_revoke_refusal",
+    "students_may_remove_observers",
+]

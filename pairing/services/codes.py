@@ -1,0 +1,312 @@
+"""Pairing codes: who may make, see and revoke them, and making them (one or a course's worth)."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from accounts.audit import audit_record, audit_record_many
+from accounts.models import AuditAction, Institution, User
+from accounts.permissions import user_has_permission
+from accounts.roles import Permission, Role
+from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
+from pairing.codes import code_generate, code_hash
+from pairing.errors import PairingError
+from pairing.models import (
+    PairingCode,
+    PairingCodeState,
+)
+from pairing.services.locks import students_lock
+
+MAX_ACTIVE_CODES = 5
+
+# A student enrollment that makes its holder "a student" for pairing (Canvas: anything but
+# rejected, inactive or deleted).
+STUDENT_STATES_FOR_PAIRING = (
+    EnrollmentState.ACTIVE,
+    EnrollmentState.INVITED,
+    EnrollmentState.COMPLETED,
+)
+
+
+@dataclass(frozen=True)
+class IssuedCode:
+    """A code just made. ``code`` exists only here and in the response that shows it."""
+
+    code: str
+    record: PairingCode
+
+    @property
+    def lifetime_days(self) -> int:
+        """The institution's code lifetime when the code was made (what the dialog tells)."""
+        return round((self.record.expires_at - self.record.created_at).total_seconds() / 86400)
+
+
+# --- Who may make codes ---------------------------------------------------------------------------
+
+
+def pairing_code_refusal(*, student: User, by: User | None) -> str | None:
+    """Why ``by`` may not make a pairing code for ``student``, or None when they may.
+
+    In Canvas's order: pairing must be on at the student's institution; the student must hold a
+    student enrollment; then the maker is the student themself, an admin of the institution with
+    the permission, or someone holding it in a course the student is enrolled in. Observer
+    enrollments never count (see accounts.roles). ``by=None`` is a set-up command run by an
+    operator, bound by the first two rules only.
+    """
+    institution = student.institution
+    if institution is None or not institution.pairing_enabled:
+        return PairingError.SELF_REGISTRATION_OFF
+    student_course_ids = list(
+        Enrollment.objects.filter(
+            user=student, type=Role.STUDENT, state__in=STUDENT_STATES_FOR_PAIRING
+        ).values_list("course_id", flat=True)
+    )
+    if not student_course_ids:
+        return PairingError.NOT_A_STUDENT
+    if by is None or by.pk == student.pk:
+        return None
+    return _code_keeper_refusal(student=student, by=by, student_course_ids=student_course_ids)
+
+
+def _code_keeper_refusal(
+    *, student: User, by: User, student_course_ids: list[int] | None = None
+) -> str | None:
+    """Whether ``by``, someone other than the student, holds the generating permission for
+    ``student``: at the institution, or in a course the student is enrolled in."""
+    if by.institution_id != student.institution_id:
+        return PairingError.NOT_ALLOWED
+    if user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE):
+        return None
+    if student_course_ids is None:
+        student_course_ids = list(
+            Enrollment.objects.filter(
+                user=student, type=Role.STUDENT, state__in=STUDENT_STATES_FOR_PAIRING
+            ).values_list("course_id", flat=True)
+        )
+    shared_courses = Course.objects.filter(
+        pk__in=student_course_ids,
+        enrollments__user=by,
+        enrollments__state=EnrollmentState.ACTIVE,
+    ).distinct()
+    for course in shared_courses:
+        if user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course):
+            return None
+    return PairingError.NOT_ALLOWED
+
+
+def pairing_codes_revoke_refusal(*, student: User, by: User) -> str | None:
+    """Why ``by`` may not see or revoke ``student``'s active codes, or None.
+
+    The student, and whoever may make codes for them. Unlike making codes, this stays possible when
+    self-registration is off or the student has left their courses: a leaked code must be
+    stoppable whatever else has changed.
+    """
+    if by.pk == student.pk:
+        return None
+    return _code_keeper_refusal(student=student, by=by)
+
+
+def pairing_codes_active_count(*, student: User) -> int:
+    return PairingCode.objects.filter(
+        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=timezone.now()
+    ).count()
+
+
+@transaction.atomic
+def pairing_codes_revoke_all(*, student: User, by: User) -> int:
+    """Revoke every active code of ``student`` at once (a code was shared with the wrong person).
+    Returns how many were revoked; links already made stay."""
+    refusal = pairing_codes_revoke_refusal(student=student, by=by)
+    if refusal is not None:
+        raise PairingError(refusal)
+    students_lock(student_ids=[student.pk])
+    now = timezone.now()
+    revoked = PairingCode.objects.filter(
+        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=now
+    ).update(state=PairingCodeState.REVOKED, ended_at=now)
+    if revoked:
+        audit_record(
+            action=AuditAction.CODES_REVOKED,
+            institution=student.institution_id,
+            actor=by,
+            subject=student,
+            details={"count": revoked},
+        )
+    return revoked
+
+
+def pairing_codes_export_refusal(*, course: Course, by: User) -> str | None:
+    """Why ``by`` may not export codes for ``course`` (People → Export Pairing Codes), or None."""
+    if not course.institution.pairing_enabled:
+        return PairingError.SELF_REGISTRATION_OFF
+    if not user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE, course=course):
+        return PairingError.NOT_ALLOWED
+    return None
+
+
+def may_export_pairing_codes(*, course: Course, by: User) -> bool:
+    return pairing_codes_export_refusal(course=course, by=by) is None
+
+
+# --- Making codes ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def pairing_code_create(*, student: User, by: User | None) -> IssuedCode:
+    """Make a code for ``student``. A sixth active code retires the student's oldest."""
+    refusal = pairing_code_refusal(student=student, by=by)
+    if refusal is not None:
+        raise PairingError(refusal)
+    students_lock(student_ids=[student.pk])
+    return _issue_codes(student_ids=[student.pk], institution=student.institution, by=by)[
+        student.pk
+    ]
+
+
+def _course_students_locked(*, course: Course) -> list[User]:
+    """Each current student of the course once, in the export's order, their rows locked.
+
+    One statement: the inner query takes the locks in id order (as ``students_lock`` does, so an
+    export and a single code never deadlock), the outer one sorts by name.
+    """
+    user_table, enrollment_table = User._meta.db_table, Enrollment._meta.db_table
+    return list(
+        User.objects.raw(
+            f"""
+            SELECT id, name, sortable_name, sis_user_id FROM (
+                SELECT id, name, sortable_name, sis_user_id FROM {user_table}
+                WHERE id IN (
+                    SELECT user_id FROM {enrollment_table}
+                    WHERE course_id = %s AND type = %s AND state = ANY(%s)
+                )
+                ORDER BY id FOR UPDATE
+            ) locked
+            ORDER BY sortable_name, id
+            """,  # noqa: S608 - the table names are ours; every value is a parameter
+            [course.pk, Role.STUDENT, list(CURRENT_ENROLLMENT_STATES)],
+        )
+    )
+
+
+@transaction.atomic
+def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[User, IssuedCode]]:
+    """A new code for every current student of ``course`` (Export Pairing Codes).
+
+    The same rules as one code at a time, applied to all students in a fixed number of queries.
+    """
+    refusal = pairing_codes_export_refusal(course=course, by=by)
+    if refusal is not None:
+        raise PairingError(refusal)
+    students = _course_students_locked(course=course)
+    issued = _issue_codes(
+        student_ids=[s.pk for s in students], institution=course.institution, by=by
+    )
+    return [(student, issued[student.pk]) for student in students]
+
+
+def _issue_codes(
+    *, student_ids: list[int], institution: Institution, by: User | None
+) -> dict[int, IssuedCode]:
+    """New codes for students whose rows the caller has locked (``students_lock``)."""
+    if not student_ids:
+        return {}
+    now = timezone.now()
+    _end_codes_before_issuing(student_ids=student_ids, keep=MAX_ACTIVE_CODES - 1, now=now)
+    issued: dict[int, IssuedCode] = {}
+    waiting = list(student_ids)
+    for _attempt in range(5):
+        drawn = {student_id: code_generate() for student_id in waiting}
+        lifetime = timedelta(days=institution.pairing_code_lifetime_days)
+        for record in _insert_codes(drawn, by=by, now=now, lifetime=lifetime):
+            issued[record.student_id] = IssuedCode(code=drawn[record.student_id], record=record)
+        # A code equal to one ever made before (about one in 3e10 per stored code) was skipped by
+        # the database; draw again for those students only.
+        waiting = [student_id for student_id in waiting if student_id not in issued]
+        if not waiting:
+            break
+    else:
+        raise RuntimeError("Could not draw unique pairing codes five times in a row.")
+    audit_record_many(
+        action=AuditAction.CODE_CREATED,
+        institution_id=institution.pk,
+        actor=by,
+        entries=[
+            (
+                student_id,
+                {"pairing_code": item.record.pk, "expires_at": item.record.expires_at.isoformat()},
+            )
+            for student_id, item in issued.items()
+        ],
+    )
+    return issued
+
+
+def _insert_codes(
+    drawn: dict[int, str], *, by: User | None, now, lifetime: timedelta
+) -> list[PairingCode]:
+    """Insert one code per student in a single statement; a hash already taken is skipped."""
+    expires_at = now + lifetime
+    table = PairingCode._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            INSERT INTO {table} (student_id, code_hash, created_by_id, created_at, expires_at, state)
+            SELECT drawn.student_id, drawn.code_hash, %s, %s, %s, %s
+            FROM unnest(%s::bigint[], %s::text[]) AS drawn(student_id, code_hash)
+            ON CONFLICT (code_hash) DO NOTHING
+            RETURNING id, student_id, code_hash
+            """,  # noqa: S608 - the table name is ours; every value is a parameter
+            [
+                by.pk if by is not None else None,
+                now,
+                expires_at,
+                PairingCodeState.ACTIVE,
+                list(drawn),
+                [code_hash(code) for code in drawn.values()],
+            ],
+        )
+        return [
+            PairingCode(
+                pk=pk,
+                student_id=student_id,
+                code_hash=digest,
+                created_by=by,
+                created_at=now,
+                expires_at=expires_at,
+                state=PairingCodeState.ACTIVE,
+            )
+            for pk, student_id, digest in cursor.fetchall()
+        ]
+
+
+def _end_codes_before_issuing(*, student_ids: list[int], keep: int, now) -> None:
+    """In one statement: mark the students' lapsed codes expired, and of the rest, those beyond
+    each student's newest ``keep`` replaced (a sixth code retires the oldest)."""
+    table = PairingCode._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            UPDATE {table} AS code
+            SET state = CASE WHEN ranked.lapsed THEN %s ELSE %s END, ended_at = %s
+            FROM (
+                SELECT id, expires_at <= %s AS lapsed, row_number() OVER (
+                    PARTITION BY student_id, expires_at <= %s ORDER BY created_at DESC, id DESC
+                ) AS newest
+                FROM {table}
+                WHERE state = %s AND student_id = ANY(%s)
+            ) ranked
+            WHERE code.id = ranked.id AND (ranked.lapsed OR ranked.newest > %s)
+            """,  # noqa: S608 - the table name is ours; every value is a parameter
+            [
+                PairingCodeState.EXPIRED,
+                PairingCodeState.REPLACED,
+                now,
+                now,
+                now,
+                PairingCodeState.ACTIVE,
+                list(student_ids),
+                keep,
+            ],
+        )

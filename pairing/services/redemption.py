@@ -1,0 +1,252 @@
+"""Spending a code: limits on guessing, the redemption itself, and a parent's sign-up with a code."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.audit import audit_record, current_context
+from accounts.errors import AccountError
+from accounts.models import AuditAction, Institution, SelfRegistration, User
+from accounts.services import user_create
+from accounts.throttle import Attempt, Check, limit_from_settings, wait_in_words
+from pairing.codes import code_hash, code_normalize
+from pairing.errors import PairingError
+from pairing.models import (
+    ObserverLink,
+    ObserverLinkSource,
+    ObserverLinkState,
+    PairingCode,
+    PairingCodeState,
+)
+from pairing.services.links import observer_link_create
+from pairing.services.locks import students_lock
+
+# --- Redeeming codes ------------------------------------------------------------------------------
+
+
+# Lazy: formatted (PairingPaused) in the language of the request, English on the API.
+SIGN_UPS_PAUSED = _(
+    "Many accounts were made from your network today, so sign-up is paused here for now. "
+    "Please try again {wait}, or ask the school office to make your account."
+)
+WRONG_CODES_PAUSED = _(
+    "For the students' safety, entering pairing codes is paused after too many wrong codes. "
+    "Please try again {wait}."
+)
+
+
+class PairingPaused(PairingError):
+    """Too many attempts: every attempt, right or wrong, waits until ``until``."""
+
+    def __init__(self, until, *, reason: str | None = None) -> None:
+        super().__init__((reason or WRONG_CODES_PAUSED).format(wait=wait_in_words(until)))
+        self.until = until
+
+
+def _code_is_live(*, code: str, institution_id: int) -> bool:
+    """Whether ``code`` is an active, unexpired code of a student of the institution (no lock)."""
+    normalized = code_normalize(code)
+    return (
+        normalized is not None
+        and PairingCode.objects.filter(
+            code_hash=code_hash(normalized),
+            state=PairingCodeState.ACTIVE,
+            expires_at__gt=timezone.now(),
+            student__institution_id=institution_id,
+        ).exists()
+    )
+
+
+def _redemption_limits(*, observer: User | None, institution_id: int | None) -> Check:
+    """The account, the client's address and the institution, each with its own limit."""
+    rules = []
+    if observer is not None and observer.pk:
+        rules += [
+            (
+                f"redeem:account:{observer.pk}:pause",
+                limit_from_settings("PAIRING_FAILURES_PER_ACCOUNT_PAUSE", pause=True),
+            ),
+            (
+                f"redeem:account:{observer.pk}:day",
+                limit_from_settings("PAIRING_FAILURES_PER_ACCOUNT_PER_DAY"),
+            ),
+        ]
+    address = current_context().client_address
+    if address:
+        rules.append(
+            (
+                f"redeem:address:{address}:day",
+                limit_from_settings("PAIRING_FAILURES_PER_ADDRESS_PER_DAY"),
+            )
+        )
+    if institution_id is not None:
+        rules.append(
+            (
+                f"redeem:institution:{institution_id}:day",
+                limit_from_settings("PAIRING_FAILURES_PER_INSTITUTION_PER_DAY"),
+            )
+        )
+    return Check(rules=tuple(rules))
+
+
+def _count_failed_redemption(
+    attempt: Attempt, *, observer: User | None, institution_id: int | None
+) -> None:
+    """Keep a wrong code's count (made up front), outside any transaction the failure rolls back."""
+    audit_record(action=AuditAction.CODE_FAILED, institution=institution_id, actor=observer)
+    until = attempt.failed()
+    if until is not None:
+        audit_record(
+            action=AuditAction.PAUSED,
+            institution=institution_id,
+            actor=observer,
+            details={"what": "pairing codes", "until": until.isoformat()},
+        )
+
+
+@dataclass(frozen=True)
+class Redemption:
+    link: ObserverLink
+    already_linked: bool  # the observer already observed the student; the code was kept
+
+
+def pairing_code_redeem(
+    *,
+    code: str,
+    observer: User,
+    source: ObserverLinkSource = ObserverLinkSource.PAIRING_CODE,
+    keep_code_if_linked: bool = True,
+) -> Redemption:
+    """Link ``observer`` to the student whose code this is, and spend the code.
+
+    Unknown, expired, used, malformed and other institutions' codes all fail alike, and each such
+    failure counts against the observer, their address (from the request) and their institution;
+    past a limit every attempt is refused with ``PairingPaused`` until the time it names. For a
+    student the observer already observes, the existing link is returned and, as Canvas's pages do,
+    the code is kept for someone else; Canvas's observees API spends it all the same
+    (``keep_code_if_linked=False``).
+    """
+    attempt = _redemption_limits(observer=observer, institution_id=observer.institution_id).begin()
+    if attempt.refused_until is not None:
+        raise PairingPaused(attempt.refused_until)
+    try:
+        redemption = _redeem(
+            code=code, observer=observer, source=source, keep_code_if_linked=keep_code_if_linked
+        )
+    except PairingError as error:
+        if error.message == PairingError.INVALID_CODE:
+            _count_failed_redemption(
+                attempt, observer=observer, institution_id=observer.institution_id
+            )
+        else:
+            attempt.succeeded()  # refused for another reason: not a guess
+        raise
+    attempt.succeeded()
+    return redemption
+
+
+@transaction.atomic
+def _redeem(
+    *, code: str, observer: User, source: ObserverLinkSource, keep_code_if_linked: bool
+) -> Redemption:
+    normalized = code_normalize(code)
+    if normalized is None:
+        raise PairingError(PairingError.INVALID_CODE)
+    now = timezone.now()
+    live = PairingCode.objects.filter(
+        code_hash=code_hash(normalized), state=PairingCodeState.ACTIVE, expires_at__gt=now
+    )
+    # Locks in the order every writer of a student's codes, links and enrollments takes them: the
+    # student's row first (see students_lock), then the code's. Of twenty observers racing with
+    # one code, one spends it; the others wait, and PostgreSQL then re-checks the WHERE on the
+    # updated row, finds it no longer active, and returns nothing. Exactly one link comes of it.
+    students_lock(student_ids=live.values("student_id"))
+    record = live.select_for_update(of=("self",)).select_related("student").first()
+    if record is None:
+        raise PairingError(PairingError.INVALID_CODE)
+    student = record.student
+    if student.institution_id != observer.institution_id or not student.is_active:
+        raise PairingError(PairingError.INVALID_CODE)
+    if student.pk == observer.pk:
+        raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
+    existing = ObserverLink.objects.filter(
+        observer=observer, student=student, state=ObserverLinkState.ACTIVE
+    ).first()
+    if existing is not None and keep_code_if_linked:
+        return Redemption(link=existing, already_linked=True)
+    record.state = PairingCodeState.USED
+    record.used_by = observer
+    record.ended_at = now
+    record.save(update_fields=["state", "used_by", "ended_at"])
+    audit_record(
+        action=AuditAction.CODE_REDEEMED,
+        institution=student.institution_id,
+        actor=observer,
+        subject=student,
+        details={"pairing_code": record.pk},
+    )
+    if existing is not None:
+        return Redemption(link=existing, already_linked=True)
+    link = observer_link_create(observer=observer, student=student, by=observer, source=source)
+    return Redemption(link=link, already_linked=False)
+
+
+def observer_sign_up(
+    *, institution: Institution | None, name: str, email: str, password: str, code: str
+) -> User:
+    """A parent makes an account and links to one student, in one transaction or not at all.
+
+    Sign-ups count against the client's address (a few a day), and a wrong code counts against
+    the address and the institution like any other.
+    """
+    if institution is None or institution.self_registration not in (
+        SelfRegistration.OBSERVER,
+        SelfRegistration.ALL,
+    ):
+        raise PairingError(PairingError.SELF_REGISTRATION_OFF)
+    limits = _redemption_limits(observer=None, institution_id=institution.pk)
+    address = current_context().client_address
+    sign_ups = Check(
+        rules=(
+            (f"signup:address:{address}:day", limit_from_settings("SIGN_UPS_PER_ADDRESS_PER_DAY")),
+        )
+        if address
+        else ()
+    )
+    until = sign_ups.blocked_until()
+    if until is not None:
+        raise PairingPaused(until, reason=SIGN_UPS_PAUSED)
+    attempt = limits.begin()
+    if attempt.refused_until is not None:
+        raise PairingPaused(attempt.refused_until)
+    if not _code_is_live(code=code, institution_id=institution.pk):
+        # The code first: without a real code nobody learns whether an e-mail has an account.
+        _count_failed_redemption(attempt, observer=None, institution_id=institution.pk)
+        raise PairingError(PairingError.INVALID_CODE)
+    try:
+        with transaction.atomic():
+            observer = user_create(
+                institution=institution, email=email, name=name, password=password
+            )
+            _redeem(
+                code=code,
+                observer=observer,
+                source=ObserverLinkSource.SIGN_UP,
+                keep_code_if_linked=True,
+            )
+    except PairingError as error:
+        if error.message == PairingError.INVALID_CODE:
+            _count_failed_redemption(attempt, observer=None, institution_id=institution.pk)
+        else:
+            attempt.succeeded()
+        raise
+    except AccountError as error:
+        # Probing which e-mails have accounts costs attempts too; other form mistakes do not.
+        if error.message != AccountError.EMAIL_TAKEN:
+            attempt.succeeded()
+        raise
+    attempt.succeeded()
+    sign_ups.record_failure()  # counts sign-ups, which are limited like failures
+    return observer
