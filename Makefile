@@ -32,7 +32,9 @@ install: $(INSTALLED) .env $(AXE)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@# The background worker (district-wide code exports) runs beside the server and stops with it.
+	$(BIN)/python manage.py run_jobs & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the test suite against PostgreSQL (embedded unless DATABASE_URL is set).
 test: install

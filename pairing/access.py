@@ -11,7 +11,7 @@ from accounts.roles import Permission
 from courses.access import get_course_for_user
 from courses.models import Course, Enrollment, EnrollmentState
 from pairing.errors import PairingError
-from pairing.models import ObserverLink, ObserverLinkState
+from pairing.models import CodeExport, ObserverLink, ObserverLinkState
 from pairing.services import may_remove_observer_link
 
 
@@ -77,3 +77,25 @@ def get_institution_user_for_admin(user: User, institution_id: int, member_id: i
     if member is None:
         raise Http404("No such user.")
     return user.institution, member
+
+
+def get_institution_for_code_exports(user: User, institution_id: int):
+    """District-wide exports: the user's own institution (404 otherwise), for those holding the
+    generating permission there (403 otherwise)."""
+    if user.institution_id != institution_id:
+        raise Http404("No such institution.")
+    if not user_has_permission(user, Permission.GENERATE_OBSERVER_PAIRING_CODE):
+        raise PermissionDenied(gettext(PairingError.NOT_ALLOWED_TO_EXPORT))
+    return user.institution
+
+
+def get_code_export_for_user(user: User, institution_id: int, export_id: int) -> CodeExport:
+    institution = get_institution_for_code_exports(user, institution_id)
+    export = (
+        CodeExport.objects.filter(pk=export_id, institution=institution)
+        .select_related("requested_by")
+        .first()
+    )
+    if export is None:
+        raise Http404("No such export.")
+    return export

@@ -5,8 +5,10 @@ from collections.abc import Iterable, Iterator
 
 from accounts.models import User
 from accounts.names import first_and_last_name
+from pairing.links import pairing_link_for
 
-HEADER = ["Last Name", "First Name", "SIS ID", "Pairing Code", "Expires At"]
+# Canvas's five columns, then the pairing link (the code filled in when opened).
+HEADER = ["Last Name", "First Name", "SIS ID", "Pairing Code", "Expires At", "Pairing Link"]
 
 
 class _Line:
@@ -21,7 +23,7 @@ def _text_cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def pairing_codes_csv_lines(rows: Iterable[tuple[User, object]]) -> Iterator[str]:
+def pairing_codes_csv_lines(rows: Iterable[tuple[User, object]], *, base_url: str) -> Iterator[str]:
     writer = csv.writer(_Line())
     yield writer.writerow(HEADER)
     for student, issued in rows:
@@ -35,5 +37,6 @@ def pairing_codes_csv_lines(rows: Iterable[tuple[User, object]]) -> Iterator[str
                 # "4E7abc" into a number or drops a leading zero.
                 f'="{issued.code}"',
                 issued.record.expires_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
+                pairing_link_for(base_url, issued.code),
             ]
         )

@@ -13,6 +13,13 @@ class PairingError(DomainError):
     )
     NOT_A_STUDENT = _("Pairing codes can only be made for students.")
     NOT_ALLOWED = _("You are not allowed to make pairing codes for this student.")
+    NOT_ALLOWED_TO_EXPORT = _(
+        "Only those who may make pairing codes for the whole school can export them."
+    )
+    EXPORT_NOT_READY = _("That export is not ready yet.")
+    EXPORT_EXPIRED = _(
+        "That export's file was deleted after a day, to keep the codes safe. Please make a new one."
+    )
     CANNOT_OBSERVE_SELF = _("You can't observe yourself.")
     OTHER_INSTITUTION = _("That person belongs to another school or district.")
     LINK_NOT_FOUND = _("That link has already been removed.")

@@ -4,6 +4,8 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from courses.models import Course, CourseState
+from pairing.models import CodeExportFormat
 
 
 class PairingCodeField(forms.CharField):
@@ -69,6 +71,28 @@ class PairingLettersForm(forms.Form):
     def default_paper() -> str:
         """US Letter for American English, A4 everywhere else."""
         return "letter" if get_language() in ("en", "en-us") else "a4"
+
+
+class CodeExportForm(forms.Form):
+    format = forms.ChoiceField(label=_("What to make"), choices=CodeExportFormat.choices)
+    paper = forms.ChoiceField(
+        label=_("Paper size (for letters)"), choices=PairingLettersForm.PAPER_CHOICES
+    )
+    courses = forms.ModelMultipleChoiceField(
+        label=_("Courses"),
+        queryset=Course.objects.none(),
+        required=False,
+        help_text=_("Choose none for every student of the school."),
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+    )
+
+    def __init__(self, *args, institution, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["courses"].queryset = (
+            Course.objects.filter(institution=institution)
+            .exclude(state=CourseState.DELETED)
+            .order_by("name", "id")
+        )
 
 
 class CourseObserverForm(forms.Form):

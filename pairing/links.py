@@ -1,6 +1,7 @@
 """A pairing code as a link and a QR code, for parents who would rather not type it."""
 
 import io
+from urllib.parse import urljoin
 
 import segno
 from django.http import HttpRequest
@@ -11,13 +12,17 @@ FRAGMENT_KEY = "code"
 
 
 def pairing_link(request: HttpRequest, code: str) -> str:
+    return pairing_link_for(request.build_absolute_uri("/"), code)
+
+
+def pairing_link_for(base_url: str, code: str) -> str:
     """The address that opens the code-entry page with ``code`` filled in.
 
     The code rides in the fragment (``#code=…``), which a browser never sends to a server: no
     request line, access log, proxy or Referer header carries it. A small script on the page
     (static/js/pairing-link.js) moves it into the form, keeping it across log-in or sign-up.
     """
-    return f"{request.build_absolute_uri(reverse('observees'))}#{FRAGMENT_KEY}={code}"
+    return f"{urljoin(base_url, reverse('observees'))}#{FRAGMENT_KEY}={code}"
 
 
 def qr_svg(data: str, *, title: str) -> SafeString:

@@ -206,3 +206,83 @@ class SisImport(models.Model):
 
     def __str__(self) -> str:
         return f"SIS import #{self.pk} of {self.filename} ({self.state})"
+
+
+class CodeExportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class CodeExportFormat(models.TextChoices):
+    CSV = "csv", _("CSV file (Export Pairing Codes)")
+    LETTERS = "letters", _("Printable letters")
+
+
+class CodeExport(models.Model):
+    """A district-wide export of fresh pairing codes, made by a background worker.
+
+    The file holds codes in clear, so it is kept only encrypted (``pairing.services.exports``) and
+    only for a day; the codes themselves are stored as hashes like every other code.
+    """
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="code_exports"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    # Empty: every course of the institution.
+    courses = models.ManyToManyField("courses.Course", blank=True, related_name="+")
+    format = models.CharField(max_length=16, choices=CodeExportFormat.choices)
+    paper = models.CharField(max_length=8, default="letter")
+    # The requester's language, for the letters; the address the links in them point to.
+    language = models.CharField(max_length=16)
+    base_url = models.URLField(max_length=500)
+    state = models.CharField(
+        max_length=16, choices=CodeExportState.choices, default=CodeExportState.QUEUED
+    )
+    total = models.PositiveIntegerField(default=0)
+    done = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    # A worker writes it as it goes; a running export not touched for a while was abandoned.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    result = models.BinaryField(null=True, editable=False)
+    result_expires_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state__in=CodeExportState.values), name="code_export_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(format__in=CodeExportFormat.values),
+                name="code_export_format_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(done__lte=models.F("total")), name="code_export_done_le_total"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                name="code_export_waiting",
+                condition=models.Q(state__in=["queued", "running"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Code export #{self.pk} ({self.format}, {self.state})"
+
+    @property
+    def percent(self) -> int:
+        return (
+            100
+            if self.state == CodeExportState.DONE
+            else (self.done * 100 // self.total if self.total else 0)
+        )

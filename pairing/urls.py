@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pairing import views, views_admin, views_codes, views_links
+from pairing import views, views_admin, views_codes, views_exports, views_links
 
 urlpatterns = [
     path(
@@ -101,5 +101,25 @@ urlpatterns = [
         "profile/observers/<int:link_id>/remove",
         views_links.profile_observer_remove,
         name="profile_observer_remove",
+    ),
+    path(
+        "accounts/<int:institution_id>/pairing_exports",
+        views_exports.code_exports,
+        name="code_exports",
+    ),
+    path(
+        "accounts/<int:institution_id>/pairing_exports/<int:export_id>",
+        views_exports.code_export,
+        name="code_export",
+    ),
+    path(
+        "accounts/<int:institution_id>/pairing_exports/<int:export_id>.json",
+        views_exports.code_export_status,
+        name="code_export_status",
+    ),
+    path(
+        "accounts/<int:institution_id>/pairing_exports/<int:export_id>/download",
+        views_exports.code_export_download,
+        name="code_export_download",
     ),
 ]

@@ -189,7 +189,8 @@ def course_pairing_codes_csv(request, course_id: int):
     except PairingError as error:
         raise PermissionDenied(error.translated) from None
     response = StreamingHttpResponse(
-        pairing_codes_csv_lines(rows), content_type="text/csv; charset=utf-8"
+        pairing_codes_csv_lines(rows, base_url=request.build_absolute_uri("/")),
+        content_type="text/csv; charset=utf-8",
     )
     response["Content-Disposition"] = content_disposition_header(
         as_attachment=True, filename=f"{course.course_code}_Pairing_Codes.csv"

@@ -1,35 +1,20 @@
 """Pages about a student's codes beyond making one: printed letters, and revoking leaked codes."""
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from accounts.models import SelfRegistration, User
+from accounts.models import User
 from courses.access import get_course_for_user
 from pairing.access import get_course_member_for_user, get_institution_user_for_admin
 from pairing.errors import PairingError
 from pairing.forms import PairingLettersForm
-from pairing.links import pairing_link, qr_svg
+from pairing.letters import PAPER_STYLESHEETS, letters_build, letters_context
 from pairing.services import pairing_codes_create_for_course, pairing_codes_revoke_all
-
-PAPER_STYLESHEETS = {"a4": "css/letters-a4.css", "letter": "css/letters-letter.css"}
-
-
-@dataclass(frozen=True)
-class Letter:
-    student: User
-    code: str
-    expires_at: datetime
-    qr: SafeString
 
 
 @require_POST
@@ -47,34 +32,16 @@ def course_pairing_letters(request, course_id: int):
         rows = pairing_codes_create_for_course(course=course, by=request.user)
     except PairingError as error:
         raise PermissionDenied(error.translated) from None
-    letters = [
-        Letter(
-            student=student,
-            code=issued.code,
-            expires_at=issued.record.expires_at,
-            qr=qr_svg(
-                pairing_link(request, issued.code),
-                title=gettext("QR code: the pairing link for %(name)s") % {"name": student.name},
-            ),
-        )
-        for student, issued in rows
-    ]
-    signs_up = course.institution.self_registration in (
-        SelfRegistration.OBSERVER,
-        SelfRegistration.ALL,
-    )
+    base_url = request.build_absolute_uri("/")
     return render(
         request,
         "pairing/pairing_letters.html",
         {
             "course": course,
-            "letters": letters,
+            "letters": letters_build(rows, base_url=base_url),
             "paper_stylesheet": PAPER_STYLESHEETS[paper],
             "paper_name": dict(PairingLettersForm.PAPER_CHOICES)[paper],
-            "link_base": request.build_absolute_uri(reverse("observees")),
-            "sign_up_url": request.build_absolute_uri(reverse("observer_sign_up"))
-            if signs_up
-            else None,
+            **letters_context(institution=course.institution, base_url=base_url),
         },
     )
 

@@ -30,6 +30,7 @@ from accounts.time_zones import time_zone_names
 from courses.models import Course
 from pairing.models import ObserverLinkSource, SisImport
 from pairing.services import observer_link_create
+from pairing.services.exports import code_export_claim, code_export_run
 from pairing.sis_csv import KIND_ORDER
 from tests.catalogue import PO_FILE, Entry, mo_catalogue, po_catalogue, read_po
 from tests.factories import PASSWORD, EnrollmentFactory, UserFactory
@@ -41,6 +42,7 @@ SAME_IN_BOTH = {
     "CSV",
     "SIS",
     "UTC",
+    "A",  # of the paper size A4
     "Canvas",
     "Token",  # the same word in Spanish
     "English",  # the language switcher names each language in that language
@@ -194,6 +196,16 @@ def _redeem(client, w):
     return client.post(reverse("observees"), {"code": new_code(w.sibling)}, follow=True)
 
 
+def _export_waiting(client, w):
+    return client.post(_admin(w, "code_exports"), {"format": "letters", "paper": "a4"}, follow=True)
+
+
+def _export_done(client, w):
+    _export_waiting(client, w)
+    code_export_run(export=code_export_claim())
+    return client.get(_admin(w, "code_exports"))
+
+
 def _course(w, name, *extra):
     return reverse(name, args=[w.course.pk, *extra])
 
@@ -322,6 +334,9 @@ PAGES = {
             _admin(w, "institution_user_observers_clear", w.student.pk), follow=True
         ),
     ),
+    "school code exports": ("admin", lambda c, w: c.get(_admin(w, "code_exports"))),
+    "school code export, waiting": ("admin", _export_waiting),
+    "school code export, done": ("admin", _export_done),
     "home, admin": ("admin", lambda c, w: c.get(reverse("home"))),
     "courses, admin": ("admin", lambda c, w: c.get(reverse("course_list"))),
     "pair with observer, admin": (

@@ -20,7 +20,13 @@ from accounts.models import ApiToken, Institution, User
 from accounts.roles import Role
 from accounts.services import api_token_create
 from courses.models import Course, Enrollment
-from pairing.models import ObserverLink, ObserverLinkSource, SisImport
+from pairing.models import (
+    CodeExport,
+    CodeExportFormat,
+    ObserverLink,
+    ObserverLinkSource,
+    SisImport,
+)
 from pairing.services import observer_link_create
 from pairing.sis_import import sis_import_run
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
@@ -82,6 +88,16 @@ TABLE = [
     ("POST", "accounts/<int:institution_id>/users/<int:user_id>/observers/clear", L, 403, 403, 403, 404, 302),
     ("GET", "accounts/<int:institution_id>/pairing_settings", *[405] * 6),
     ("POST", "accounts/<int:institution_id>/pairing_settings", L, 403, 403, 403, 404, 302),
+    # District-wide exports: admins holding the generating permission at the institution.
+    ("GET", "accounts/<int:institution_id>/pairing_exports", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/pairing_exports", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/pairing_exports/<int:export_id>", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/pairing_exports/<int:export_id>", *[405] * 6),
+    ("GET", "accounts/<int:institution_id>/pairing_exports/<int:export_id>.json", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/pairing_exports/<int:export_id>.json", *[405] * 6),
+    # Not made yet (no worker here): back to its page with the reason.
+    ("GET", "accounts/<int:institution_id>/pairing_exports/<int:export_id>/download", L, 403, 403, 403, 404, 302),
+    ("POST", "accounts/<int:institution_id>/pairing_exports/<int:export_id>/download", *[405] * 6),
     ("GET", "accounts/<int:institution_id>/users", L, 403, 403, 403, 404, 200),
     ("POST", "accounts/<int:institution_id>/users", 405, 405, 405, 405, 405, 405),
     ("GET", "accounts/<int:institution_id>/users/<int:user_id>", L, 403, 403, 403, 404, 200),
@@ -168,6 +184,7 @@ DEFAULT_ARGS = {
     "enrollment_id": "enrollment",
     "import_id": "sis_import",
     "token_id": "token",
+    "export_id": "export",
     "uidb64": "reset_uid",
     "token": "reset_token",
 }
@@ -196,6 +213,7 @@ class World:
     enrollment: Enrollment
     sis_import: SisImport
     token: ApiToken
+    export: CodeExport
 
     def id_of(self, symbol: str):
         if symbol == "reset_uid":
@@ -220,6 +238,13 @@ def furnish(*, institution, course, student, observer, admin, token_owner) -> Wo
             institution=institution, filename="users.csv", data=USERS_CSV, by=admin
         ),
         token=api_token_create(user=token_owner, purpose="permission matrix").record,
+        export=CodeExport.objects.create(
+            institution=institution,
+            requested_by=admin,
+            format=CodeExportFormat.CSV,
+            language="en",
+            base_url="http://testserver/",
+        ),
     )
 
 
@@ -252,6 +277,8 @@ def post_data(route: str, world: World) -> dict:
         return {"file": SimpleUploadedFile("users.csv", USERS_CSV, "text/csv")}
     if route.endswith("/authentication"):
         return {"self_registration": "all"}
+    if route.endswith("/pairing_exports"):
+        return {"format": "csv", "paper": "a4"}
     if route.endswith("/pairing_settings"):
         return {"code_lifetime_days": "10"}
     if route.endswith("/permissions"):

@@ -206,6 +206,16 @@ def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[U
     return [(student, issued[student.pk]) for student in students]
 
 
+@transaction.atomic
+def pairing_codes_create_for_students(
+    *, student_ids: list[int], institution: Institution, by: User | None
+) -> dict[int, IssuedCode]:
+    """New codes for a batch of students (a district-wide export, one chunk at a time), under the
+    same locks and five-code rule as any other code. The caller has checked who may ask."""
+    students_lock(student_ids=student_ids)
+    return _issue_codes(student_ids=student_ids, institution=institution, by=by)
+
+
 def _issue_codes(
     *, student_ids: list[int], institution: Institution, by: User | None
 ) -> dict[int, IssuedCode]:

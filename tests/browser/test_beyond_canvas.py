@@ -2,6 +2,7 @@
 codes, several children, the code lifetime, and who observes a student."""
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -142,3 +143,26 @@ def test_an_admin_clears_all_observers_of_a_student(page, admin, student, course
     page.get_by_role("button", name="Remove all observers").click()
     expect(page.get_by_role("main")).to_contain_text("2 observers were removed from Sam Student.")
     expect(page.get_by_role("button", name="Remove all observers")).to_have_count(0)
+
+
+def test_a_school_wide_export_shows_its_progress_and_offers_the_file(page, admin, course, student):
+    from pairing.services.exports import code_export_claim, code_export_run
+
+    log_in(page, admin)
+    page.get_by_role("link", name="Export pairing codes for the school").click()
+    assert_no_axe_violations(page)
+    page.get_by_label("What to make").select_option("letters")
+    page.get_by_role("button", name="Start export").click()
+
+    expect(page.get_by_role("status").last).to_contain_text("Waiting to start")
+    assert_no_axe_violations(page)
+    code_export_run(export=code_export_claim())  # what manage.py run_jobs does
+    # The page follows the export by itself and offers the file when it is done.
+    expect(page.get_by_role("link", name="Download the file")).to_be_visible(timeout=15_000)
+    expect(page.get_by_role("main")).to_contain_text("Done: a new code for 1 student.")
+    assert_no_axe_violations(page)
+    with page.expect_download() as caught:
+        page.get_by_role("link", name="Download the file").click()
+    html = Path(caught.value.path()).read_text()
+    assert html.count('<article class="letter"') == 1
+    assert "Sam Student" in html

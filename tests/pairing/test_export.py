@@ -53,7 +53,10 @@ def test_the_file_has_canvas_name_header_and_one_row_per_student(client, course,
 
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="BIO101_Pairing_Codes.csv"'
-    assert rows[0] == ["Last Name", "First Name", "SIS ID", "Pairing Code", "Expires At"]
+    assert rows[0] == [
+        *["Last Name", "First Name", "SIS ID", "Pairing Code", "Expires At"],  # Canvas's
+        "Pairing Link",
+    ]
     assert [row[:3] for row in rows[1:]] == [["Quinn", "Zoe", "S-9"], ["Student", "Sam", ""]]
     for row in rows[1:]:
         assert re.fullmatch(r'="[A-Za-z2-9]{6}"', row[3])

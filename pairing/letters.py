@@ -1,0 +1,74 @@
+"""Printable pairing letters: built once, for the People page and for a district-wide export."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urljoin
+
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from accounts.models import Institution, SelfRegistration, User
+from pairing.links import pairing_link_for, qr_svg
+
+PAPER_STYLESHEETS = {"a4": "css/letters-a4.css", "letter": "css/letters-letter.css"}
+
+
+@dataclass(frozen=True)
+class Letter:
+    student: User
+    code: str
+    expires_at: datetime
+    qr: SafeString
+
+
+def letters_build(rows, *, base_url: str) -> list[Letter]:
+    """A letter for each (student, issued code) of ``rows``, its QR code the pairing link."""
+    return [
+        Letter(
+            student=student,
+            code=issued.code,
+            expires_at=issued.record.expires_at,
+            qr=qr_svg(
+                pairing_link_for(base_url, issued.code),
+                title=gettext("QR code: the pairing link for %(name)s") % {"name": student.name},
+            ),
+        )
+        for student, issued in rows
+    ]
+
+
+def letters_context(*, institution: Institution, base_url: str) -> dict:
+    """What every letter says besides the student's own lines: the school and where to go."""
+    signs_up = institution.self_registration in (SelfRegistration.OBSERVER, SelfRegistration.ALL)
+    return {
+        "school": institution.name,
+        "link_base": urljoin(base_url, reverse("observees")),
+        "sign_up_url": urljoin(base_url, reverse("observer_sign_up")) if signs_up else None,
+    }
+
+
+def letters_document(
+    letters: list[Letter], *, institution: Institution, base_url: str, paper: str, title: str
+) -> str:
+    """The letters as one self-contained HTML file (styles inside) to open and print anywhere."""
+    css = "\n".join(_static_text(path) for path in ("css/letters.css", PAPER_STYLESHEETS[paper]))
+    return render_to_string(
+        "pairing/pairing_letters_document.html",
+        {
+            "letters": letters,
+            "title": title,
+            "styles": mark_safe(css),  # noqa: S308 - our own stylesheets, read from disk
+            **letters_context(institution=institution, base_url=base_url),
+        },
+    )
+
+
+def _static_text(path: str) -> str:
+    found = finders.find(path)
+    if found is None:
+        raise FileNotFoundError(path)
+    with open(found, encoding="utf-8") as handle:
+        return handle.read()

@@ -1,0 +1,249 @@
+"""District-wide exports of fresh codes, made in the background with their progress shown."""
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import SelfRegistration
+from pairing.codes import code_hash
+from pairing.errors import PairingError
+from pairing.models import CodeExport, CodeExportFormat, CodeExportState, PairingCode
+from pairing.services import exports, pairing_code_redeem
+from pairing.services.exports import (
+    code_export_claim,
+    code_export_file,
+    code_export_request,
+    code_export_run,
+    code_exports_purge,
+)
+from tests.factories import CourseFactory, EnrollmentFactory
+from tests.test_shared_limits import test_database_url
+
+BASE = "http://portal.example/"
+
+
+@pytest.fixture
+def district(course, student):
+    """Two courses; one student in both, so that they must get one code, not two."""
+    art = CourseFactory(institution=course.institution, name="Art")
+    EnrollmentFactory(course=art, user=student)
+    others = [EnrollmentFactory(course=art).user for _ in range(3)]
+    return art, [student, *others]
+
+
+def request_export(
+    admin, *, courses=(), format=CodeExportFormat.CSV, language="en", institution=None
+):
+    return code_export_request(
+        institution=institution or admin.institution,
+        by=admin,
+        courses=list(courses),
+        format=format,
+        paper="a4",
+        language=language,
+        base_url=BASE,
+    )
+
+
+def made(export) -> CodeExport:
+    claimed = code_export_claim()
+    assert claimed.pk == export.pk
+    return code_export_run(export=claimed)
+
+
+def csv_rows(export) -> list[list[str]]:
+    _name, _type, content = code_export_file(export=export)
+    return list(csv.reader(io.StringIO(content.decode())))
+
+
+def test_every_student_of_the_school_gets_one_working_code(admin, district, observer):
+    _art, students = district
+    export = made(request_export(admin))
+
+    assert export.state == CodeExportState.DONE
+    assert export.done == export.total == len(students)
+    header, *rows = csv_rows(export)
+    assert header[:5] == ["Last Name", "First Name", "SIS ID", "Pairing Code", "Expires At"]
+    assert len(rows) == len(students)
+    code = rows[0][3][2:-1]
+    assert rows[0][5] == f"{BASE}profile/observees#code={code}"
+    assert pairing_code_redeem(code=code, observer=observer).link.student in students
+
+
+def test_chosen_courses_only(admin, course, district):
+    art, _students = district
+    export = made(request_export(admin, courses=[course]))
+    assert export.total == 1  # Biology 101 has Sam only
+
+
+def test_progress_is_saved_chunk_by_chunk(admin, district, monkeypatch):
+    monkeypatch.setattr(exports, "CHUNK", 2)
+    saved = []
+    real_save = CodeExport.save
+
+    def spy(self, *args, **kwargs):
+        if "done" in (kwargs.get("update_fields") or []):
+            saved.append(self.done)
+        return real_save(self, *args, **kwargs)
+
+    monkeypatch.setattr(CodeExport, "save", spy)
+    made(request_export(admin))
+    assert saved[-2:] == [2, 4]
+
+
+def test_the_file_is_kept_encrypted_and_for_a_day_only(admin, district):
+    export = made(request_export(admin))
+    codes = [row[3][2:-1] for row in csv_rows(export)[1:]]
+    stored = bytes(CodeExport.objects.get(pk=export.pk).result)
+    assert not any(code.encode() in stored for code in codes)
+    assert all(PairingCode.objects.filter(code_hash=code_hash(code)).exists() for code in codes)
+
+    CodeExport.objects.filter(pk=export.pk).update(
+        result_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    export.refresh_from_db()
+    with pytest.raises(PairingError) as refused:
+        code_export_file(export=export)
+    assert refused.value.message == PairingError.EXPORT_EXPIRED
+    assert code_exports_purge() == 1
+    assert CodeExport.objects.get(pk=export.pk).result is None
+
+
+def test_letters_come_in_the_language_of_the_requester(admin, district):
+    export = made(request_export(admin, format=CodeExportFormat.LETTERS, language="es"))
+    name, content_type, content = code_export_file(export=export)
+    html = content.decode()
+    assert name.endswith(".html")
+    assert content_type.startswith("text/html")
+    assert html.count('<article class="letter"') == export.total == 4
+    assert "Código de vinculación del estudiante" in html
+    assert "size: A4" in html  # the paper's @page rule travels inside the file
+
+
+def test_only_code_makers_of_the_school_may_ask(admin, teacher, student, other_admin):
+    for person in (teacher, student, other_admin):
+        with pytest.raises(PairingError):
+            request_export(person, institution=admin.institution)
+    admin.institution.self_registration = SelfRegistration.NONE
+    admin.institution.save()
+    with pytest.raises(PairingError) as refused:
+        request_export(admin)
+    assert refused.value.message == PairingError.SELF_REGISTRATION_OFF
+    assert not CodeExport.objects.exists()
+
+
+def test_another_schools_course_is_refused(admin, other_admin):
+    elsewhere = CourseFactory(institution=other_admin.institution)
+    with pytest.raises(PairingError):
+        request_export(admin, courses=[elsewhere])
+
+
+def test_an_abandoned_export_is_taken_up_again_and_a_running_one_is_not(admin, district):
+    export = request_export(admin)
+    assert code_export_claim().pk == export.pk
+    assert code_export_claim() is None  # running, with a fresh heartbeat
+    CodeExport.objects.filter(pk=export.pk).update(
+        heartbeat_at=timezone.now() - timedelta(minutes=11)
+    )
+    assert code_export_claim().pk == export.pk
+
+
+def test_a_requester_who_lost_the_right_gets_a_failed_export_and_no_codes(admin, district):
+    export = request_export(admin)
+    admin.is_account_admin = False
+    admin.save()
+    made(export)
+    export.refresh_from_db()
+    assert export.state == CodeExportState.FAILED
+    assert export.error
+    assert not PairingCode.objects.exists()
+
+
+# --- The pages ------------------------------------------------------------------------------------
+
+
+def test_an_admin_starts_an_export_watches_it_and_downloads_the_file(client, admin, district):
+    client.force_login(admin)
+    url = reverse("code_exports", args=[admin.institution_id])
+    assert client.get(url).status_code == 200
+
+    response = client.post(url, {"format": "csv", "paper": "a4"})
+    export = CodeExport.objects.get()
+    assert response["Location"] == reverse("code_export", args=[admin.institution_id, export.pk])
+    status = reverse("code_export_status", args=[admin.institution_id, export.pk])
+    assert client.get(status).json()["state"] == "queued"
+
+    made(export)
+    assert client.get(status).json() == {
+        "state": "done",
+        "done": 4,
+        "total": 4,
+        "percent": 100,
+        "finished": True,
+        "label": "Waiting to start…",
+    }
+    page = client.get(response["Location"]).content.decode()
+    assert "Download the file" in page
+    download = client.get(reverse("code_export_download", args=[admin.institution_id, export.pk]))
+    assert download["Content-Type"].startswith("text/csv")
+    assert "attachment" in download["Content-Disposition"]
+    assert "no-store" in download["Cache-Control"]
+    assert len(list(csv.reader(io.StringIO(download.content.decode())))) == 5
+
+
+def test_teachers_get_403_and_other_schools_404(client, admin, teacher, other_admin, district):
+    export = request_export(admin)
+    urls = [
+        reverse("code_exports", args=[admin.institution_id]),
+        reverse("code_export", args=[admin.institution_id, export.pk]),
+        reverse("code_export_status", args=[admin.institution_id, export.pk]),
+        reverse("code_export_download", args=[admin.institution_id, export.pk]),
+    ]
+    for person, status in ((teacher, 403), (other_admin, 404)):
+        client.force_login(person)
+        for url in urls:
+            assert client.get(url).status_code == status, (person, url)
+
+
+def test_the_export_list_keeps_a_flat_query_count(
+    client, admin, district, django_assert_max_num_queries
+):
+    client.force_login(admin)
+    url = reverse("code_exports", args=[admin.institution_id])
+    for _ in range(2):
+        request_export(admin, courses=[district[0]])
+    with django_assert_max_num_queries(12) as few:
+        client.get(url)
+    for _ in range(15):
+        request_export(admin, courses=[district[0]])
+    with django_assert_max_num_queries(len(few)):
+        client.get(url)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_process_makes_a_waiting_export(admin, district):
+    export = request_export(admin)
+    environment = {**os.environ, "DEBUG": "true", "DATABASE_URL": test_database_url()}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    root = Path(__file__).resolve().parents[2]
+    finished = subprocess.run(
+        [sys.executable, "manage.py", "run_jobs", "--once"],
+        cwd=root,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.returncode == 0, finished.stderr
+    export.refresh_from_db()
+    assert export.state == CodeExportState.DONE
+    assert export.done == 4
