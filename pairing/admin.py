@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pairing.models import ObserverLink, PairingCode, SisImport
+from pairing.models import CodeExport, ObserverLink, PairingCode, SisImport
 
 
 @admin.register(PairingCode)
@@ -48,6 +48,26 @@ class SisImportAdmin(admin.ModelAdmin):
     list_filter = ["state", "dry_run", "institution"]
     search_fields = ["filename", "created_by__name", "created_by__email"]
     list_select_related = ["institution", "created_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CodeExport)
+class CodeExportAdmin(admin.ModelAdmin):
+    """Read-only, and without the file: it holds codes (encrypted) and only the portal serves it."""
+
+    list_display = ["institution", "format", "state", "done", "total", "requested_by", "created_at"]
+    list_filter = ["state", "format", "institution"]
+    search_fields = ["requested_by__name", "requested_by__email"]
+    list_select_related = ["institution", "requested_by"]
+    exclude = ["result"]
 
     def has_add_permission(self, request):
         return False

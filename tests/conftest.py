@@ -5,7 +5,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone, translation
 
-from accounts.roles import Role
+from accounts.roles import Permission, Role
+from accounts.services import role_permission_set
 from tests.factories import CourseFactory, EnrollmentFactory, InstitutionFactory, UserFactory
 
 
@@ -75,4 +76,16 @@ def other_admin(db):
         name="Olga Outsider",
         email="olga@shelbyville.test",
         is_account_admin=True,
+    )
+
+
+@pytest.fixture
+def teachers_may_generate(course, admin):
+    """The institution lets teachers make pairing codes (Canvas leaves it off by default)."""
+    role_permission_set(
+        institution=course.institution,
+        role=Role.TEACHER,
+        permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
+        enabled=True,
+        by=admin,
     )

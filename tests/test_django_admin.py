@@ -38,6 +38,7 @@ def test_every_model_of_ours_is_registered():
         "pairing.PairingCode",
         "pairing.ObserverLink",
         "pairing.SisImport",
+        "pairing.CodeExport",
         "accounts.ApiToken",
     ],
 )

@@ -11,8 +11,6 @@ import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from accounts.roles import Permission, Role
-from accounts.services import role_permission_set
 from pairing.codes import ALPHABET, CODE_LENGTH
 from pairing.csv_export import HEADER
 from pairing.services import pairing_code_redeem
@@ -28,17 +26,6 @@ from tests.pairing.helpers import new_code
 pytestmark = pytest.mark.slow
 
 A_CODE = re.compile(f"[{re.escape(ALPHABET)}]{{{CODE_LENGTH}}}")
-
-
-@pytest.fixture
-def teachers_may_generate(course, admin):
-    role_permission_set(
-        institution=course.institution,
-        role=Role.TEACHER,
-        permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
-        enabled=True,
-        by=admin,
-    )
 
 
 def code_on_the_dialog(page) -> str:
@@ -101,10 +88,11 @@ def test_an_instructor_pairs_from_user_details_and_exports_the_codes(
     assert sorted(by_name) == [("Ava", "Adams"), ("Ben", "Brooks"), ("Sam", "Student")]
     assert [by_name["Ava", "Adams"][2], by_name["Ben", "Brooks"][2]] == ["S0001", "S0002"]
     codes = {}
-    for name, (_, _, _, cell, expires) in by_name.items():
+    for name, (_, _, _, cell, expires, link) in by_name.items():
         assert re.fullmatch(r'="(.+)"', cell), cell  # kept as text by spreadsheets
         codes[name] = cell[2:-1]
         assert A_CODE.fullmatch(codes[name]), cell
+        assert link.endswith(f"/profile/observees#code={codes[name]}")
         lifetime = parse_datetime(expires.replace(" UTC", "+00:00")) - timezone.now()
         assert timedelta(days=6, hours=23) < lifetime <= timedelta(days=7)
     assert len(set(codes.values())) == 3

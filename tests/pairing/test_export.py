@@ -5,15 +5,13 @@ import io
 import re
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import SelfRegistration
-from accounts.roles import Permission, Role
-from accounts.services import role_permission_set
+from accounts.roles import Role
 from courses.models import EnrollmentState
 from pairing.codes import code_hash
 from pairing.models import PairingCode, PairingCodeState
@@ -30,17 +28,6 @@ def download(client, course):
     assert response.status_code == 200, response.status_code
     body = b"".join(response.streaming_content).decode()
     return response, list(csv.reader(io.StringIO(body)))
-
-
-@pytest.fixture
-def teachers_may_generate(course, admin):
-    role_permission_set(
-        institution=course.institution,
-        role=Role.TEACHER,
-        permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
-        enabled=True,
-        by=admin,
-    )
 
 
 def test_the_file_has_canvas_name_header_and_one_row_per_student(client, course, student, admin):

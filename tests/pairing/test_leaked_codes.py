@@ -3,8 +3,7 @@
 import pytest
 
 from accounts.models import AuditAction, AuditEvent, SelfRegistration
-from accounts.roles import Permission, Role
-from accounts.services import role_permission_set
+from accounts.roles import Role
 from courses.models import Enrollment, EnrollmentState
 from pairing.errors import PairingError
 from pairing.models import (
@@ -63,14 +62,9 @@ def test_revoking_is_recorded_with_the_count_but_no_code(student):
     assert event.details == {"count": 2}
 
 
-def test_a_teacher_given_the_generating_permission_may_revoke(course, student, teacher):
-    role_permission_set(
-        institution=course.institution,
-        role=Role.TEACHER,
-        permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
-        enabled=True,
-        by=None,
-    )
+def test_a_teacher_given_the_generating_permission_may_revoke(
+    course, student, teacher, teachers_may_generate
+):
     make_codes(student, 1)
     assert pairing_codes_revoke_all(student=student, by=teacher) == 1
 

@@ -30,17 +30,6 @@ def shown_code(response) -> str:
     ).group(1)
 
 
-@pytest.fixture
-def teachers_may_generate(course, admin):
-    role_permission_set(
-        institution=course.institution,
-        role=Role.TEACHER,
-        permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
-        enabled=True,
-        by=admin,
-    )
-
-
 # --- Student, User Settings ------------------------------------------------------------------------
 
 

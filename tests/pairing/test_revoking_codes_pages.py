@@ -2,8 +2,7 @@
 
 from django.urls import reverse
 
-from accounts.roles import Permission, Role
-from accounts.services import institution_pairing_settings_set, role_permission_set
+from accounts.services import institution_pairing_settings_set
 from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
 from pairing.services import (
     observer_link_create,
@@ -29,14 +28,9 @@ def test_revoking_with_nothing_active_says_so(client, student):
     assert "There were no active pairing codes to revoke." in response.content.decode()
 
 
-def test_a_teacher_with_the_permission_revokes_from_user_details(client, course, student, teacher):
-    role_permission_set(
-        institution=course.institution,
-        role=Role.TEACHER,
-        permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
-        enabled=True,
-        by=None,
-    )
+def test_a_teacher_with_the_permission_revokes_from_user_details(
+    client, course, student, teacher, teachers_may_generate
+):
     pairing_code_create(student=student, by=student)
     client.force_login(teacher)
     url = reverse("course_user_pairing_codes_revoke", args=[course.pk, student.pk])
