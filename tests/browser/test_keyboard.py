@@ -8,8 +8,6 @@ import re
 
 import pytest
 
-from accounts.roles import Permission, Role
-from accounts.services import role_permission_set
 from pairing.models import ObserverLink, ObserverLinkState
 from tests.browser.helpers import (
     assert_focus_visible,
@@ -82,14 +80,9 @@ def test_an_observer_adds_and_removes_a_student_by_keyboard(page, observer, stud
     assert ObserverLink.objects.get(observer=observer).state == ObserverLinkState.DELETED
 
 
-def test_an_instructor_pairs_from_user_details_by_keyboard(page, teacher, student, course, admin):
-    role_permission_set(
-        institution=course.institution,
-        role=Role.TEACHER,
-        permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
-        enabled=True,
-        by=admin,
-    )
+def test_an_instructor_pairs_from_user_details_by_keyboard(
+    page, teacher, student, course, teachers_may_generate
+):
     keyboard_log_in(page, teacher)
     tab_to(page, "Biology 101")
     press_enter_to_go(page)
@@ -110,3 +103,40 @@ def test_an_instructor_pairs_from_user_details_by_keyboard(page, teacher, studen
     tab_to(page, "OK")
     press_enter_to_go(page)
     expect(page.get_by_role("heading", name="User Details")).to_be_visible()
+
+
+def test_a_parent_signs_up_with_a_code_by_keyboard(page, student, course):
+    code = new_code(student)
+    page.goto("/login")
+    tab_to(page, "Parents sign up here")
+    press_enter_to_go(page)
+    expect(page.get_by_role("heading", name="Parent Signup")).to_be_visible()
+
+    for label, text in (
+        ("Your Name (required)", "Robin Parent"),
+        ("Your Email (required)", "robin@example.test"),
+        ("Password (required)", "a long and private passphrase"),
+        ("Re-enter Password (required)", "a long and private passphrase"),
+        ("Student Pairing Code (required)", code),
+    ):
+        tab_to(page, label)
+        page.keyboard.type(text)
+    press_enter_to_go(page)  # Enter in the last field sends the form
+
+    expect(page.get_by_role("status")).to_have_text(
+        "Welcome! Your account is ready and linked to your student."
+    )
+
+
+def test_an_admin_switches_self_registration_off_by_keyboard(page, admin, course):
+    keyboard_log_in(page, admin)
+    tab_to(page, "Authentication")
+    press_enter_to_go(page)
+    tab_to(page, "Observer accounts only")  # Tab enters the group on its chosen option
+    page.keyboard.press("ArrowUp")  # the arrow keys move within a radio group, as everywhere
+    assert assert_focus_visible(page)["name"] == "Disabled"
+    tab_to(page, "Save")
+    press_enter_to_go(page)
+
+    expect(page.get_by_role("status")).to_have_text("Authentication settings saved.")
+    expect(page.get_by_label("Disabled")).to_be_checked()
