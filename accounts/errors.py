@@ -28,6 +28,7 @@ class AccountError(DomainError):
     NAME_REQUIRED = _("Please enter a name.")
     EMAIL_INVALID = _("Please enter a valid e-mail address: it is what people log in with.")
     TOO_LONG = _("Names and SIS IDs can be at most 255 characters long.")
+    NAME_HAS_CONTROL_CHARACTERS = _("Names cannot contain line breaks or other control characters.")
     TIME_ZONE_INVALID = _("Please choose a time zone from the list.")
     PERMISSION_NOT_CONFIGURABLE = _("That permission cannot be changed for that role.")
     NOT_AN_ADMIN = _("Only an admin of this institution can change its settings.")

@@ -272,6 +272,8 @@ class AuditAction(models.TextChoices):
     PAUSED = "throttle.paused", _("Paused after failed attempts")
     LOGIN_FAILED = "login.failed", _("Failed log-in")
     CODES_REVOKED = "pairing_code.revoked", _("Pairing codes revoked")
+    EXPORT_REQUESTED = "code_export.requested", _("School-wide code export asked for")
+    EXPORT_DOWNLOADED = "code_export.downloaded", _("School-wide code export downloaded")
     SELF_REGISTRATION_CHANGED = "institution.self_registration", _("Self-registration changed")
     PAIRING_SETTINGS_CHANGED = "institution.pairing_settings", _("Pairing settings changed")
     PERMISSION_CHANGED = "institution.permission", _("Permission changed")

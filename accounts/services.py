@@ -1,5 +1,6 @@
 """Writes to users, institutions and the permission table. Every entry point calls these."""
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -72,8 +73,16 @@ def _check_login_and_lengths(*, email: str, values: list[str | None]) -> None:
         validate_email(email.strip())
     except ValidationError:
         raise AccountError(AccountError.EMAIL_INVALID) from None
-    if any(value is not None and len(value.strip()) > User.NAME_MAX_LENGTH for value in values):
+    _check_names(values)
+
+
+def _check_names(values: list[str | None]) -> None:
+    present = [value for value in values if value is not None]
+    if any(len(value.strip()) > User.NAME_MAX_LENGTH for value in present):
         raise AccountError(AccountError.TOO_LONG)
+    # Line breaks and other control characters: a name appears in e-mail headers and CSV files.
+    if any(unicodedata.category(char) == "Cc" for value in present for char in value.strip()):
+        raise AccountError(AccountError.NAME_HAS_CONTROL_CHARACTERS)
 
 
 def user_profile_update(
@@ -91,6 +100,7 @@ def user_profile_update(
     name = name.strip()
     if not name:
         raise AccountError(AccountError.NAME_REQUIRED)
+    _check_names([name, short_name, sortable_name])
     fields = ["name", "short_name", "sortable_name"]
     if time_zone is not None:
         time_zone = time_zone.strip()

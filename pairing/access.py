@@ -93,6 +93,7 @@ def get_code_export_for_user(user: User, institution_id: int, export_id: int) ->
     institution = get_institution_for_code_exports(user, institution_id)
     export = (
         CodeExport.objects.filter(pk=export_id, institution=institution)
+        .defer("result")  # megabytes; only the download reads it
         .select_related("requested_by")
         .first()
     )

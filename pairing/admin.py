@@ -69,6 +69,9 @@ class CodeExportAdmin(admin.ModelAdmin):
     list_select_related = ["institution", "requested_by"]
     exclude = ["result"]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("result")
+
     def has_add_permission(self, request):
         return False
 

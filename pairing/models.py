@@ -248,8 +248,12 @@ class CodeExport(models.Model):
     error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True, default="")
     # A worker writes it as it goes; a running export not touched for a while was abandoned.
     heartbeat_at = models.DateTimeField(null=True, blank=True)
+    # Who works on it now: each claim is new, and a worker whose claim was taken over stops.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     result = models.BinaryField(null=True, editable=False)
     result_expires_at = models.DateTimeField(null=True, blank=True)

@@ -2,7 +2,6 @@
 
 import logging
 import smtplib
-from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -22,7 +21,14 @@ def new_observer_notices_after_commit(*, pairs: list[tuple[int, int]]) -> None:
     """Tell each student of (observer id, student id) ``pairs`` that someone now observes them,
     after the surrounding transaction commits (never for a link that was rolled back)."""
     if pairs:
-        transaction.on_commit(partial(new_observer_notices_send, pairs=list(pairs)))
+        # robust: the link is committed; a notice that cannot be sent must not turn that into an
+        # error for the person who made it (or stop an import half-way).
+        pairs = list(pairs)
+
+        def send() -> None:
+            new_observer_notices_send(pairs=pairs)
+
+        transaction.on_commit(send, robust=True)
 
 
 def new_observer_notices_send(*, pairs: list[tuple[int, int]]) -> int:
@@ -49,7 +55,9 @@ def new_observer_notices_send(*, pairs: list[tuple[int, int]]) -> int:
 
 
 def _notice(*, student: User, observer: User) -> EmailMessage:
-    subject = gettext("%(observer)s is now observing your courses") % {"observer": observer.name}
+    # One line whatever the name holds: a header cannot be split into two by a line break in it.
+    one_line = " ".join(observer.name.split())
+    subject = gettext("%(observer)s is now observing your courses") % {"observer": one_line}
     body = gettext(
         "Hello %(student)s,\n\n"
         "%(observer)s (%(email)s) can now see your courses and grades in the Pairing Portal as "

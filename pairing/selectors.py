@@ -1,6 +1,7 @@
 """Reads for the pairing pages, each in a fixed number of queries."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db.models import Q, QuerySet
 
@@ -62,13 +63,36 @@ def observed_student_in_focus(
     return observed[0] if observed else None
 
 
-def observers_of(*, student: User) -> QuerySet[ObserverLink]:
-    """Who observes ``student`` across the institution, and since when (User Settings)."""
-    return (
-        ObserverLink.objects.filter(student=student, state=ObserverLinkState.ACTIVE)
+@dataclass
+class StudentObserver:
+    observer: User
+    since: datetime
+    link: ObserverLink | None  # None: observing in some courses only, added by a teacher or admin
+
+
+def observers_of(*, student: User) -> list[StudentObserver]:
+    """Everyone who observes ``student``, linked or in some courses only, and since when (two
+    queries)."""
+    found: dict[int, StudentObserver] = {
+        link.observer_id: StudentObserver(observer=link.observer, since=link.created_at, link=link)
+        for link in ObserverLink.objects.filter(student=student, state=ObserverLinkState.ACTIVE)
         .select_related("observer")
         .order_by("created_at", "id")
+    }
+    course_only = (
+        Enrollment.objects.filter(
+            associated_user=student, type=Role.OBSERVER, state__in=CURRENT_ENROLLMENT_STATES
+        )
+        .exclude(user_id__in=found)
+        .select_related("user")
+        .order_by("created_at", "id")
     )
+    for enrollment in course_only:
+        found.setdefault(
+            enrollment.user_id,
+            StudentObserver(observer=enrollment.user, since=enrollment.created_at, link=None),
+        )
+    return sorted(found.values(), key=lambda entry: (entry.since, entry.observer.pk))
 
 
 def member_enrollments(*, course: Course, user: User) -> QuerySet[Enrollment]:

@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
@@ -14,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.errors import AccountError
 from accounts.forms import ApiTokenForm, ProfileForm
 from accounts.models import SelfRegistration, User
-from accounts.permissions import permissions_for
+from accounts.permissions import permissions_for, user_has_permission
 from accounts.roles import Permission, Role
 from accounts.selectors import api_tokens_of, institution_for_host
 from accounts.services import user_profile_update
@@ -84,13 +86,16 @@ def home(request):
             "has_more": enrollments.count() > HOME_COURSE_LIMIT,
             "observed": observed,
             "focus": focus,
+            "may_export_school": user_has_permission(
+                request.user, Permission.GENERATE_OBSERVER_PAIRING_CODE
+            ),
             "may_pair": pairing_code_refusal(student=request.user, by=request.user) is None,
         },
     )
 
 
 def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and re.fullmatch(r"[0-9]{1,18}", value) else None
 
 
 # --- User Settings, and making a code: the student there, staff on User Details --------------------

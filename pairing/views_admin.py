@@ -18,11 +18,13 @@ from pairing.selectors import (
     institution_user_by_login_or_sis_id,
     institution_users_matching,
     links_of,
+    observers_of,
 )
 from pairing.services import (
     observer_link_create_by_admin,
     observer_link_remove,
     pairing_codes_active_count,
+    pairing_codes_revoke_refusal,
 )
 from pairing.sis_import import sis_import_run
 
@@ -104,7 +106,11 @@ def institution_user(request, institution_id: int, user_id: int):
             "observers": [(link, link.observer) for link in observers],
             "link_form": LinkUserForm(),
             "may_act_as": act_as_refusal(actor=request.user, subject=member) is None,
-            "active_codes": pairing_codes_active_count(student=member),
+            # The same rules as the actions: one function decides the button and the POST.
+            "active_codes": pairing_codes_active_count(student=member)
+            if pairing_codes_revoke_refusal(student=member, by=request.user) is None
+            else None,
+            "observed_at_all": bool(observers) or bool(observers_of(student=member)),
         },
     )
 

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language, gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -45,6 +45,7 @@ def code_exports(request, institution_id: int):
             return redirect("code_export", institution.pk, export.pk)
     exports = (
         CodeExport.objects.filter(institution=institution)
+        .defer("result")
         .select_related("requested_by")
         .prefetch_related("courses")[:RECENT_EXPORTS]
     )
@@ -79,10 +80,7 @@ def code_export_status(request, institution_id: int, export_id: int):
             "total": export.total,
             "percent": export.percent,
             "finished": _finished(export),
-            "label": gettext("%(done)s of %(total)s students")
-            % {"done": export.done, "total": export.total}
-            if export.state == CodeExportState.RUNNING
-            else gettext("Waiting to start…"),
+            "label": _status_label(export),
         }
     )
 
@@ -93,7 +91,7 @@ def code_export_status(request, institution_id: int, export_id: int):
 def code_export_download(request, institution_id: int, export_id: int):
     export = get_code_export_for_user(request.user, institution_id, export_id)
     try:
-        filename, content_type, content = code_export_file(export=export)
+        filename, content_type, content = code_export_file(export=export, by=request.user)
     except PairingError as error:
         messages.error(request, error.translated)
         return redirect("code_export", export.institution_id, export.pk)
@@ -106,3 +104,14 @@ def code_export_download(request, institution_id: int, export_id: int):
 
 def _finished(export: CodeExport) -> bool:
     return export.state in (CodeExportState.DONE, CodeExportState.FAILED)
+
+
+def _status_label(export: CodeExport) -> str:
+    """What the page's status region says (the page reloads once it is finished)."""
+    if export.state == CodeExportState.QUEUED:
+        return gettext("Waiting to start…")
+    if export.state == CodeExportState.RUNNING:
+        return ngettext(
+            "%(done)s of %(total)s student", "%(done)s of %(total)s students", export.total
+        ) % {"done": export.done, "total": export.total}
+    return gettext("Finished.")

@@ -105,6 +105,8 @@ EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or ""
 EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or ""
 EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+# Seconds before a mail server that does not answer is given up on (it would hold a request).
+EMAIL_TIMEOUT = config.env_int("EMAIL_TIMEOUT", default=10)
 EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or None
 DEFAULT_FROM_EMAIL = config.env_str(
     "DEFAULT_FROM_EMAIL", default="Pairing Portal <noreply@localhost>"

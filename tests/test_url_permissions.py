@@ -74,9 +74,10 @@ TABLE = [
     ("POST", "courses/<int:course_id>/observer_pairing_codes.csv", L, 403, 403, 403, 404, 200),
     ("GET", "courses/<int:course_id>/pairing_letters", *[405] * 6),
     ("POST", "courses/<int:course_id>/pairing_letters", L, 403, 403, 403, 404, 200),
-    # A student revokes their own codes; staff need the generating permission (teachers lack it).
+    # As Pair with Observer there: course admin actions and the generating permission (teachers
+    # lack the second); students revoke their own codes in User Settings.
     ("GET", "courses/<int:course_id>/users/<int:user_id>/pairing_codes/revoke", *[405] * 6),
-    ("POST", "courses/<int:course_id>/users/<int:user_id>/pairing_codes/revoke", L, 302, 403, 403, 404, 302),
+    ("POST", "courses/<int:course_id>/users/<int:user_id>/pairing_codes/revoke", L, 403, 403, 403, 404, 302),
     ("GET", "profile/pairing_codes/revoke", *[405] * 6),
     ("POST", "profile/pairing_codes/revoke", L, 302, 302, 302, 302, 302),
     # Only the link's student, and only where the institution allows it (off here).

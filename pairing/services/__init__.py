@@ -3,7 +3,8 @@
 Pages, the API, the SIS import and commands all call these functions; none of them repeats a rule.
 The modules: codes (who may make, see and revoke codes; making them), redemption (spending a code,
 limits on guessing, sign-up), links (observer links and their enrollments), enrollments (students
-enrolled, observers following; course-only observers) and locks (the one lock order).
+enrolled, observers following; course-only observers), exports (school-wide code exports made by the
+background worker) and locks (the one lock order).
 """
 
 from pairing.services.codes import (

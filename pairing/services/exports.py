@@ -8,19 +8,22 @@ download it.
 
 import base64
 import logging
+import uuid
 from datetime import timedelta
 
-from cryptography.fernet import Fernet
+from cryptography.fernet import Fernet, InvalidToken
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
 
-from accounts.models import Institution, User
+from accounts.audit import audit_record
+from accounts.models import AuditAction, Institution, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
-from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment
+from courses.models import CURRENT_ENROLLMENT_STATES, Course, CourseState, Enrollment
 from pairing.csv_export import pairing_codes_csv_lines
 from pairing.errors import PairingError
 from pairing.letters import letters_build, letters_document
@@ -32,6 +35,7 @@ logger = logging.getLogger(__name__)
 CHUNK = 500  # students per transaction: the progress moves, and no lock is held for long
 RESULT_KEPT = timedelta(days=1)
 ABANDONED_AFTER = timedelta(minutes=10)  # a running export whose worker stopped answering
+MAX_ATTEMPTS = 3
 
 
 def code_export_refusal(*, institution: Institution, by: User) -> str | None:
@@ -69,19 +73,32 @@ def code_export_request(
         format=format,
         paper=paper,
         language=language,
+        time_zone=timezone.get_current_timezone_name(),
         base_url=base_url,
     )
     export.courses.set(courses)
+    audit_record(
+        action=AuditAction.EXPORT_REQUESTED,
+        institution=institution,
+        actor=by,
+        details={"export": export.pk, "format": format, "courses": [c.pk for c in courses]},
+    )
     return export
 
 
 def code_export_claim() -> CodeExport | None:
     """The next export to make: the oldest waiting, or one whose worker stopped answering.
-    SKIP LOCKED: two workers never take the same export."""
+
+    SKIP LOCKED: two workers never claim the same export at once. Each claim is a new token; a
+    worker that was too slow and lost its export to another stops at its next write
+    (``ClaimLost``), so an export's codes and file come from one worker. After MAX_ATTEMPTS
+    claims (a worker that keeps dying on it) the export fails instead of minting codes forever.
+    """
     now = timezone.now()
     with transaction.atomic():
         export = (
             CodeExport.objects.select_for_update(skip_locked=True)
+            .defer("result")
             .filter(
                 Q(state=CodeExportState.QUEUED)
                 | Q(state=CodeExportState.RUNNING, heartbeat_at__lt=now - ABANDONED_AFTER)
@@ -91,18 +108,35 @@ def code_export_claim() -> CodeExport | None:
         )
         if export is None:
             return None
+        if export.attempts >= MAX_ATTEMPTS:
+            with translation.override(export.language):
+                _fail(export, gettext("The export stopped unexpectedly. Please try again."))
+            return code_export_claim()
         export.state = CodeExportState.RUNNING
         export.started_at = export.heartbeat_at = now
         export.done = 0
-        export.save(update_fields=["state", "started_at", "heartbeat_at", "done"])
+        export.claim = uuid.uuid4()
+        export.attempts += 1
+        export.save(
+            update_fields=["state", "started_at", "heartbeat_at", "done", "claim", "attempts"]
+        )
     return export
+
+
+class ClaimLost(Exception):
+    """Another worker took this export over (this one was thought dead): stop, write nothing."""
 
 
 def code_export_run(*, export: CodeExport) -> CodeExport:
     """Make the codes and the file. A failure is recorded on the export, then raised."""
     try:
-        with translation.override(export.language):
+        with (
+            translation.override(export.language),
+            timezone.override(export.time_zone or settings.TIME_ZONE),
+        ):
             _make(export)
+    except ClaimLost:
+        logger.warning("Export #%s was taken over by another worker; this one stops", export.pk)
     except PairingError as error:
         _fail(export, gettext(error.message))
     except Exception:
@@ -110,6 +144,15 @@ def code_export_run(*, export: CodeExport) -> CodeExport:
         _fail(export, gettext("The export stopped unexpectedly. Please try again."))
         raise
     return export
+
+
+def _write(export: CodeExport, **fields) -> None:
+    """Save ``fields`` only while this worker still holds the export."""
+    fields.setdefault("heartbeat_at", timezone.now())
+    if not CodeExport.objects.filter(pk=export.pk, claim=export.claim).update(**fields):
+        raise ClaimLost
+    for name, value in fields.items():
+        setattr(export, name, value)
 
 
 def _make(export: CodeExport) -> None:
@@ -120,34 +163,37 @@ def _make(export: CodeExport) -> None:
     if refusal is not None:
         raise PairingError(refusal)
     students = list(_students_of(export))
-    export.total = len(students)
-    export.save(update_fields=["total"])
-    rows = []
+    _write(export, total=len(students))
+    rows, letters = [], []
     for start in range(0, len(students), CHUNK):
         chunk = students[start : start + CHUNK]
+        _write(export)  # still ours? (before making codes another worker would make too)
         issued = pairing_codes_create_for_students(
             student_ids=[student.pk for student in chunk], institution=institution, by=by
         )
-        rows += [(student, issued[student.pk]) for student in chunk]
-        export.done = len(rows)
-        export.heartbeat_at = timezone.now()
-        export.save(update_fields=["done", "heartbeat_at"])
+        chunk_rows = [(student, issued[student.pk]) for student in chunk]
+        rows += chunk_rows
+        if export.format == CodeExportFormat.LETTERS:
+            letters += letters_build(chunk_rows, base_url=export.base_url)  # QR codes take time
+        _write(export, done=len(rows))
     if export.format == CodeExportFormat.CSV:
         content = "".join(pairing_codes_csv_lines(rows, base_url=export.base_url))
     else:
         content = letters_document(
-            letters_build(rows, base_url=export.base_url),
+            letters,
             institution=institution,
             base_url=export.base_url,
             paper=export.paper,
-            title=gettext("Pairing letters for %(course)s") % {"course": institution.name},
+            title=gettext("Pairing letters for %(school)s") % {"school": institution.name},
         )
     now = timezone.now()
-    export.result = _fernet().encrypt(content.encode())
-    export.result_expires_at = now + RESULT_KEPT
-    export.state = CodeExportState.DONE
-    export.finished_at = now
-    export.save(update_fields=["result", "result_expires_at", "state", "finished_at"])
+    _write(
+        export,
+        result=_fernet().encrypt(content.encode()),
+        result_expires_at=now + RESULT_KEPT,
+        state=CodeExportState.DONE,
+        finished_at=now,
+    )
 
 
 def _fail(export: CodeExport, message: str) -> None:
@@ -163,7 +209,7 @@ def _students_of(export: CodeExport):
         type=Role.STUDENT,
         state__in=CURRENT_ENROLLMENT_STATES,
         course__institution=export.institution,
-    )
+    ).exclude(course__state=CourseState.DELETED)
     course_ids = list(export.courses.values_list("pk", flat=True))
     if course_ids:
         enrollments = enrollments.filter(course_id__in=course_ids)
@@ -174,13 +220,23 @@ def _students_of(export: CodeExport):
     )
 
 
-def code_export_file(*, export: CodeExport) -> tuple[str, str, bytes]:
-    """(file name, content type, content) of a finished export still kept."""
+def code_export_file(*, export: CodeExport, by: User) -> tuple[str, str, bytes]:
+    """(file name, content type, content) of a finished export still kept; every download of
+    the codes in clear is recorded."""
     if export.state != CodeExportState.DONE or export.result is None:
         raise PairingError(PairingError.EXPORT_NOT_READY)
     if export.result_expires_at is None or export.result_expires_at <= timezone.now():
         raise PairingError(PairingError.EXPORT_EXPIRED)
-    content = _fernet().decrypt(bytes(export.result))
+    try:
+        content = _fernet().decrypt(bytes(export.result))
+    except InvalidToken:  # SECRET_KEY changed since: nobody can read it any more
+        raise PairingError(PairingError.EXPORT_EXPIRED) from None
+    audit_record(
+        action=AuditAction.EXPORT_DOWNLOADED,
+        institution=export.institution_id,
+        actor=by,
+        details={"export": export.pk},
+    )
     stamp = export.created_at.strftime("%Y-%m-%d")
     if export.format == CodeExportFormat.CSV:
         return f"Pairing_Codes_{stamp}.csv", "text/csv; charset=utf-8", content

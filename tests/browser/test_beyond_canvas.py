@@ -14,7 +14,7 @@ from tests.factories import PASSWORD, CourseFactory, EnrollmentFactory, UserFact
 pytestmark = pytest.mark.slow
 
 
-def test_a_pairing_link_fills_in_the_code_across_log_in_and_never_reaches_the_server(
+def test_a_pairing_link_fills_in_the_code_across_log_in_and_is_in_no_requested_address(
     page, new_page, student, course, observer
 ):
     log_in(page, student)

@@ -3,16 +3,19 @@
 import csv
 import io
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import SelfRegistration
+from accounts.models import AuditEvent, SelfRegistration
 from pairing.codes import code_hash
 from pairing.errors import PairingError
 from pairing.models import CodeExport, CodeExportFormat, CodeExportState, PairingCode
@@ -60,7 +63,7 @@ def made(export) -> CodeExport:
 
 
 def csv_rows(export) -> list[list[str]]:
-    _name, _type, content = code_export_file(export=export)
+    _name, _type, content = code_export_file(export=export, by=export.requested_by)
     return list(csv.reader(io.StringIO(content.decode())))
 
 
@@ -86,17 +89,15 @@ def test_chosen_courses_only(admin, course, district):
 
 def test_progress_is_saved_chunk_by_chunk(admin, district, monkeypatch):
     monkeypatch.setattr(exports, "CHUNK", 2)
-    saved = []
-    real_save = CodeExport.save
-
-    def spy(self, *args, **kwargs):
-        if "done" in (kwargs.get("update_fields") or []):
-            saved.append(self.done)
-        return real_save(self, *args, **kwargs)
-
-    monkeypatch.setattr(CodeExport, "save", spy)
-    made(request_export(admin))
-    assert saved[-2:] == [2, 4]
+    export = request_export(admin)
+    with CaptureQueriesContext(connection) as captured:
+        made(export)
+    progress = [
+        int(match.group(1))
+        for query in captured.captured_queries
+        if (match := re.search(r'UPDATE "pairing_codeexport" SET "done" = (\d+)', query["sql"]))
+    ]
+    assert progress == [2, 4]  # what the page shows while the rest is still being made
 
 
 def test_the_file_is_kept_encrypted_and_for_a_day_only(admin, district):
@@ -111,7 +112,7 @@ def test_the_file_is_kept_encrypted_and_for_a_day_only(admin, district):
     )
     export.refresh_from_db()
     with pytest.raises(PairingError) as refused:
-        code_export_file(export=export)
+        code_export_file(export=export, by=export.requested_by)
     assert refused.value.message == PairingError.EXPORT_EXPIRED
     assert code_exports_purge() == 1
     assert CodeExport.objects.get(pk=export.pk).result is None
@@ -119,7 +120,7 @@ def test_the_file_is_kept_encrypted_and_for_a_day_only(admin, district):
 
 def test_letters_come_in_the_language_of_the_requester(admin, district):
     export = made(request_export(admin, format=CodeExportFormat.LETTERS, language="es"))
-    name, content_type, content = code_export_file(export=export)
+    name, content_type, content = code_export_file(export=export, by=export.requested_by)
     html = content.decode()
     assert name.endswith(".html")
     assert content_type.startswith("text/html")
@@ -156,6 +157,44 @@ def test_an_abandoned_export_is_taken_up_again_and_a_running_one_is_not(admin, d
     assert code_export_claim().pk == export.pk
 
 
+def test_a_worker_thought_dead_stops_when_another_has_taken_its_export_over(admin, district):
+    export = request_export(admin)
+    slow = code_export_claim()
+    CodeExport.objects.filter(pk=export.pk).update(
+        heartbeat_at=timezone.now() - timedelta(minutes=11)
+    )
+    other = code_export_claim()
+    assert other.claim != slow.claim
+
+    code_export_run(export=slow)  # writes nothing, makes no codes: the export is not its own
+    assert not PairingCode.objects.exists()
+    assert CodeExport.objects.get(pk=export.pk).state == CodeExportState.RUNNING
+
+    code_export_run(export=other)
+    assert CodeExport.objects.get(pk=export.pk).state == CodeExportState.DONE
+    assert PairingCode.objects.count() == 4  # one code per student, from one worker
+
+
+def test_an_export_that_keeps_killing_its_worker_fails_after_three_tries(admin, district):
+    export = request_export(admin)
+    for _ in range(exports.MAX_ATTEMPTS):
+        assert code_export_claim().pk == export.pk
+        CodeExport.objects.filter(pk=export.pk).update(
+            heartbeat_at=timezone.now() - timedelta(minutes=11)
+        )
+    assert code_export_claim() is None
+    export.refresh_from_db()
+    assert export.state == CodeExportState.FAILED
+
+
+def test_a_file_made_under_another_secret_key_is_reported_gone(admin, district, settings):
+    export = made(request_export(admin))
+    settings.SECRET_KEY = "another-" + "k" * 60
+    with pytest.raises(PairingError) as refused:
+        code_export_file(export=export, by=export.requested_by)
+    assert refused.value.message == PairingError.EXPORT_EXPIRED
+
+
 def test_a_requester_who_lost_the_right_gets_a_failed_export_and_no_codes(admin, district):
     export = request_export(admin)
     admin.is_account_admin = False
@@ -188,7 +227,7 @@ def test_an_admin_starts_an_export_watches_it_and_downloads_the_file(client, adm
         "total": 4,
         "percent": 100,
         "finished": True,
-        "label": "Waiting to start…",
+        "label": "Finished.",
     }
     page = client.get(response["Location"]).content.decode()
     assert "Download the file" in page
@@ -197,6 +236,12 @@ def test_an_admin_starts_an_export_watches_it_and_downloads_the_file(client, adm
     assert "attachment" in download["Content-Disposition"]
     assert "no-store" in download["Cache-Control"]
     assert len(list(csv.reader(io.StringIO(download.content.decode())))) == 5
+    # Asking for the codes and taking them away in clear are both on the audit trail.
+    assert list(
+        AuditEvent.objects.filter(action__startswith="code_export.")
+        .order_by("at", "id")
+        .values_list("action", "actor")
+    ) == [("code_export.requested", admin.pk), ("code_export.downloaded", admin.pk)]
 
 
 def test_teachers_get_403_and_other_schools_404(client, admin, teacher, other_admin, district):

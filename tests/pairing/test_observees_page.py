@@ -178,3 +178,12 @@ def test_a_course_only_observer_sees_that_course_on_home(client, course, student
     page = client.get(reverse("home")).content.decode()
     assert "Biology 101" in page
     assert client.get(URL).context["links"].count() == 0
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 5000, "-1", "x"])
+def test_a_strange_student_number_in_the_address_is_ignored(client, student, observer, value):
+    pairing_code_redeem(code=new_code(student), observer=observer)
+    client.force_login(observer)
+    response = client.get(reverse("home"), {"student": value})
+    assert response.status_code == 200
+    assert "Biology 101" in response.content.decode()

@@ -49,14 +49,19 @@ def test_each_student_gets_a_letter_with_a_working_code_link_and_qr(
     assert redemption.link.student == by_name[owner]
 
 
-def test_the_qr_code_carries_the_code_in_the_links_fragment_only(client, course, student, admin):
-    from pairing.links import pairing_link
+def test_each_qr_code_is_the_link_with_the_code_in_its_fragment(client, course, student, admin):
+    from pairing.links import qr_svg
 
     client.force_login(admin)
     html = client.post(letters_url(course), {"paper": "letter"}).content.decode()
     [code] = CODE.findall(html)
-    link = pairing_link(client.request().wsgi_request, code)
-    assert link.endswith(f"/profile/observees#code={code}")
+    [svg] = re.findall(r"<svg .*?</svg>", html, re.S)
+    expected = qr_svg(
+        f"http://testserver/profile/observees#code={code}",
+        title="QR code: the pairing link for Sam Student",
+    )
+    assert svg == expected  # the same modules: the QR code encodes exactly that address
+    assert "http://testserver/profile/observees<" in html.replace("</strong>", "<")  # typed form
     assert "css/letters-letter.css" in html
 
 
