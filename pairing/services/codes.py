@@ -177,7 +177,7 @@ def _course_students_locked(*, course: Course) -> list[User]:
             f"""
             SELECT id, name, sortable_name, sis_user_id FROM (
                 SELECT id, name, sortable_name, sis_user_id FROM {user_table}
-                WHERE id IN (
+                WHERE is_active AND id IN (
                     SELECT user_id FROM {enrollment_table}
                     WHERE course_id = %s AND type = %s AND state = ANY(%s)
                 )

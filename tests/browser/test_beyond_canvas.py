@@ -26,6 +26,7 @@ def test_a_pairing_link_fills_in_the_code_across_log_in_and_is_in_no_requested_a
     assert link.endswith(f"/profile/observees#code={code}")
     expect(page.get_by_role("img", name="QR code of the pairing link")).to_be_visible()
     assert_no_axe_violations(page)
+    save_screenshot(page, "pairing-link-qr")
 
     parent = new_page()
     requested: list[str] = []
@@ -55,6 +56,7 @@ def test_a_student_sees_who_observes_them_and_revokes_their_codes(page, student,
     expect(main).to_contain_text("Pat Parent (parent@example.test), since")
     expect(main).to_contain_text("2 pairing codes of yours work right now.")
     assert_no_axe_violations(page)
+    save_screenshot(page, "user-settings-observers")
     page.get_by_role("button", name="Revoke all codes").click()
 
     expect(main).to_contain_text("2 pairing codes were revoked")
@@ -161,6 +163,7 @@ def test_a_school_wide_export_shows_its_progress_and_offers_the_file(page, admin
     expect(page.get_by_role("link", name="Download the file")).to_be_visible(timeout=15_000)
     expect(page.get_by_role("main")).to_contain_text("Done: a new code for 1 student.")
     assert_no_axe_violations(page)
+    save_screenshot(page, "school-export")
     with page.expect_download() as caught:
         page.get_by_role("link", name="Download the file").click()
     html = Path(caught.value.path()).read_text()

@@ -190,3 +190,12 @@ def test_a_500_student_export_takes_as_many_queries_as_a_5_student_one(client, a
     small, large = queries_for(5), queries_for(500)
     assert small == large
     assert large <= 15
+
+
+def test_deactivated_students_get_no_code_they_could_never_use(client, course, student, admin):
+    gone = EnrollmentFactory(course=course, user__is_active=False).user
+    client.force_login(admin)
+    _response, rows = download(client, course)
+    names = {row[1] + " " + row[0] for row in rows[1:]}
+    assert "Sam Student" in names
+    assert gone.name not in names
