@@ -82,7 +82,8 @@ def portal_environment(database_url: str) -> dict:
         "DATABASE_URL": database_url,
         "CONN_MAX_AGE": "600",
         "CACHE_URL": os.environ.get("CACHE_URL", "locmemcache://"),
-        # New links e-mail their students: composed and handed to a backend that drops them.
+        # New links owe their students e-mails (rows for the worker, which does not run here);
+        # should anything send mail, it goes nowhere.
         "EMAIL_URL": "dummymail://",
         "DJANGO_SETTINGS_MODULE": "pairing_portal.settings",
     }

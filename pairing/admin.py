@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from pairing.models import CodeExport, ObserverLink, PairingCode, SisImport
+from pairing.models import CodeExport, ObserverLink, ObserverNotice, PairingCode, SisImport
 
 
 @admin.register(PairingCode)
@@ -71,6 +71,24 @@ class CodeExportAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).defer("result")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ObserverNotice)
+class ObserverNoticeAdmin(admin.ModelAdmin):
+    """Read-only: owed with each new link, sent by manage.py run_jobs."""
+
+    list_display = ["student", "observer", "created_at", "sent_at", "attempts"]
+    search_fields = ["student__name", "student__email", "observer__name", "observer__email"]
+    list_select_related = ["student", "observer"]
 
     def has_add_permission(self, request):
         return False

@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 
 from accounts.models import User
 from accounts.names import first_and_last_name
-from pairing.links import pairing_link_for
+from pairing.links import pairing_link_maker
 
 # Canvas's five columns, then the pairing link (the code filled in when opened).
 HEADER = ["Last Name", "First Name", "SIS ID", "Pairing Code", "Expires At", "Pairing Link"]
@@ -25,6 +25,7 @@ def _text_cell(value: str) -> str:
 
 def pairing_codes_csv_lines(rows: Iterable[tuple[User, object]], *, base_url: str) -> Iterator[str]:
     writer = csv.writer(_Line())
+    link_for = pairing_link_maker(base_url)
     yield writer.writerow(HEADER)
     for student, issued in rows:
         first, last = first_and_last_name(student.sortable_name)
@@ -37,6 +38,6 @@ def pairing_codes_csv_lines(rows: Iterable[tuple[User, object]], *, base_url: st
                 # "4E7abc" into a number or drops a leading zero.
                 f'="{issued.code}"',
                 issued.record.expires_at.strftime("%Y-%m-%d %H:%M:%S UTC"),
-                pairing_link_for(base_url, issued.code),
+                link_for(issued.code),
             ]
         )

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from accounts.models import Institution, SelfRegistration, User
-from pairing.links import pairing_link_for, qr_svg
+from pairing.links import pairing_link_maker, qr_svg
 
 PAPER_STYLESHEETS = {"a4": "css/letters-a4.css", "letter": "css/letters-letter.css"}
 
@@ -26,13 +26,14 @@ class Letter:
 
 def letters_build(rows, *, base_url: str) -> list[Letter]:
     """A letter for each (student, issued code) of ``rows``, its QR code the pairing link."""
+    link_for = pairing_link_maker(base_url)
     return [
         Letter(
             student=student,
             code=issued.code,
             expires_at=issued.record.expires_at,
             qr=qr_svg(
-                pairing_link_for(base_url, issued.code),
+                link_for(issued.code),
                 title=gettext("QR code: the pairing link for %(name)s") % {"name": student.name},
             ),
         )

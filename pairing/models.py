@@ -290,3 +290,35 @@ class CodeExport(models.Model):
             if self.state == CodeExportState.DONE
             else (self.done * 100 // self.total if self.total else 0)
         )
+
+
+class ObserverNotice(models.Model):
+    """An e-mail owed to a student about a new observer.
+
+    Written in the transaction that makes the link (so a rolled-back link owes nothing and a
+    committed one is never forgotten) and sent by the background worker, never inside a request:
+    an import of a district's links must not wait on a mail server.
+    """
+
+    student = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    observer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(
+                fields=["created_at", "id"],
+                name="observer_notice_unsent",
+                condition=models.Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Notice to user {self.student_id} about user {self.observer_id}"

@@ -39,6 +39,7 @@ def test_every_model_of_ours_is_registered():
         "pairing.ObserverLink",
         "pairing.SisImport",
         "pairing.CodeExport",
+        "pairing.ObserverNotice",
         "accounts.ApiToken",
     ],
 )

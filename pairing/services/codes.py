@@ -258,6 +258,7 @@ def _insert_codes(
 ) -> list[PairingCode]:
     """Insert one code per student in a single statement; a hash already taken is skipped."""
     expires_at = now + lifetime
+    by_id = by.pk if by is not None else None  # once: ``by`` is often a lazy request.user
     table = PairingCode._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
@@ -269,7 +270,7 @@ def _insert_codes(
             RETURNING id, student_id, code_hash
             """,  # noqa: S608 - the table name is ours; every value is a parameter
             [
-                by.pk if by is not None else None,
+                by_id,
                 now,
                 expires_at,
                 PairingCodeState.ACTIVE,
@@ -282,7 +283,7 @@ def _insert_codes(
                 pk=pk,
                 student_id=student_id,
                 code_hash=digest,
-                created_by=by,
+                created_by_id=by_id,
                 created_at=now,
                 expires_at=expires_at,
                 state=PairingCodeState.ACTIVE,

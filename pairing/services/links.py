@@ -18,7 +18,7 @@ from pairing.models import (
     ObserverLinkSource,
     ObserverLinkState,
 )
-from pairing.notices import new_observer_notices_after_commit
+from pairing.notices import new_observer_notices_owe
 from pairing.services.locks import students_lock
 
 # --- Observer links and the enrollments they make -------------------------------------------------
@@ -113,7 +113,7 @@ def _links_upsert(
         )
         changed = {(observer, student) for observer, student in cursor.fetchall()}
     observer_enrollments_fan_out(institution_id=institution_id, pairs=sorted(changed), now=now)
-    new_observer_notices_after_commit(pairs=sorted(changed))
+    new_observer_notices_owe(pairs=sorted(changed))
     audit_record_many(
         action=AuditAction.LINK_CREATED,
         institution_id=institution_id,

@@ -1,4 +1,5 @@
-"""The portal's background worker: district-wide code exports (keep it running beside the portal)."""
+"""The portal's background worker: e-mail notices and school-wide code exports (keep it running
+beside the portal)."""
 
 import logging
 import time
@@ -8,6 +9,7 @@ from django.db import close_old_connections
 
 from accounts.audit import audit_context
 from accounts.models import AuditSource
+from pairing.notices import new_observer_notices_send
 from pairing.services.exports import code_export_claim, code_export_run, code_exports_purge
 
 logger = logging.getLogger(__name__)
@@ -15,8 +17,9 @@ logger = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = (
-        "Make the pairing-code exports admins ask for, one after another, and forget finished "
-        "files after a day. Run one or more beside the web server; they never take the same export."
+        "Send the e-mails students are owed about new observers, make the pairing-code exports "
+        "admins ask for, and forget finished files after a day. Run one or more beside the web "
+        "server; they never take the same notice or export."
     )
 
     def add_arguments(self, parser):
@@ -28,10 +31,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, once: bool, poll: float, **options):
-        self.stdout.write("Waiting for pairing-code exports." if not once else "Running once.")
+        self.stdout.write("Waiting for notices and exports." if not once else "Running once.")
         while True:
             close_old_connections()  # a restarted database, or one idle too long
             code_exports_purge()
+            while new_observer_notices_send():  # every notice owed now, a batch at a time
+                pass
             export = code_export_claim()
             if export is None:
                 if once:
