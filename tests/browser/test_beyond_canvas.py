@@ -57,10 +57,11 @@ def test_a_student_sees_who_observes_them_and_revokes_their_codes(page, student,
     expect(main).to_contain_text("2 pairing codes of yours work right now.")
     assert_no_axe_violations(page)
     save_screenshot(page, "user-settings-observers")
-    page.get_by_role("button", name="Revoke all codes").click()
+    page.get_by_text("Revoke all codes", exact=True).click()  # one more step before it happens
+    page.get_by_role("button", name="Yes, revoke all codes").click()
 
     expect(main).to_contain_text("2 pairing codes were revoked")
-    expect(page.get_by_role("button", name="Revoke all codes")).to_have_count(0)
+    expect(page.get_by_text("Revoke all codes", exact=True)).to_have_count(0)
 
 
 def test_letters_print_one_a4_page_per_student_with_its_code_and_qr(
@@ -142,9 +143,11 @@ def test_an_admin_clears_all_observers_of_a_student(page, admin, student, course
     log_in(page, admin)
     page.goto(f"/accounts/{admin.institution_id}/users/{student.pk}")
     assert_no_axe_violations(page)
-    page.get_by_role("button", name="Remove all observers").click()
+    page.get_by_text("Remove all observers", exact=True).click()
+    assert_no_axe_violations(page)
+    page.get_by_role("button", name="Yes, remove all observers").click()
     expect(page.get_by_role("main")).to_contain_text("2 observers were removed from Sam Student.")
-    expect(page.get_by_role("button", name="Remove all observers")).to_have_count(0)
+    expect(page.get_by_text("Remove all observers", exact=True)).to_have_count(0)
 
 
 def test_a_school_wide_export_shows_its_progress_and_offers_the_file(page, admin, course, student):
