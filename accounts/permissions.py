@@ -62,8 +62,8 @@ def permissions_for(user: User, *, course: CourseLike | None = None) -> frozense
             roles.add(role)
     return frozenset(
         permission
-        for permission, rule in PERMISSION_RULES.items()
-        if any(table.get((role, permission), role in rule.default_roles) for role in roles)
+        for permission in PERMISSION_RULES
+        if any(_holds(role, permission, table) for role in roles)
     )
 
 
@@ -73,16 +73,21 @@ def user_has_permission(
     return permission in permissions_for(user, course=course)
 
 
-def permission_table(
-    *, institution_id: int, roles: set[str] | None = None
-) -> dict[tuple[Role, Permission], bool]:
-    """Whether each role holds each permission at an institution: its own row, else the default."""
-    rows = RolePermission.objects.filter(institution_id=institution_id)
-    if roles is not None:
-        rows = rows.filter(role__in=roles)
-    overrides = {(row.role, row.permission): row.enabled for row in rows}
-    return {
-        (Role(role), permission): overrides.get((role, permission), role in rule.default_roles)
-        for permission, rule in PERMISSION_RULES.items()
-        for role in (roles if roles is not None else Role.values)
+def permission_table(*, institution_id: int) -> dict[tuple[Role, Permission], bool]:
+    """Whether each role holds each permission at an institution (the Permissions page)."""
+    overrides = {
+        (role, permission): enabled
+        for role, permission, enabled in RolePermission.objects.filter(
+            institution_id=institution_id
+        ).values_list("role", "permission", "enabled")
     }
+    return {
+        (Role(role), permission): _holds(role, permission, overrides)
+        for permission in PERMISSION_RULES
+        for role in Role.values
+    }
+
+
+def _holds(role: str, permission: Permission, overrides: dict[tuple[str, str], bool]) -> bool:
+    """The institution's own row where it has one, else Canvas's default."""
+    return overrides.get((role, permission), role in PERMISSION_RULES[permission].default_roles)

@@ -1,6 +1,7 @@
 """A pairing code as a link and a QR code, for parents who would rather not type it."""
 
 import io
+from collections.abc import Callable
 from urllib.parse import urljoin
 
 import segno
@@ -12,21 +13,17 @@ FRAGMENT_KEY = "code"
 
 
 def pairing_link(request: HttpRequest, code: str) -> str:
-    return pairing_link_for(request.build_absolute_uri("/"), code)
+    return pairing_link_maker(request.build_absolute_uri("/"))(code)
 
 
-def pairing_link_for(base_url: str, code: str) -> str:
-    """The address that opens the code-entry page with ``code`` filled in.
+def pairing_link_maker(base_url: str) -> Callable[[str], str]:
+    """Makes the address that opens the code-entry page with a code filled in (worked out once,
+    for files of thousands of codes).
 
     The code rides in the fragment (``#code=…``), which a browser never sends to a server: no
     request line, access log, proxy or Referer header carries it. A small script on the page
     (static/js/pairing-link.js) moves it into the form, keeping it across log-in or sign-up.
     """
-    return pairing_link_maker(base_url)(code)
-
-
-def pairing_link_maker(base_url: str):
-    """``pairing_link_for`` with the address worked out once, for a file of thousands of codes."""
     prefix = f"{urljoin(base_url, reverse('observees'))}#{FRAGMENT_KEY}="
     return lambda code: prefix + code
 

@@ -63,7 +63,7 @@ def new_observer_notices_send(*, limit: int = BATCH) -> int:
             ]
         ids = [notice.pk for notice in owed]
         try:
-            sent = get_connection().send_messages(messages) or 0 if messages else 0
+            sent = (get_connection().send_messages(messages) or 0) if messages else 0
         except (smtplib.SMTPException, OSError) as error:
             logger.warning("New-observer notices not sent yet: %s", error.__class__.__name__)
             ObserverNotice.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
