@@ -6,7 +6,7 @@ from django.http import Http404
 from django.utils.translation import gettext
 
 from accounts.models import User
-from accounts.permissions import user_has_permission
+from accounts.permissions import permissions_for, user_has_permission
 from accounts.roles import Permission
 from courses.access import get_course_for_user
 from courses.models import Course, Enrollment, EnrollmentState
@@ -28,6 +28,17 @@ def get_course_member_for_user(user: User, course_id: int, member_id: int) -> tu
     )
     if member is None:
         raise Http404("No such person in this course.")
+    return course, member
+
+
+def get_course_member_for_staff_action(
+    user: User, course_id: int, member_id: int
+) -> tuple[Course, User]:
+    """As ``get_course_member_for_user``, for User Details' actions (Pair with Observer, Revoke
+    all codes): they also need course admin actions (403 without), as in Canvas."""
+    course, member = get_course_member_for_user(user, course_id, member_id)
+    if Permission.ALLOW_COURSE_ADMIN_ACTIONS not in permissions_for(user, course=course):
+        raise PermissionDenied(gettext(PairingError.NOT_ALLOWED))
     return course, member
 
 

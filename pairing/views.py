@@ -24,6 +24,7 @@ from courses.access import get_course_for_user
 from courses.selectors import course_roster, enrollments_for_user
 from pairing.access import (
     get_course_enrollment_for_user,
+    get_course_member_for_staff_action,
     get_course_member_for_user,
     get_observer_link_for_user,
 )
@@ -71,12 +72,12 @@ def home(request):
     enrollments = enrollments_for_user(user=request.user).exclude(type=Role.OBSERVER)
     observed = observed_students(observer=request.user)
     # Families with several children see one at a time, starting where they left off.
+    wanted = _int_or_none(request.GET.get("student"))
     focus = observed_student_in_focus(
-        observed,
-        wanted=_int_or_none(request.GET.get("student")),
-        last=request.user.last_observed_student_id,
+        observed, wanted=wanted, last=request.user.last_observed_student_id
     )
-    if focus is not None and len(observed) > 1:
+    # Remembered when the parent picks a child (an admin acting as them leaves it alone).
+    if focus is not None and focus.student.pk == wanted and request.act_as is None:
         observer_focus_remember(observer=request.user, student=focus.student)
     return render(
         request,
@@ -155,9 +156,7 @@ def profile_pairing_code(request):
 @login_required
 @never_cache
 def course_user_pairing_code(request, course_id: int, user_id: int):
-    course, member = get_course_member_for_user(request.user, course_id, user_id)
-    if Permission.ALLOW_COURSE_ADMIN_ACTIONS not in permissions_for(request.user, course=course):
-        raise PermissionDenied(gettext(PairingError.NOT_ALLOWED))
+    course, member = get_course_member_for_staff_action(request.user, course_id, user_id)
     try:
         issued = pairing_code_create(student=member, by=request.user)
     except PairingError as error:

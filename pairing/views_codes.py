@@ -9,10 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from accounts.permissions import permissions_for
-from accounts.roles import Permission
 from courses.access import get_course_for_user
-from pairing.access import get_course_member_for_user, get_institution_user_for_admin
+from pairing.access import get_course_member_for_staff_action, get_institution_user_for_admin
 from pairing.errors import PairingError
 from pairing.forms import PairingLettersForm
 from pairing.letters import PAPER_STYLESHEETS, letters_build, letters_context
@@ -58,9 +56,7 @@ def profile_pairing_codes_revoke(request):
 @require_POST
 @login_required
 def course_user_pairing_codes_revoke(request, course_id: int, user_id: int):
-    course, member = get_course_member_for_user(request.user, course_id, user_id)
-    if Permission.ALLOW_COURSE_ADMIN_ACTIONS not in permissions_for(request.user, course=course):
-        raise PermissionDenied(gettext(PairingError.NOT_ALLOWED))  # as Pair with Observer there
+    course, member = get_course_member_for_staff_action(request.user, course_id, user_id)
     _revoke_all(request, student=member)
     return redirect("course_user_details", course.pk, member.pk)
 
