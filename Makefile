@@ -28,7 +28,7 @@ $(AXE): package.json package-lock.json
 
 install: $(INSTALLED) .env $(AXE)
 
-## Run the portal at http://$(HOST):$(PORT) with demo data (embedded PostgreSQL unless DATABASE_URL is set).
+## Run the portal at http://$(HOST):$(PORT) with demo data and the background worker (embedded PostgreSQL unless DATABASE_URL is set).
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
