@@ -10,6 +10,7 @@ from accounts.models import (
     ThrottleBucket,
     User,
 )
+from accounts.services import user_login_set
 
 
 @admin.register(Institution)
@@ -30,6 +31,24 @@ class UserAdmin(admin.ModelAdmin):
     exclude = ["password", "groups", "user_permissions"]
     # Moving a user between institutions or making them an admin goes through the portal.
     readonly_fields = ["institution", "is_account_admin", "last_login", "created_at"]
+    # Whoever sets a login e-mail can take the account over with a password reset.
+    OPERATORS_ONLY = ["email", "is_active", "is_staff", "is_superuser"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*self.readonly_fields, *self.OPERATORS_ONLY]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        # The login e-mail and active state change through the service that records them.
+        email, is_active = obj.email, obj.is_active
+        stored = User.objects.only("email", "is_active").get(pk=obj.pk)
+        obj.email, obj.is_active = stored.email, stored.is_active
+        super().save_model(request, obj, form, change)
+        user_login_set(user=obj, email=email, is_active=is_active, by=request.user)
 
 
 @admin.register(RolePermission)

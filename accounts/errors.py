@@ -39,3 +39,7 @@ class AccountError(DomainError):
     ACT_AS_SELF = _("You are already yourself.")
     ACT_AS_ADMIN = _("Admins cannot act as other admins.")
     CODE_LIFETIME_OUT_OF_RANGE = _("A pairing code can last from 1 to 30 days.")
+    CHANGE_ADMIN = _(
+        "Admins and platform operators can only be changed by a platform operator, by hand."
+    )
+    CHANGE_NOT_ALLOWED = _("You are not allowed to change this user.")

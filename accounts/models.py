@@ -1,8 +1,12 @@
+from collections.abc import Iterator
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from accounts.names import short_name_for, sortable_name_for
@@ -161,6 +165,25 @@ class User(AbstractBaseUser, PermissionsMixin):
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
 
+    # Django ends a user's sessions when the password changes: the session keeps a hash of it,
+    # compared on every request. Ours covers the login e-mail too, so that changing the address
+    # (an SIS import, an operator) ends every session of the account on its next request, with any
+    # session backend. Keyed like Django's (salted HMAC-SHA256, SECRET_KEY_FALLBACKS honoured).
+    def get_session_auth_hash(self) -> str:
+        return self._login_hash(secret=None)
+
+    def get_session_auth_fallback_hash(self) -> Iterator[str]:
+        for secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._login_hash(secret=secret)
+
+    def _login_hash(self, *, secret: str | None) -> str:
+        return salted_hmac(
+            "accounts.User.get_session_auth_hash",
+            f"{self.password}\x00{self.email}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
 
 class RolePermission(models.Model):
     """An institution's choice for one role and permission, where it departs from the default."""
@@ -279,6 +302,9 @@ class AuditAction(models.TextChoices):
     PERMISSION_CHANGED = "institution.permission", _("Permission changed")
     ACT_AS_STARTED = "act_as.started", _("Started acting as")
     ACT_AS_STOPPED = "act_as.stopped", _("Stopped acting as")
+    EMAIL_CHANGED = "user.email_changed", _("Login e-mail changed")
+    USER_DEACTIVATED = "user.deactivated", _("User deactivated")
+    USER_REACTIVATED = "user.reactivated", _("User reactivated")
 
 
 class AuditEvent(models.Model):

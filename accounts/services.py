@@ -115,6 +115,24 @@ def user_profile_update(
     return user
 
 
+def user_change_refusal(*, actor: User | None, subject: User) -> str | None:
+    """Why ``actor`` may not change ``subject``'s login, names or active state, or None.
+
+    ``actor=None`` is a command an operator runs (an SIS import from the shell). Account admins,
+    staff and superusers are changed only by a platform operator signed in as a superuser (the
+    Django admin): never by a file or a command, whoever runs it, and never by another admin, who
+    could otherwise give the account's login to an address of their own. An admin may change the
+    other people of their own institution; staff may change anyone else.
+    """
+    if actor is not None and actor.is_superuser:
+        return None
+    if subject.is_account_admin or subject.is_staff or subject.is_superuser:
+        return AccountError.CHANGE_ADMIN
+    if actor is None or actor.is_staff or is_institution_admin(actor, subject.institution_id):
+        return None
+    return AccountError.CHANGE_NOT_ALLOWED
+
+
 def user_update(
     *,
     user: User,
@@ -123,8 +141,13 @@ def user_update(
     sortable_name: str | None = None,
     short_name: str | None = None,
     is_active: bool = True,
+    by: User | None,
 ) -> bool:
-    """Bring a user's login and names up to date (an SIS import); returns whether anything changed."""
+    """Bring a user's login and names up to date (an SIS import); returns whether anything changed.
+
+    Refused (AccountError) where ``by`` may not change ``user`` (user_change_refusal); nothing is
+    checked or written when nothing would change.
+    """
     name = name.strip()
     if not name:
         raise AccountError(AccountError.NAME_REQUIRED)
@@ -136,20 +159,59 @@ def user_update(
         "short_name": (short_name or "").strip() or short_name_for(name),
         "is_active": is_active,
     }
+    return _user_change(user=user, wanted=wanted, by=by)
+
+
+def user_login_set(*, user: User, email: str, is_active: bool, by: User | None) -> bool:
+    """Change the e-mail ``user`` logs in with and whether they may log in (the Django admin,
+    commands); returns whether anything changed. Refused as user_update is."""
+    _check_login_and_lengths(email=email, values=[])
+    wanted = {"email": User.objects.normalize_email(email.strip()), "is_active": is_active}
+    return _user_change(user=user, wanted=wanted, by=by)
+
+
+def _user_change(*, user: User, wanted: dict[str, object], by: User | None) -> bool:
+    """Write the fields of ``wanted`` that differ, with an audit event for a new login e-mail and
+    for a deactivation or reactivation: at most three statements, none when nothing differs.
+
+    A new e-mail also ends the user's sessions (User.get_session_auth_hash covers it) and the
+    password-reset links already sent (Django's reset tokens hash the e-mail).
+    """
     changed = [field for field, value in wanted.items() if getattr(user, field) != value]
     if not changed:
         return False
+    refusal = user_change_refusal(actor=by, subject=user)
+    if refusal is not None:
+        raise AccountError(refusal)
     previous = {field: getattr(user, field) for field in changed}
     for field in changed:
         setattr(user, field, wanted[field])
     try:
         with transaction.atomic():
             user.save(update_fields=changed)
+            _record_login_changes(user=user, previous=previous, by=by)
     except IntegrityError as error:
         for field, value in previous.items():  # the caller's object still shows the stored row
             setattr(user, field, value)
         raise _account_error_for(error) from error
     return True
+
+
+def _record_login_changes(*, user: User, previous: dict[str, object], by: User | None) -> None:
+    events = []
+    if "email" in previous:
+        events.append((AuditAction.EMAIL_CHANGED, {"from": previous["email"], "to": user.email}))
+    if "is_active" in previous:
+        action = AuditAction.USER_REACTIVATED if user.is_active else AuditAction.USER_DEACTIVATED
+        events.append((action, {"from": previous["is_active"], "to": user.is_active}))
+    for action, details in events:
+        audit_record(
+            action=action,
+            institution=user.institution_id,
+            actor=by,
+            subject=user,
+            details=details,
+        )
 
 
 def institution_self_registration_set(

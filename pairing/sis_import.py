@@ -268,13 +268,20 @@ def _import_user(run: _Run, values: dict[str, str], known: dict[str, User]) -> s
                 name=name,
                 sortable_name=sortable,
                 is_active=status == "active",
+                by=run.by,
             )
             return "changed" if changed else "unchanged"
     except AccountError as error:
-        if error.message == AccountError.EMAIL_TAKEN:
+        if error.message == AccountError.CHANGE_ADMIN:
             return gettext(
-                "The login %(login)s of user %(user)s is already used by another user"
-            ) % {"login": email, "user": sis_id}
+                "user_id %(user)s is an administrator; change administrators in the portal"
+            ) % {"user": sis_id}
+        if error.message == AccountError.EMAIL_TAKEN:
+            # Whoever holds it, here or at another institution: the message must not tell which.
+            return gettext("The login %(login)s of user %(user)s is taken") % {
+                "login": email,
+                "user": sis_id,
+            }
         return gettext("User %(user)s: %(problem)s") % {"user": sis_id, "problem": error.translated}
 
 

@@ -2,11 +2,19 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import override_settings
 
-from accounts.models import Institution, SelfRegistration, User
+from accounts.models import (
+    AuditAction,
+    AuditEvent,
+    AuditSource,
+    Institution,
+    SelfRegistration,
+    User,
+)
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
 from courses.models import Course, Enrollment
 from pairing.management.commands.seed_demo import DEMO_PASSWORD
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +115,35 @@ def test_seed_demo_prints_a_ready_code_that_the_demo_observer_can_use():
     link = pairing_code_redeem(code=code, observer=observer).link
     assert link.student.email == "student01@demo.test"
     assert observer.enrollments.filter(type=Role.OBSERVER).exists()
+
+
+def test_seed_demo_brings_a_deactivated_demo_user_back_and_records_it():
+    seed()
+    User.objects.filter(email="student17@demo.test").update(is_active=False)
+
+    seed()
+
+    student = User.objects.get(email="student17@demo.test")
+    assert student.is_active
+    event = AuditEvent.objects.get(action=AuditAction.USER_REACTIVATED)
+    assert (event.subject, event.actor, event.source) == (student, None, AuditSource.COMMAND)
+
+
+def test_seed_demo_leaves_a_deactivated_demo_admin_to_an_operator():
+    seed()
+    User.objects.filter(email="admin@demo.test").update(is_active=False)
+
+    with pytest.raises(CommandError, match="cannot reactivate an admin"):
+        seed()
+
+    assert not User.objects.get(email="admin@demo.test").is_active
+
+
+def test_seed_demo_never_touches_an_account_of_another_institution():
+    elsewhere = UserFactory(email="observer@demo.test", is_active=False)
+
+    with pytest.raises(CommandError, match="observer@demo.test is the login of an account"):
+        seed()
+
+    elsewhere.refresh_from_db()
+    assert (elsewhere.is_active, elsewhere.check_password(DEMO_PASSWORD)) == (False, False)

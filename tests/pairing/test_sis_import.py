@@ -81,7 +81,7 @@ def test_users_csv_creates_people_and_skips_each_bad_row_with_its_reason(institu
         ("users.csv", 7, "The login 'bad@' of user U6 is not an e-mail address"),
         ("users.csv", 8, "No name given for user U7"),
         ("users.csv", 9, "Can't delete user U8: no such user"),
-        ("users.csv", 10, "The login SAM@example.test of user U9 is already used by another user"),
+        ("users.csv", 10, "The login SAM@example.test of user U9 is taken"),
     ]
     assert record.message_count == 8
     jose = User.objects.get(institution=institution, sis_user_id="U1")
@@ -114,7 +114,7 @@ def test_users_csv_updates_and_deactivates_known_people_by_sis_id(institution, s
 
     assert record.counts == {"users.csv": counts("users", 3, changed=2, skipped=1)}
     assert skips(record) == [
-        ("users.csv", 4, "The login sam@example.test of user U1 is already used by another user")
+        ("users.csv", 4, "The login sam@example.test of user U1 is taken")
     ]
     ann, bo = User.objects.get(sis_user_id="U1"), User.objects.get(sis_user_id="U2")
     assert (ann.email, ann.name, ann.is_active) == ("ann@example.test", "Ann Lee-Park", True)
@@ -132,7 +132,7 @@ def test_a_repeated_row_whose_login_is_taken_is_skipped_every_time(institution, 
         ),
     )
 
-    taken = "The login sam@example.test of user U1 is already used by another user"
+    taken = "The login sam@example.test of user U1 is taken"
     assert skips(record) == [("users.csv", 2, taken), ("users.csv", 3, taken)]
     assert record.counts == {"users.csv": counts("users", 2, skipped=2)}
 

@@ -5,6 +5,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from accounts.errors import AccountError
 from accounts.models import Institution, SelfRegistration, User
 from accounts.roles import Permission, Role
 from accounts.services import (
@@ -12,6 +13,7 @@ from accounts.services import (
     institution_self_registration_set,
     role_permission_set,
     user_create,
+    user_login_set,
 )
 from courses.models import Course, CourseState, EnrollmentState
 from courses.services import course_create
@@ -128,18 +130,29 @@ class Command(BaseCommand):
         admin: bool = False,
         sis_user_id: str | None = None,
     ) -> User:
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            user = user_create(
-                institution=institution,
-                email=email,
-                name=name,
-                sis_user_id=sis_user_id,
-                is_account_admin=admin,
-            )
+        # Only the demo institution's own people: an account elsewhere is never touched.
+        user = User.objects.filter(institution=institution, email__iexact=email).first()
+        try:
+            if user is None:
+                user = user_create(
+                    institution=institution,
+                    email=email,
+                    name=name,
+                    sis_user_id=sis_user_id,
+                    is_account_admin=admin,
+                )
+            user_login_set(user=user, email=user.email, is_active=True, by=None)
+        except AccountError as error:
+            if error.message == AccountError.EMAIL_TAKEN:
+                raise CommandError(
+                    f"{email} is the login of an account outside the demo."
+                ) from None
+            raise CommandError(
+                f"{email} is deactivated, and a command cannot reactivate an admin: "
+                "a platform operator can, in the Django admin."
+            ) from None
         user.password = password_hash
-        user.is_active = True
-        user.save(update_fields=["password", "is_active"])
+        user.save(update_fields=["password"])
         return user
 
     def _course(self, institution: Institution, code: str, name: str) -> Course:
