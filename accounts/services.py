@@ -122,13 +122,13 @@ def user_change_refusal(*, actor: User | None, subject: User) -> str | None:
     staff and superusers are changed only by a platform operator signed in as a superuser (the
     Django admin): never by a file or a command, whoever runs it, and never by another admin, who
     could otherwise give the account's login to an address of their own. An admin may change the
-    other people of their own institution; staff may change anyone else.
+    other people of their own institution, and nobody else.
     """
     if actor is not None and actor.is_superuser:
         return None
     if subject.is_account_admin or subject.is_staff or subject.is_superuser:
         return AccountError.CHANGE_ADMIN
-    if actor is None or actor.is_staff or is_institution_admin(actor, subject.institution_id):
+    if actor is None or is_institution_admin(actor, subject.institution_id):
         return None
     return AccountError.CHANGE_NOT_ALLOWED
 
@@ -183,16 +183,24 @@ def _user_change(*, user: User, wanted: dict[str, object], by: User | None) -> b
     refusal = user_change_refusal(actor=by, subject=user)
     if refusal is not None:
         raise AccountError(refusal)
+    rows = User.objects.filter(pk=user.pk)
+    if by is None or not by.is_superuser:
+        # The check above saw the row as the caller read it (an import reads a whole file's users
+        # first); made an admin or operator since, the user is refused by the statement that writes.
+        rows = rows.filter(is_account_admin=False, is_staff=False, is_superuser=False)
     previous = {field: getattr(user, field) for field in changed}
     for field in changed:
         setattr(user, field, wanted[field])
     try:
         with transaction.atomic():
-            user.save(update_fields=changed)
+            if not rows.update(**{field: wanted[field] for field in changed}):
+                raise AccountError(AccountError.CHANGE_ADMIN)
             _record_login_changes(user=user, previous=previous, by=by)
-    except IntegrityError as error:
+    except (IntegrityError, AccountError) as error:
         for field, value in previous.items():  # the caller's object still shows the stored row
             setattr(user, field, value)
+        if isinstance(error, AccountError):
+            raise
         raise _account_error_for(error) from error
     return True
 

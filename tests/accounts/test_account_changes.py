@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from accounts.errors import AccountError
 from accounts.models import AuditAction, AuditEvent, AuditSource, User
+from accounts.services import user_change_refusal, user_update
 from pairing.models import SisImport
 from tests.api.helpers import Api
 from tests.factories import PASSWORD, UserFactory
@@ -398,3 +399,62 @@ def test_the_api_cannot_create_a_user_over_an_existing_login(
     assert response.json()["errors"][0]["message"] == AccountError.EMAIL_TAKEN
     assert stored(existing) == (existing.email, True, existing.name)
     assert not User.objects.filter(name="Mallory").exists()
+
+
+# --- The rule itself ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def people(institution, admin, second_admin, other_admin, teacher, student):
+    return {
+        "admin": admin,
+        "second admin": second_admin,
+        "other institution's admin": other_admin,
+        "teacher": teacher,
+        "student": student,
+        "student elsewhere": UserFactory(institution=other_admin.institution),
+        "staff": UserFactory(institution=institution, is_staff=True),
+        "superuser": User.objects.create_superuser("ops@example.test", None, name="Ops"),
+        "a command": None,
+    }
+
+
+CHANGE_ADMIN, NOT_ALLOWED = AccountError.CHANGE_ADMIN, AccountError.CHANGE_NOT_ALLOWED
+
+
+@pytest.mark.parametrize(
+    ("actor", "subject", "refusal"),
+    [
+        ("admin", "student", None),
+        ("admin", "teacher", None),
+        ("admin", "second admin", CHANGE_ADMIN),
+        ("admin", "admin", CHANGE_ADMIN),
+        ("admin", "staff", CHANGE_ADMIN),
+        ("admin", "superuser", CHANGE_ADMIN),
+        ("admin", "student elsewhere", NOT_ALLOWED),
+        ("other institution's admin", "student", NOT_ALLOWED),
+        ("teacher", "student", NOT_ALLOWED),
+        ("student", "student", NOT_ALLOWED),
+        ("staff", "student", NOT_ALLOWED),
+        ("a command", "student", None),
+        ("a command", "second admin", CHANGE_ADMIN),
+        ("a command", "superuser", CHANGE_ADMIN),
+        ("superuser", "second admin", None),
+        ("superuser", "student elsewhere", None),
+    ],
+)
+def test_who_may_change_whom(people, actor, subject, refusal):
+    assert user_change_refusal(actor=people[actor], subject=people[subject]) == refusal
+
+
+def test_someone_made_an_admin_after_an_import_read_them_is_still_refused(admin, sam):
+    as_read = User.objects.get(pk=sam.pk)
+    User.objects.filter(pk=sam.pk).update(is_account_admin=True)
+
+    with pytest.raises(AccountError) as refused:
+        user_update(user=as_read, email=ATTACKER, name=sam.name, is_active=False, by=admin)
+
+    assert refused.value.message == AccountError.CHANGE_ADMIN
+    assert stored(sam)[:2] == ("sam@example.test", True)
+    assert (as_read.email, as_read.is_active) == ("sam@example.test", True)
+    assert not AuditEvent.objects.exists()
