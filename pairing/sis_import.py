@@ -4,6 +4,8 @@ Every row is applied whole or not at all; a bad row is skipped with its file, ro
 the good rows land. Importing the same file again changes nothing. Observer links go through the
 same services as pairing codes (pairing.services), so their enrollments fan out and go the same way.
 Messages are kept in the language of whoever ran the import (English for the command).
+A users.csv row changes a person only where the uploading admin could (accounts.services
+.user_change_refusal): never an admin, staff or superuser, even when an operator runs the command.
 """
 
 from collections.abc import Callable

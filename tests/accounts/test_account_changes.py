@@ -1,7 +1,7 @@
 """Who may change a user's login e-mail, names or active state, and what such a change leaves behind.
 
-An SIS import (the page or the command), the Django admin and the API change only what the acting
-admin could change by hand: never another admin, a staff or superuser account, or a user of another
+An SIS import (the page or the command), the Django admin and commands change only what the acting
+admin could change by hand (the API only creates users: tests/api/test_users_api.py): never another admin, a staff or superuser account, or a user of another
 institution. A new e-mail, a deactivation and a reactivation are recorded in the audit trail; a new
 e-mail ends the account's sessions and the password-reset links already sent.
 """
@@ -23,7 +23,6 @@ from accounts.errors import AccountError
 from accounts.models import AuditAction, AuditEvent, AuditSource, User
 from accounts.services import user_change_refusal, user_update
 from pairing.models import SisImport
-from tests.api.helpers import Api
 from tests.factories import PASSWORD, UserFactory
 from tests.pairing.sis_helpers import USERS, csv_bytes, run, skips
 
@@ -380,25 +379,6 @@ def test_staff_who_are_not_superusers_cannot_change_logins_in_the_django_admin(
     sam.refresh_from_db()
     assert (sam.email, sam.is_superuser, sam.name) == ("sam@example.test", False, "Sam S")
     assert not events(AuditAction.EMAIL_CHANGED)
-
-
-# --- The API --------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("holder", ["second_admin", "other_admin"])
-def test_the_api_cannot_create_a_user_over_an_existing_login(
-    client, request, institution, admin, holder
-):
-    existing = request.getfixturevalue(holder)
-    body = f"user[name]=Mallory&pseudonym[unique_id]={existing.email}&pseudonym[sis_user_id]=A0002"
-
-    response = Api(client, admin).post_form(f"accounts/{institution.pk}/users", body)
-
-    # The same words whether the login is held here or at another institution.
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["message"] == AccountError.EMAIL_TAKEN
-    assert stored(existing) == (existing.email, True, existing.name)
-    assert not User.objects.filter(name="Mallory").exists()
 
 
 # --- The rule itself ------------------------------------------------------------------------------

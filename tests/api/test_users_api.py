@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.errors import AccountError
 from accounts.models import SelfRegistration, User
 from accounts.services import institution_self_registration_set
 from pairing.models import PairingCode
@@ -217,3 +218,28 @@ def test_a_login_taken_in_another_case_is_a_bad_request(api_as, admin, instituti
     response = api_as(admin).post_form(f"accounts/{institution.pk}/users", NEW_USER_BODY)
     assert response.status_code == 400
     assert response.json()["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("where", ["here", "elsewhere"])
+def test_a_user_is_never_created_over_an_admins_login_or_sis_id(
+    api_as, admin, institution, other_admin, where
+):
+    holder = (
+        UserFactory(institution=institution, sis_user_id="A0002", is_account_admin=True)
+        if where == "here"
+        else other_admin
+    )
+    body = f"user[name]=Mallory&pseudonym[unique_id]={holder.email}&pseudonym[sis_user_id]=A0002"
+
+    response = api_as(admin).post_form(f"accounts/{institution.pk}/users", body)
+
+    # The same words whether the login is held here or at another institution.
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["message"] == AccountError.EMAIL_TAKEN
+    holder_now = User.objects.get(pk=holder.pk)
+    assert (holder_now.email, holder_now.is_active, holder_now.name) == (
+        holder.email,
+        True,
+        holder.name,
+    )
+    assert not User.objects.filter(name="Mallory").exists()

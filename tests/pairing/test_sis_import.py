@@ -113,9 +113,7 @@ def test_users_csv_updates_and_deactivates_known_people_by_sis_id(institution, s
     )
 
     assert record.counts == {"users.csv": counts("users", 3, changed=2, skipped=1)}
-    assert skips(record) == [
-        ("users.csv", 4, "The login sam@example.test of user U1 is taken")
-    ]
+    assert skips(record) == [("users.csv", 4, "The login sam@example.test of user U1 is taken")]
     ann, bo = User.objects.get(sis_user_id="U1"), User.objects.get(sis_user_id="U2")
     assert (ann.email, ann.name, ann.is_active) == ("ann@example.test", "Ann Lee-Park", True)
     assert bo.is_active is False
