@@ -1,7 +1,7 @@
 """The portal's one settings file: every value a deployment changes comes from the environment.
 
 Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL,
-EMAIL_URL, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
+EMAIL_URL, EMAIL_ALLOW_CONSOLE, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
 TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, THROTTLE_STORE, CLIENT_ADDRESS_HEADER, ENV_FILE. A value that cannot be read
 stops the start with a message naming it (see pairing_portal/config.py).
 """
@@ -97,7 +97,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (Redis in production, shared by every app process) and e-mail -------------------------
 CACHES = {"default": config.cache_from_url(default="locmemcache://")}
-_email = config.email_from_url(default="consolemail://")
+# With DEBUG off, mail must go to a mail server: anything else stops the start, unless a demo
+# server allows it on purpose (then `check --deploy` still warns).
+EMAIL_ALLOW_CONSOLE = config.env_bool("EMAIL_ALLOW_CONSOLE", default=False)
+_email = config.email_from_url(debug=DEBUG, allow_undelivered=EMAIL_ALLOW_CONSOLE)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
@@ -137,6 +140,11 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The language switcher's cookie: HTTPS-only like the others, never sent by another site's
+# request, and out of scripts' reach (the server alone reads it).
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = config.env_int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
