@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "pairing_portal.middleware.ContentSecurityPolicyMiddleware",
     "accounts.middleware.AuditContextMiddleware",
+    # Before anything that reads a body: a Content-Length over the cap is refused unread.
+    "pairing_portal.middleware.RequestBodyLimitMiddleware",
     "api.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the switcher's cookie, else the browser's Accept-Language, else LANGUAGE_CODE.
@@ -155,6 +157,11 @@ if config.env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that sets this header itself and strips it from clients' requests.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Request bodies ------------------------------------------------------------------------------
+# The largest body any page or API call takes, files included, refused from its Content-Length
+# before a byte is read (pairing_portal.middleware); the SIS import's upload page allows its own.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's default, made explicit
+
 # --- Limits on failed attempts: (failures, window in seconds) ------------------------------------
 # Counted in the database, or in Redis when CACHE_URL names it ("auto"); "database" or "cache" forces.
 THROTTLE_STORE = config.env_choice(
@@ -186,10 +193,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's, refusing NUL characters and JSON nested past Python's limit with a 400.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.FormParser",
+        "api.parsers.MultiPartParser",
+        "api.parsers.JSONParser",
     ],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",
