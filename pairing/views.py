@@ -46,6 +46,7 @@ from pairing.selectors import (
     observers_of,
 )
 from pairing.services import (
+    PairingPaused,
     course_observer_add,
     course_observer_remove,
     may_export_pairing_codes,
@@ -147,6 +148,9 @@ def profile_settings(request):
 def profile_pairing_code(request):
     try:
         issued = pairing_code_create(student=request.user, by=request.user)
+    except PairingPaused as paused:
+        messages.error(request, paused.translated)
+        return redirect("profile_settings")
     except PairingError as error:
         raise PermissionDenied(error.translated) from None
     return _code_dialog(request, request.user, issued, back=reverse("profile_settings"))
@@ -159,6 +163,9 @@ def course_user_pairing_code(request, course_id: int, user_id: int):
     course, member = get_course_member_for_staff_action(request.user, course_id, user_id)
     try:
         issued = pairing_code_create(student=member, by=request.user)
+    except PairingPaused as paused:
+        messages.error(request, paused.translated)
+        return redirect("course_user_details", course.pk, member.pk)
     except PairingError as error:
         raise PermissionDenied(error.translated) from None
     back = reverse("course_user_details", args=[course.pk, member.pk])
@@ -190,6 +197,9 @@ def course_pairing_codes_csv(request, course_id: int):
     course = get_course_for_user(request.user, course_id, roster=True)
     try:
         rows = pairing_codes_create_for_course(course=course, by=request.user)
+    except PairingPaused as paused:
+        messages.error(request, paused.translated)
+        return redirect("course_people", course.pk)
     except PairingError as error:
         raise PermissionDenied(error.translated) from None
     response = StreamingHttpResponse(

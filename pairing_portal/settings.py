@@ -178,6 +178,12 @@ LOGIN_FAILURES_PER_ACCOUNT_PAUSE = (5, 15 * 60)
 LOGIN_FAILURES_PER_ACCOUNT_PER_DAY = (20, 24 * 3600)
 LOGIN_FAILURES_PER_ADDRESS_PER_DAY = (50, 24 * 3600)
 PASSWORD_RESETS_PER_ADDRESS_PER_DAY = (20, 24 * 3600)
+# Making pairing codes, (codes, seconds): single codes (a student's own, User Details, the API) per
+# student and per maker; exports (a course's CSV or letters, a school-wide export) count once each,
+# whatever their size, so a course of hundreds or a district of 10,000 never meets them.
+PAIRING_CODES_PER_STUDENT_PER_DAY = (30, 24 * 3600)
+PAIRING_CODES_PER_MAKER_PER_HOUR = (300, 3600)
+PAIRING_CODE_EXPORTS_PER_MAKER_PER_HOUR = (30, 3600)
 # Behind a proxy, the request header that carries the client's address (e.g. HTTP_X_REAL_IP);
 # only set it when the proxy overwrites that header, or clients could claim any address.
 CLIENT_ADDRESS_HEADER = config.env_choice(
