@@ -13,6 +13,9 @@ class CourseLike(Protocol):
 
     institution_id: int
 
+    @property
+    def is_read_only(self) -> bool: ...
+
     def active_enrollment_types(self, user: User) -> QuerySet: ...
 
 
@@ -29,7 +32,9 @@ def permissions_for(user: User, *, course: CourseLike | None = None) -> frozense
     """Every permission ``user`` holds in ``course``, or at the institution level when it is None.
 
     A user's roles are: account admin of the institution (which reaches into all its courses), plus
-    the types of their *active* enrollments in the course. Each role's setting comes from the
+    the types of their *active* enrollments in the course, unless the course is concluded or
+    deleted: there enrollments grant nothing (Canvas: a concluded course is read-only), and only an
+    admin's rights, which come from the institution, remain. Each role's setting comes from the
     institution's permission table where it has a row, and from Canvas's default where it does not.
     One query, however many permissions are asked about.
     """
@@ -40,14 +45,15 @@ def permissions_for(user: User, *, course: CourseLike | None = None) -> frozense
         return frozenset()
 
     roles: set[str] = set()
+    enrollments_grant = course is not None and not course.is_read_only
     if is_institution_admin(user, institution_id):
         roles.add(Role.ACCOUNT_ADMIN)
-    elif course is None:
+    elif not enrollments_grant:
         return frozenset()
     overrides = RolePermission.objects.filter(institution_id=institution_id).values_list(
         "role", "permission", "enabled"
     )
-    if course is not None:
+    if enrollments_grant:
         # One round trip: the user's roles in the course (rows with no permission) beside the
         # institution's departures from the defaults.
         enrolled_as = course.active_enrollment_types(user).values_list(

@@ -3,8 +3,7 @@
 from django.http import Http404
 
 from accounts.models import User
-from accounts.permissions import is_institution_admin, user_has_permission
-from accounts.roles import Permission
+from accounts.permissions import is_institution_admin
 from api.errors import Unauthorized
 from courses.access import get_course_for_user
 from courses.models import Course, CourseState
@@ -54,7 +53,3 @@ def get_course_for_caller(caller: User, course_id: int, *, roster: bool = False)
         return get_course_for_user(caller, course_id, roster=roster)
     except Http404:
         raise Unauthorized() from None
-
-
-def sees_logins_in(caller: User, course: Course) -> bool:
-    return user_has_permission(caller, Permission.ALLOW_COURSE_ADMIN_ACTIONS, course=course)

@@ -9,13 +9,15 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
-from accounts.roles import Role
-from api.access import get_course_for_caller, sees_logins_in
+from accounts.permissions import permissions_for
+from accounts.roles import Permission, Role
+from api.access import get_course_for_caller
 from api.errors import BadRequest, Unauthorized
 from api.pagination import paginated_response
 from api.schema import INCLUDE, PAGE, STATES, TYPES, errors, form_body
 from api.serializers import CourseSerializer, EnrollmentSerializer, UserSerializer
 from api.views_users import enrollment_filters
+from courses.access import sees_all_observers, visible_enrollments
 from courses.models import CURRENT_ENROLLMENT_STATES, Enrollment, EnrollmentState
 from pairing.errors import PairingError
 from pairing.services import course_observer_add, course_observer_remove
@@ -38,10 +40,13 @@ TASK_STATES = {
 
 
 def _roster_context(request, course) -> dict:
+    permissions = permissions_for(request.user, course=course)
     return {
         "request": request,
         "include": request.query_params.getlist("include[]"),
-        "show_logins": sees_logins_in(request.user, course),
+        "show_logins": Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions,
+        # Which enrollments the caller may see at all: observers only for those who manage them.
+        "visible": visible_enrollments(request.user, all_observers=sees_all_observers(permissions)),
     }
 
 
@@ -70,7 +75,10 @@ class CourseUsersView(APIView):
     )
     def get(self, request, course_id: int):
         course = get_course_for_caller(request.user, course_id, roster=True)
-        enrollments = Enrollment.objects.filter(course=course, state__in=CURRENT_ENROLLMENT_STATES)
+        context = _roster_context(request, course)
+        enrollments = Enrollment.objects.filter(
+            course=course, state__in=CURRENT_ENROLLMENT_STATES
+        ).filter(context["visible"])
         wanted = request.query_params.getlist("enrollment_type[]")
         if wanted:
             unknown = [value for value in wanted if value not in ENROLLMENT_TYPES]
@@ -79,7 +87,6 @@ class CourseUsersView(APIView):
             enrollments = enrollments.filter(type__in=[ENROLLMENT_TYPES[v] for v in wanted])
         users = User.objects.filter(pk__in=enrollments.values("user_id"))
         term = (request.query_params.get("search_term") or "").strip()
-        context = _roster_context(request, course)
         if term:
             # Logins and SIS ids are searchable only by those who may see them.
             matches = Q(name__icontains=term)
@@ -114,17 +121,15 @@ class CourseUserView(APIView):
     @extend_schema(responses={200: UserSerializer, **errors(401, 404)})
     def get(self, request, course_id: int, user_id: int):
         course = get_course_for_caller(request.user, course_id, roster=True)
+        context = _roster_context(request, course)
         live_states = [state for state in EnrollmentState if state != EnrollmentState.DELETED]
-        user = (
-            User.objects.filter(
-                pk=user_id, enrollments__course=course, enrollments__state__in=live_states
-            )
-            .distinct()
-            .first()
+        seen = Enrollment.objects.filter(course=course, state__in=live_states).filter(
+            context["visible"]
         )
+        user = User.objects.filter(pk=user_id, pk__in=seen.values("user_id")).first()
         if user is None:
             raise Http404
-        return Response(UserSerializer(user, context=_roster_context(request, course)).data)
+        return Response(UserSerializer(user, context=context).data)
 
 
 class CourseEnrollmentsView(APIView):
@@ -136,15 +141,18 @@ class CourseEnrollmentsView(APIView):
     )
     def get(self, request, course_id: int):
         course = get_course_for_caller(request.user, course_id, roster=True)
+        context = _roster_context(request, course)
         enrollments = enrollment_filters(
-            request, Enrollment.objects.filter(course=course).select_related("course", "user")
+            request,
+            Enrollment.objects.filter(course=course)
+            .filter(context["visible"])
+            .select_related("course", "user"),
         )
         user_id = request.query_params.get("user_id")
         if user_id is not None:
             if not user_id.isdigit():
                 raise BadRequest("user_id must be a number.")
             enrollments = enrollments.filter(user_id=int(user_id))
-        context = _roster_context(request, course)
         return paginated_response(
             request,
             enrollments.order_by("id"),

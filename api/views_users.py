@@ -97,6 +97,8 @@ class PairingCodeCreateView(APIView):
         student = get_user_for_caller(request.user, user_ref)
         try:
             issued = pairing_code_create(student=student, by=request.user)
+        except PairingPaused as paused:
+            raise Throttled(wait=minutes_until(paused.until) * 60, detail=paused.message) from None
         except PairingError as error:
             raise Unauthorized(error.message) from None
         return Response(PairingCodeSerializer(issued).data)

@@ -85,6 +85,7 @@ def portal_environment(database_url: str) -> dict:
         # New links owe their students e-mails (rows for the worker, which does not run here);
         # should anything send mail, it goes nowhere.
         "EMAIL_URL": "dummymail://",
+        "EMAIL_ALLOW_CONSOLE": "true",
         "DJANGO_SETTINGS_MODULE": "pairing_portal.settings",
     }
 
@@ -167,8 +168,12 @@ def build_district() -> dict:
     enroll(sis_course, sis_students)
     people("sisparent", SIS_OBSERVERS, sis=True)
 
-    generate_students = people("generate", CLIENTS * 4)
+    # One admin per client, one code per student: within PAIRING_CODES_PER_MAKER_PER_HOUR and
+    # PAIRING_CODES_PER_STUDENT_PER_DAY however often the bench runs in a day.
+    generate_students = people("generate", CLIENTS * GENERATIONS_PER_CLIENT)
     enroll(course("Generate"), generate_students)
+    generate_admins = people("generateadmin", CLIENTS)
+    User.objects.filter(pk__in=[a.pk for a in generate_admins]).update(is_account_admin=True)
 
     return {
         "district": district.pk,
@@ -176,12 +181,14 @@ def build_district() -> dict:
         "teacher": teacher,
         "observer_tokens": [api_token_create(user=o, purpose="bench").token for o in observers],
         "limit_observers": [o.pk for o in limit_observers],
-        "admin_token": api_token_create(user=admin, purpose="bench").token,
         "redeem_course": redeem_course,
         "limit_course": limit_course,
         "export_course": export_course.pk,
         "people_course": people_course.pk,
         "generate_students": [s.pk for s in generate_students],
+        "generate_tokens": [
+            api_token_create(user=a, purpose="bench").token for a in generate_admins
+        ],
     }
 
 
@@ -448,8 +455,8 @@ def measure_generation(port: int, data: dict) -> dict:
         [
             (
                 "POST",
-                f"/api/v1/users/{students[(i * GENERATIONS_PER_CLIENT + n) % len(students)]}/observer_pairing_codes",
-                bearer(data["admin_token"]),
+                f"/api/v1/users/{students[i * GENERATIONS_PER_CLIENT + n]}/observer_pairing_codes",
+                bearer(data["generate_tokens"][i]),
                 "",
             )
             for n in range(GENERATIONS_PER_CLIENT)

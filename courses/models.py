@@ -47,6 +47,12 @@ class Course(models.Model):
     def __str__(self) -> str:
         return f"{self.course_code}: {self.name}"
 
+    @property
+    def is_read_only(self) -> bool:
+        """Concluded or deleted: its enrollments grant no right to act (Canvas: a concluded course
+        is read-only; a deleted one is gone). See accounts.permissions."""
+        return self.state in (CourseState.COMPLETED, CourseState.DELETED)
+
     def active_enrollment_types(self, user) -> models.QuerySet:
         """The roles ``user`` holds here through active enrollments (for accounts.permissions)."""
         return self.enrollments.filter(user=user, state=EnrollmentState.ACTIVE)

@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Institution, User
 from accounts.roles import Role
-from courses.access import VISIBLE_ENROLLMENT_STATES
+from courses.access import VISIBLE_ENROLLMENT_STATES, visible_enrollments
 from courses.models import (
     CURRENT_ENROLLMENT_STATES,
     Course,
@@ -14,13 +14,17 @@ from courses.models import (
 )
 
 
-def course_roster(*, course: Course, include_inactive: bool) -> QuerySet[Enrollment]:
-    """The People page's rows, one per enrollment, by sortable name. Staff also see ended ones."""
+def course_roster(
+    *, course: Course, viewer: User, include_inactive: bool, all_observers: bool
+) -> QuerySet[Enrollment]:
+    """The People page's rows, one per enrollment, by sortable name. Staff also see ended ones;
+    observers are shown as ``courses.access.visible_enrollments`` says."""
     states = list(CURRENT_ENROLLMENT_STATES)
     if include_inactive:
         states += [EnrollmentState.INACTIVE, EnrollmentState.COMPLETED]
     return (
         Enrollment.objects.filter(course=course, state__in=states)
+        .filter(visible_enrollments(viewer, all_observers=all_observers))
         .select_related("user", "associated_user")
         .order_by("user__sortable_name", "user_id", "type", "associated_user_id")
     )

@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 from accounts.models import User
 from accounts.permissions import permissions_for, user_has_permission
 from accounts.roles import Permission
-from courses.access import get_course_for_user
+from courses.access import get_course_for_user, sees_all_observers, visible_enrollments
 from courses.models import Course, Enrollment, EnrollmentState
 from pairing.errors import PairingError
 from pairing.models import CodeExport, ObserverLink, ObserverLinkState
@@ -16,16 +16,17 @@ from pairing.services import may_remove_observer_link
 
 
 def get_course_member_for_user(user: User, course_id: int, member_id: int) -> tuple[Course, User]:
-    """A person enrolled in a course, for those who may see its roster (User Details)."""
+    """A person enrolled in a course, for those who may see its roster (User Details). Someone
+    there only as an observer is found only by those who see that enrollment (an observer of the
+    user, or anyone for those who manage the course's observers): 404 otherwise."""
     course = get_course_for_user(user, course_id, roster=True)
     live_states = [state for state in EnrollmentState if state != EnrollmentState.DELETED]
-    member = (
-        User.objects.filter(
-            pk=member_id, enrollments__course=course, enrollments__state__in=live_states
+    seen = Enrollment.objects.filter(course=course, state__in=live_states).filter(
+        visible_enrollments(
+            user, all_observers=sees_all_observers(permissions_for(user, course=course))
         )
-        .distinct()
-        .first()
     )
+    member = User.objects.filter(pk=member_id, pk__in=seen.values("user_id")).first()
     if member is None:
         raise Http404("No such person in this course.")
     return course, member

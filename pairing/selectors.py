@@ -7,6 +7,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from accounts.roles import Role
+from courses.access import visible_enrollments
 from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
 from pairing.models import ObserverLink, ObserverLinkState
 
@@ -95,15 +96,23 @@ def observers_of(*, student: User) -> list[StudentObserver]:
     return sorted(found.values(), key=lambda entry: (entry.since, entry.observer.pk))
 
 
-def member_enrollments(*, course: Course, user: User) -> QuerySet[Enrollment]:
-    """A person's own enrollments in a course, for User Details."""
-    return Enrollment.objects.filter(course=course, user=user).exclude(
-        state=EnrollmentState.DELETED
+def member_enrollments(
+    *, course: Course, user: User, viewer: User, all_observers: bool
+) -> QuerySet[Enrollment]:
+    """A person's own enrollments in a course, for User Details, as ``viewer`` may see them
+    (courses.access.visible_enrollments)."""
+    return (
+        Enrollment.objects.filter(course=course, user=user)
+        .exclude(state=EnrollmentState.DELETED)
+        .filter(visible_enrollments(viewer, all_observers=all_observers))
     )
 
 
-def course_observers_of(*, course: Course, student: User) -> QuerySet[Enrollment]:
-    """Who observes ``student`` in ``course``, through a link or a course-only enrollment."""
+def course_observers_of(
+    *, course: Course, student: User, viewer: User, all_observers: bool
+) -> QuerySet[Enrollment]:
+    """Who observes ``student`` in ``course``, through a link or a course-only enrollment, as
+    ``viewer`` may see them: a student sees their own observers only."""
     return (
         Enrollment.objects.filter(
             course=course,
@@ -111,6 +120,7 @@ def course_observers_of(*, course: Course, student: User) -> QuerySet[Enrollment
             associated_user=student,
             state__in=CURRENT_ENROLLMENT_STATES,
         )
+        .filter(visible_enrollments(viewer, all_observers=all_observers))
         .select_related("user")
         .order_by("user__sortable_name", "user_id")
     )

@@ -8,7 +8,9 @@ the request (the page's admin), English for the command.
 
 import csv
 import io
+import lzma
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -72,32 +74,90 @@ def read_upload(name: str, data: bytes) -> list[SisFile]:
             gettext("%(name)s is larger than %(size)d MB.") % {"name": name, "size": _MEGABYTES}
         )
     if zipfile.is_zipfile(io.BytesIO(data)):
-        files = []
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = [m for m in archive.infolist() if _is_data_file(m)]
-            if not members:
-                raise SisFileError(gettext("%(name)s holds no .csv file.") % {"name": name})
-            # Checked from the zip's directory, before anything is unpacked (zip bombs).
-            if len(members) > MAX_ZIP_MEMBERS:
-                raise SisFileError(
-                    gettext("%(name)s holds more than %(count)d CSV files.")
-                    % {"name": name, "count": MAX_ZIP_MEMBERS}
-                )
-            if sum(member.file_size for member in members) > MAX_FILE_BYTES:
-                raise SisFileError(
-                    gettext("%(name)s unpacks to more than %(size)d MB of CSV.")
-                    % {"name": name, "size": _MEGABYTES}
-                )
-            for member in members:
-                if member.file_size > MAX_FILE_BYTES:
-                    raise SisFileError(
-                        gettext("%(member)s in %(name)s is too large.")
-                        % {"member": member.filename, "name": name}
-                    )
-                files.append(read_csv(member.filename, archive.read(member)))
+        files = _read_zip(name, data)
+    elif data.startswith(_ZIP_MAGIC):
+        # A zip's directory is at its end: without it, the upload was cut short.
+        raise SisFileError(
+            gettext(
+                "%(name)s is not a complete zip file; it may have been cut short. Make the zip "
+                "again and upload it."
+            )
+            % {"name": name}
+        )
     else:
         files = [read_csv(name, data)]
     return sorted(files, key=lambda f: KIND_ORDER.index(f.kind))
+
+
+_ZIP_MAGIC = b"PK\x03\x04"
+# What Python's zipfile can unpack; anything else (Deflate64, AES, ...) it refuses.
+_UNPACKABLE = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
+# How a damaged zip fails while it is read: its directory or a member's header does not add up,
+# a member's data is not what its compression says (each decompressor has its own error), it ends
+# too soon, or what it unpacks to does not match its checksum (a header that lies about the size).
+_DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError)
+
+
+def _read_zip(name: str, data: bytes) -> list[SisFile]:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except _DAMAGED:
+        raise SisFileError(
+            gettext(
+                "%(name)s is damaged and cannot be opened as a zip file. Make the zip again and "
+                "upload it."
+            )
+            % {"name": name}
+        ) from None
+    with archive:
+        members = [m for m in archive.infolist() if _is_data_file(m)]
+        if not members:
+            raise SisFileError(gettext("%(name)s holds no .csv file.") % {"name": name})
+        # Checked from the zip's directory, before anything is unpacked (zip bombs). Reading stops
+        # at the size the directory gives, so a member that lies about it fails its checksum.
+        if len(members) > MAX_ZIP_MEMBERS:
+            raise SisFileError(
+                gettext("%(name)s holds more than %(count)d CSV files.")
+                % {"name": name, "count": MAX_ZIP_MEMBERS}
+            )
+        if sum(member.file_size for member in members) > MAX_FILE_BYTES:
+            raise SisFileError(
+                gettext("%(name)s unpacks to more than %(size)d MB of CSV.")
+                % {"name": name, "size": _MEGABYTES}
+            )
+        return [_read_member(name, archive, member) for member in members]
+
+
+def _read_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> SisFile:
+    names = {"member": member.filename, "name": name}
+    if member.file_size > MAX_FILE_BYTES:
+        raise SisFileError(gettext("%(member)s in %(name)s is too large.") % names)
+    if member.flag_bits & 0x1:
+        raise SisFileError(
+            gettext(
+                "%(member)s in %(name)s is protected by a password; make the zip again without one."
+            )
+            % names
+        )
+    if member.compress_type not in _UNPACKABLE:
+        raise SisFileError(
+            gettext(
+                "%(member)s in %(name)s is compressed in a way that cannot be unpacked here; make "
+                "the zip again with ordinary (Deflate) compression."
+            )
+            % names
+        )
+    try:
+        data = archive.read(member)
+    except _DAMAGED:
+        raise SisFileError(
+            gettext(
+                "%(name)s is damaged: %(member)s cannot be unpacked. Make the zip again and "
+                "upload it."
+            )
+            % names
+        ) from None
+    return read_csv(member.filename, data)
 
 
 def _is_data_file(member: zipfile.ZipInfo) -> bool:

@@ -138,6 +138,9 @@ def sis_import_run(
         record.finished_at = timezone.now()
         record.save()
         return record
+    except Exception:
+        _stopped(record)
+        raise
     run = _Run(institution=institution, by=by, progress=progress)
     context = audit_context(
         source=AuditSource.SIS_IMPORT, client_address=current_context().client_address
@@ -149,14 +152,7 @@ def sis_import_run(
             if dry_run:
                 transaction.set_rollback(True)
     except Exception:
-        # Whatever stopped it, the record must not say "running" forever; the error goes on up.
-        SisImport.objects.filter(pk=record.pk).update(
-            state=SisImportState.FAILED,
-            error=gettext(
-                "The import stopped unexpectedly; rows before the failure may have been applied."
-            ),
-            finished_at=timezone.now(),
-        )
+        _stopped(record)
         raise
     order = {sis_file.name: index for index, sis_file in enumerate(files)}
     record.state = SisImportState.DONE
@@ -166,6 +162,18 @@ def sis_import_run(
     record.finished_at = timezone.now()
     record.save()
     return record
+
+
+def _stopped(record: SisImport) -> None:
+    """Whatever stopped an import, its record must not say "running" forever; the caller lets
+    the error go on up."""
+    SisImport.objects.filter(pk=record.pk).update(
+        state=SisImportState.FAILED,
+        error=gettext(
+            "The import stopped unexpectedly; rows before the failure may have been applied."
+        ),
+        finished_at=timezone.now(),
+    )
 
 
 def _printable(text: str) -> str:

@@ -20,7 +20,7 @@ from accounts.permissions import permissions_for, user_has_permission
 from accounts.roles import Permission, Role
 from accounts.selectors import api_tokens_of, institution_for_host
 from accounts.services import user_profile_update
-from courses.access import get_course_for_user
+from courses.access import get_course_for_user, sees_all_observers
 from courses.selectors import course_roster, enrollments_for_user
 from pairing.access import (
     get_course_enrollment_for_user,
@@ -46,6 +46,7 @@ from pairing.selectors import (
     observers_of,
 )
 from pairing.services import (
+    PairingPaused,
     course_observer_add,
     course_observer_remove,
     may_export_pairing_codes,
@@ -147,6 +148,9 @@ def profile_settings(request):
 def profile_pairing_code(request):
     try:
         issued = pairing_code_create(student=request.user, by=request.user)
+    except PairingPaused as paused:
+        messages.error(request, paused.translated)
+        return redirect("profile_settings")
     except PairingError as error:
         raise PermissionDenied(error.translated) from None
     return _code_dialog(request, request.user, issued, back=reverse("profile_settings"))
@@ -159,6 +163,9 @@ def course_user_pairing_code(request, course_id: int, user_id: int):
     course, member = get_course_member_for_staff_action(request.user, course_id, user_id)
     try:
         issued = pairing_code_create(student=member, by=request.user)
+    except PairingPaused as paused:
+        messages.error(request, paused.translated)
+        return redirect("course_user_details", course.pk, member.pk)
     except PairingError as error:
         raise PermissionDenied(error.translated) from None
     back = reverse("course_user_details", args=[course.pk, member.pk])
@@ -190,6 +197,9 @@ def course_pairing_codes_csv(request, course_id: int):
     course = get_course_for_user(request.user, course_id, roster=True)
     try:
         rows = pairing_codes_create_for_course(course=course, by=request.user)
+    except PairingPaused as paused:
+        messages.error(request, paused.translated)
+        return redirect("course_people", course.pk)
     except PairingError as error:
         raise PermissionDenied(error.translated) from None
     response = StreamingHttpResponse(
@@ -291,10 +301,14 @@ def observer_sign_up_page(request):
 def course_people(request, course_id: int):
     """The roster, with the pairing actions of the People page's options menus."""
     course = get_course_for_user(request.user, course_id, roster=True)
-    staff_view = Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions_for(
-        request.user, course=course
+    permissions = permissions_for(request.user, course=course)
+    staff_view = Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions
+    roster = course_roster(
+        course=course,
+        viewer=request.user,
+        include_inactive=staff_view,
+        all_observers=sees_all_observers(permissions),
     )
-    roster = course_roster(course=course, include_inactive=staff_view)
     page = Paginator(roster, ROSTER_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -314,8 +328,11 @@ def course_people(request, course_id: int):
 def course_user_details(request, course_id: int, user_id: int):
     course, member = get_course_member_for_user(request.user, course_id, user_id)
     permissions = permissions_for(request.user, course=course)
-    enrollments = list(member_enrollments(course=course, user=member))
+    seen_by = {"viewer": request.user, "all_observers": sees_all_observers(permissions)}
+    enrollments = list(member_enrollments(course=course, user=member, **seen_by))
     is_student = any(e.type == Role.STUDENT for e in enrollments)
+    # A student's observers: for those who manage the course's, and for the student themself.
+    shows_observers = is_student and (seen_by["all_observers"] or member.pk == request.user.pk)
     may_pair = (
         Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions
         and pairing_code_refusal(student=member, by=request.user) is None
@@ -338,7 +355,12 @@ def course_user_details(request, course_id: int, user_id: int):
             "may_pair": may_pair,
             "active_codes": active_codes,
             "staff_view": Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions,
-            "observers": course_observers_of(course=course, student=member) if is_student else [],
+            "shows_observers": shows_observers,
+            "observers": (
+                course_observers_of(course=course, student=member, **seen_by)
+                if shows_observers
+                else []
+            ),
             "may_add_observer": is_student and Permission.ADD_OBSERVER_TO_COURSE in permissions,
             "may_remove_observer": Permission.REMOVE_OBSERVER_FROM_COURSE in permissions,
             "observer_form": CourseObserverForm(),

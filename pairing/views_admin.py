@@ -26,13 +26,18 @@ from pairing.services import (
     pairing_codes_active_count,
     pairing_codes_revoke_refusal,
 )
+from pairing.sis_csv import MAX_FILE_BYTES
 from pairing.sis_import import sis_import_run
+from pairing_portal.middleware import accepts_bodies_up_to
 
 USERS_PER_PAGE = 50
 
 IMPORTS_PER_PAGE = 20
 
 
+# The largest file, plus room for the form's other fields and the multipart framing; a file over
+# MAX_FILE_BYTES but under this gets the form's own message.
+@accepts_bodies_up_to(MAX_FILE_BYTES + 1024 * 1024)
 @require_http_methods(["GET", "POST"])
 @login_required
 def sis_imports(request, institution_id: int):

@@ -14,7 +14,11 @@ from pairing.access import get_course_member_for_staff_action, get_institution_u
 from pairing.errors import PairingError
 from pairing.forms import PairingLettersForm
 from pairing.letters import PAPER_STYLESHEETS, letters_build, letters_context
-from pairing.services import pairing_codes_create_for_course, pairing_codes_revoke_all
+from pairing.services import (
+    PairingPaused,
+    pairing_codes_create_for_course,
+    pairing_codes_revoke_all,
+)
 
 
 @require_POST
@@ -30,6 +34,9 @@ def course_pairing_letters(request, course_id: int):
     paper = form.cleaned_data["paper"] if form.is_valid() else PairingLettersForm.default_paper()
     try:
         rows = pairing_codes_create_for_course(course=course, by=request.user)
+    except PairingPaused as paused:
+        messages.error(request, paused.translated)
+        return redirect("course_people", course.pk)
     except PairingError as error:
         raise PermissionDenied(error.translated) from None
     base_url = request.build_absolute_uri("/")

@@ -137,12 +137,46 @@ def cache_from_url(*, default: str) -> dict:
         ) from None
 
 
-def email_from_url(*, default: str) -> dict:
-    raw = _raw("EMAIL_URL") or default
+# Backends that never deliver a message. The console's prints it, password-reset links included,
+# into the server's log; the others keep it in files or memory, or drop it.
+UNDELIVERED_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend": "prints every message, password-reset "
+    "links included, into the server's log",
+    "django.core.mail.backends.filebased.EmailBackend": "writes every message, password-reset "
+    "links included, to files on the server",
+    "django.core.mail.backends.locmem.EmailBackend": "keeps every message in memory, where "
+    "nobody receives it",
+    "django.core.mail.backends.dummy.EmailBackend": "throws every message away",
+}
+_EMAIL_EXAMPLE = "smtp+tls://user:password@mail.example.org:587"
+
+
+def email_from_url(*, debug: bool, allow_undelivered: bool) -> dict:
+    """The e-mail settings for EMAIL_URL. With DEBUG off, a backend that does not deliver (or no
+    EMAIL_URL at all, which means the console) stops the start unless EMAIL_ALLOW_CONSOLE=true
+    says so on purpose, for a demo server whose mail nobody needs."""
+    raw = _raw("EMAIL_URL")
+    if raw is None and not debug and not allow_undelivered:
+        raise ImproperlyConfigured(
+            "EMAIL_URL is not set: without a mail server, password-reset e-mails would be printed "
+            f"into the server's log. Set it, for example to {_EMAIL_EXAMPLE} "
+            "(EMAIL_ALLOW_CONSOLE=true allows printing them, for a demo server only)."
+        )
+    raw = raw or "consolemail://"
     try:
-        return environ.Env.email_url_config(raw)
+        config = environ.Env.email_url_config(raw)
     except (ImproperlyConfigured, ValueError, KeyError) as error:
         raise ImproperlyConfigured(
             f"EMAIL_URL could not be read ({error}); use for example "
-            "smtp+tls://user:password@mail.example.org:587 or consolemail://"
+            f"{_EMAIL_EXAMPLE} or consolemail://"
         ) from None
+    undelivered = UNDELIVERED_EMAIL_BACKENDS.get(config["EMAIL_BACKEND"])
+    if undelivered and not debug and not allow_undelivered:
+        # Only the scheme is named: the rest of the URL may hold the mail server's password.
+        scheme = raw.split(":", 1)[0]
+        raise ImproperlyConfigured(
+            f"EMAIL_URL={scheme}:// {undelivered}, and DEBUG is off. Use a mail server, for "
+            f"example {_EMAIL_EXAMPLE} (EMAIL_ALLOW_CONSOLE=true allows it, for a demo server "
+            "only)."
+        )
+    return config

@@ -1,7 +1,7 @@
 """The portal's one settings file: every value a deployment changes comes from the environment.
 
 Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL,
-EMAIL_URL, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
+EMAIL_URL, EMAIL_ALLOW_CONSOLE, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
 TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, THROTTLE_STORE, CLIENT_ADDRESS_HEADER, ENV_FILE. A value that cannot be read
 stops the start with a message naming it (see pairing_portal/config.py).
 """
@@ -46,6 +46,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "pairing_portal.middleware.ContentSecurityPolicyMiddleware",
     "accounts.middleware.AuditContextMiddleware",
+    # Before anything that reads a body: a Content-Length over the cap is refused unread.
+    "pairing_portal.middleware.RequestBodyLimitMiddleware",
     "api.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # The language: the switcher's cookie, else the browser's Accept-Language, else LANGUAGE_CODE.
@@ -97,7 +99,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (Redis in production, shared by every app process) and e-mail -------------------------
 CACHES = {"default": config.cache_from_url(default="locmemcache://")}
-_email = config.email_from_url(default="consolemail://")
+# With DEBUG off, mail must go to a mail server: anything else stops the start, unless a demo
+# server allows it on purpose (then `check --deploy` still warns).
+EMAIL_ALLOW_CONSOLE = config.env_bool("EMAIL_ALLOW_CONSOLE", default=False)
+_email = config.email_from_url(debug=DEBUG, allow_undelivered=EMAIL_ALLOW_CONSOLE)
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT = _email.get("EMAIL_PORT") or 25
@@ -137,6 +142,11 @@ SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# The language switcher's cookie: HTTPS-only like the others, never sent by another site's
+# request, and out of scripts' reach (the server alone reads it).
+LANGUAGE_COOKIE_SECURE = not DEBUG
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
 SECURE_HSTS_SECONDS = config.env_int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
@@ -146,6 +156,11 @@ X_FRAME_OPTIONS = "DENY"
 if config.env_bool("TRUST_X_FORWARDED_PROTO", default=False):
     # Only behind a proxy that sets this header itself and strips it from clients' requests.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Request bodies ------------------------------------------------------------------------------
+# The largest body any page or API call takes, files included, refused from its Content-Length
+# before a byte is read (pairing_portal.middleware); the SIS import's upload page allows its own.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's default, made explicit
 
 # --- Limits on failed attempts: (failures, window in seconds) ------------------------------------
 # Counted in the database, or in Redis when CACHE_URL names it ("auto"); "database" or "cache" forces.
@@ -163,6 +178,12 @@ LOGIN_FAILURES_PER_ACCOUNT_PAUSE = (5, 15 * 60)
 LOGIN_FAILURES_PER_ACCOUNT_PER_DAY = (20, 24 * 3600)
 LOGIN_FAILURES_PER_ADDRESS_PER_DAY = (50, 24 * 3600)
 PASSWORD_RESETS_PER_ADDRESS_PER_DAY = (20, 24 * 3600)
+# Making pairing codes, (codes, seconds): single codes (a student's own, User Details, the API) per
+# student and per maker; exports (a course's CSV or letters, a school-wide export) count once each,
+# whatever their size, so a course of hundreds or a district of 10,000 never meets them.
+PAIRING_CODES_PER_STUDENT_PER_DAY = (30, 24 * 3600)
+PAIRING_CODES_PER_MAKER_PER_HOUR = (300, 3600)
+PAIRING_CODE_EXPORTS_PER_MAKER_PER_HOUR = (30, 3600)
 # Behind a proxy, the request header that carries the client's address (e.g. HTTP_X_REAL_IP);
 # only set it when the proxy overwrites that header, or clients could claim any address.
 CLIENT_ADDRESS_HEADER = config.env_choice(
@@ -178,10 +199,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # DRF's, refusing NUL characters and JSON nested past Python's limit with a 400.
     "DEFAULT_PARSER_CLASSES": [
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.JSONParser",
+        "api.parsers.FormParser",
+        "api.parsers.MultiPartParser",
+        "api.parsers.JSONParser",
     ],
     "EXCEPTION_HANDLER": "api.errors.exception_handler",
     "DATETIME_FORMAT": "%Y-%m-%dT%H:%M:%SZ",

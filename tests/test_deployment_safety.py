@@ -4,10 +4,12 @@ import logging
 import re
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from accounts.services import api_token_create
 from pairing.services import pairing_code_create
+from tests.test_settings import manage
 
 
 def test_every_page_sends_a_content_security_policy_without_inline_code(client, student):
@@ -78,3 +80,27 @@ def test_no_code_or_token_reaches_any_log_line(
     assert caplog.records, "the journey logged nothing at all: the test would prove nothing"
     for secret in (shown, api_code, token, *exported):
         assert secret not in logged
+
+
+def test_the_language_cookie_is_same_site_and_out_of_scripts_reach(client, db):
+    response = client.post(reverse("set_language"), {"language": "es", "next": reverse("login")})
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "es"
+    assert cookie["samesite"] == "Lax"
+    assert cookie["httponly"] is True
+
+
+SWITCH_LANGUAGE_IN_PRODUCTION = """
+from django.test import Client
+response = Client().post(
+    "/i18n/setlang/", {"language": "es", "next": "/"}, secure=True, HTTP_HOST="portal.example.org"
+)
+cookie = response.cookies["django_language"]
+print(response.status_code, repr(cookie["secure"]), cookie["samesite"], repr(cookie["httponly"]))
+"""
+
+
+def test_with_debug_off_the_language_cookie_travels_over_https_only():
+    result = manage("shell", "--no-imports", "-c", SWITCH_LANGUAGE_IN_PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["302", "True", "Lax", "True"]

@@ -53,6 +53,7 @@ def test_production_values_pass_the_deployment_checklist():
         ("DATABASE_URL", "postgres://portal@db.example.org:5432", "DATABASE_URL names no database"),
         ("CACHE_URL", "memcached-please://x", "CACHE_URL='memcached-please://x' could not be read"),
         ("EMAIL_URL", "pigeon://loft", "EMAIL_URL could not be read"),
+        ("EMAIL_ALLOW_CONSOLE", "perhaps", "EMAIL_ALLOW_CONSOLE='perhaps' is not a yes/no value"),
         ("CONN_MAX_AGE", "forever", "CONN_MAX_AGE='forever' is not a whole number"),
         ("SECURE_HSTS_SECONDS", "-5", "SECURE_HSTS_SECONDS='-5' must be at least 0"),
         ("THROTTLE_STORE", "redis", "THROTTLE_STORE='redis' is not one of: auto, database, cache"),
@@ -80,6 +81,7 @@ def test_the_example_env_file_documents_every_setting():
         "DATABASE_URL",
         "CACHE_URL",
         "EMAIL_URL",
+        "EMAIL_ALLOW_CONSOLE",
         "CONN_MAX_AGE",
         "TRUST_X_FORWARDED_PROTO",
         "CSRF_TRUSTED_ORIGINS",
@@ -87,3 +89,57 @@ def test_the_example_env_file_documents_every_setting():
         "CLIENT_ADDRESS_HEADER",
     ):
         assert f"{variable}=" in documented, variable
+
+
+# --- Mail that never reaches anyone (reset links printed into the server's log) ---------------
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("consolemail://", "EMAIL_URL=consolemail:// prints every message, password-reset links"),
+        ("filemail:///tmp/mail", "EMAIL_URL=filemail:// writes every message"),
+        ("memorymail://", "EMAIL_URL=memorymail:// keeps every message in memory"),
+        ("dummymail://", "EMAIL_URL=dummymail:// throws every message away"),
+        (
+            "",
+            "EMAIL_URL is not set: without a mail server, password-reset e-mails would be printed",
+        ),
+    ],
+)
+def test_production_refuses_to_start_with_mail_that_is_printed_or_dropped(url, message):
+    result = manage("check", EMAIL_URL=url)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert message in result.stderr
+    assert "EMAIL_ALLOW_CONSOLE=true" in result.stderr
+
+
+def test_the_refusal_never_repeats_the_mail_servers_password():
+    result = manage("check", EMAIL_URL="consolemail://mailer:hunter2-secret@localhost")
+    assert result.returncode != 0
+    assert "hunter2-secret" not in result.stderr
+
+
+def test_a_demo_server_may_print_mail_on_purpose_and_the_deployment_check_warns():
+    allowed = {"EMAIL_URL": "consolemail://", "EMAIL_ALLOW_CONSOLE": "true"}
+    assert manage("check", **allowed).returncode == 0
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **allowed)
+    assert result.returncode != 0
+    assert "pairing_portal.W001" in result.stderr
+    assert "prints every message, password-reset links included, into the server's log" in (
+        result.stderr
+    )
+
+
+def test_development_still_prints_mail_to_the_console():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.EMAIL_BACKEND)",
+        DEBUG="true",
+        EMAIL_URL="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"

@@ -1,15 +1,25 @@
-"""Pairing codes: who may make, see and revoke them, and making them (one or a course's worth)."""
+"""Pairing codes: who may make, see and revoke them, and making them (one or a course's worth).
+
+Making codes is limited (settings ``PAIRING_CODES_PER_…`` and ``PAIRING_CODE_EXPORTS_PER_…``):
+single codes per student and per maker, exports per maker. An export counts once, whatever its
+size: its size is the roster's, not the caller's choice, and a limit on its codes would have to be
+large enough for a district's 10,000 students, which would leave single codes unlimited in effect.
+Its students' own budgets stay untouched, so exporting a class twice never stops a student from
+making a code. Operators' commands (``by=None``) are not limited.
+"""
 
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record, audit_record_many
 from accounts.models import AuditAction, Institution, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
+from accounts.throttle import Check, limit_from_settings
 from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
 from pairing.codes import code_generate, code_hash
 from pairing.errors import PairingError
@@ -18,8 +28,19 @@ from pairing.models import (
     PairingCodeState,
 )
 from pairing.services.locks import students_lock
+from pairing.services.redemption import PairingPaused
 
 MAX_ACTIVE_CODES = 5
+
+# Lazy: formatted (PairingPaused) in the language of the request, English on the API.
+CODES_PAUSED = _(
+    "Many pairing codes were made in a short time, so making more is paused for now. "
+    "Please try again {wait}."
+)
+EXPORTS_PAUSED = _(
+    "Pairing codes were exported many times in a short time, so exports are paused for now. "
+    "Please try again {wait}."
+)
 
 # A student enrollment that makes its holder "a student" for pairing (Canvas: anything but
 # rejected, inactive or deleted).
@@ -150,15 +171,59 @@ def may_export_pairing_codes(*, course: Course, by: User) -> bool:
     return pairing_codes_export_refusal(course=course, by=by) is None
 
 
+# --- Limits on making codes -----------------------------------------------------------------------
+
+
+def _count_making(check: Check, *, reason: str) -> None:
+    """Count one making against ``check`` before it happens (a burst cannot slip past the limit);
+    past it, nothing is made and ``PairingPaused`` says when to try again."""
+    attempt = check.begin()
+    if attempt.refused_until is not None:
+        raise PairingPaused(attempt.refused_until, reason=reason)
+
+
+def _count_single_code(*, student: User, by: User) -> None:
+    _count_making(
+        Check(
+            rules=(
+                (
+                    f"codes:student:{student.pk}",
+                    limit_from_settings("PAIRING_CODES_PER_STUDENT_PER_DAY"),
+                ),
+                (f"codes:maker:{by.pk}", limit_from_settings("PAIRING_CODES_PER_MAKER_PER_HOUR")),
+            )
+        ),
+        reason=CODES_PAUSED,
+    )
+
+
+def pairing_code_export_count(*, by: User) -> None:
+    """Count one export (a course's CSV or letters, or a school-wide export) by ``by``."""
+    _count_making(
+        Check(
+            rules=(
+                (
+                    f"codes:exports:{by.pk}",
+                    limit_from_settings("PAIRING_CODE_EXPORTS_PER_MAKER_PER_HOUR"),
+                ),
+            )
+        ),
+        reason=EXPORTS_PAUSED,
+    )
+
+
 # --- Making codes ---------------------------------------------------------------------------------
 
 
 @transaction.atomic
 def pairing_code_create(*, student: User, by: User | None) -> IssuedCode:
-    """Make a code for ``student``. A sixth active code retires the student's oldest."""
+    """Make a code for ``student``. A sixth active code retires the student's oldest. Past the
+    limits on making codes, ``PairingPaused``."""
     refusal = pairing_code_refusal(student=student, by=by)
     if refusal is not None:
         raise PairingError(refusal)
+    if by is not None:
+        _count_single_code(student=student, by=by)
     students_lock(student_ids=[student.pk])
     return _issue_codes(student_ids=[student.pk], institution=student.institution, by=by)[
         student.pk
@@ -199,6 +264,7 @@ def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[U
     refusal = pairing_codes_export_refusal(course=course, by=by)
     if refusal is not None:
         raise PairingError(refusal)
+    pairing_code_export_count(by=by)
     students = _course_students_locked(course=course)
     issued = _issue_codes(
         student_ids=[s.pk for s in students], institution=course.institution, by=by

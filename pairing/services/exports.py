@@ -28,7 +28,7 @@ from pairing.csv_export import pairing_codes_csv_lines
 from pairing.errors import PairingError
 from pairing.letters import letters_build, letters_document
 from pairing.models import CodeExport, CodeExportFormat, CodeExportState
-from pairing.services.codes import pairing_codes_create_for_students
+from pairing.services.codes import pairing_code_export_count, pairing_codes_create_for_students
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ def code_export_request(
         raise PairingError(refusal)
     if any(course.institution_id != institution.pk for course in courses):
         raise PairingError(PairingError.OTHER_INSTITUTION)
+    pairing_code_export_count(by=by)
     export = CodeExport.objects.create(
         institution=institution,
         requested_by=by,
