@@ -177,7 +177,7 @@ PASSWORD_RESETS_PER_ADDRESS_PER_DAY = (20, 24 * 3600)
 # challenge's key, each try PROOF_OF_WORK_COST iterations; the answer lies between half and all of
 # PROOF_OF_WORK_MAX_NUMBER. Measured: about a second in Chromium on two cores (README, Security).
 PROOF_OF_WORK_COST = 1000
-PROOF_OF_WORK_MAX_NUMBER = 2000
+PROOF_OF_WORK_MAX_NUMBER = 6500
 PROOF_OF_WORK_EXPIRES = 3600  # seconds a challenge may be solved and used in (once)
 # Behind a proxy, the request header that carries the client's address (e.g. HTTP_X_REAL_IP);
 # only set it when the proxy overwrites that header, or clients could claim any address.
