@@ -24,3 +24,16 @@ if (box) {
     expired: words.expired,
   });
 }
+
+// Sent before the check is done (Enter pressed at once), the form would go without its answer and
+// come back asking again: it waits for the check instead, then goes by itself.
+for (const widget of document.querySelectorAll("altcha-widget")) {
+  const form = widget.closest("form");
+  form?.addEventListener("submit", (event) => {
+    const state = widget.getState?.();
+    if (!state || state === "verified") return;
+    event.preventDefault();
+    widget.addEventListener("verified", () => form.requestSubmit(event.submitter), { once: true });
+    if (state !== "verifying") widget.verify();
+  });
+}
