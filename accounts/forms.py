@@ -218,17 +218,15 @@ class ThrottledLoginMixin:
                 per_network="LOGIN_FAILURES_PER_NETWORK_PER_DAY",
             ),
         ]
-        if address:
-            rules += [
-                (
-                    f"login:account:{digest}:address:{address}:pause",
-                    limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PAUSE", pause=True),
-                ),
-                (
-                    f"login:account:{digest}:address:{address}:day",
-                    limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PER_DAY"),
-                ),
-            ]
+        # Without an address (a proxy misconfigured), every such client is one for the account.
+        pair = f"login:account:{digest}:address:{address or 'unknown'}"
+        rules += [
+            (
+                f"{pair}:pause",
+                limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PAUSE", pause=True),
+            ),
+            (f"{pair}:day", limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PER_DAY")),
+        ]
         return Check(rules=tuple(rules))
 
 

@@ -82,8 +82,7 @@ def _alerts(institution: Institution) -> list[EmailMessage]:
         "or signs up there is asked for a proof of work: their browser spends about a second on "
         "it, which costs a guesser that second for every guess. Addresses and networks that "
         "guess too often are stopped as usual.\n\n"
-        "You can see the wrong codes and their addresses in the portal's audit trail. Codes that "
-        "may have been shared widely can be revoked there too.\n\n"
+        "The portal's audit trail shows each wrong code's time and the address it came from.\n\n"
         "This e-mail is sent at most once a day.\n"
     ) % {"limit": limit, "institution": institution.name}
     return [EmailMessage(subject=subject, body=body, to=[email]) for email in admins]
