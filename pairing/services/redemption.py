@@ -11,7 +11,14 @@ from accounts.errors import AccountError
 from accounts.models import AuditAction, Institution, SelfRegistration, User
 from accounts.proof_of_work import proof_verify
 from accounts.services import user_create
-from accounts.throttle import Attempt, Check, address_rules, limit_from_settings, wait_in_words
+from accounts.throttle import (
+    Attempt,
+    Check,
+    Limit,
+    address_rules,
+    limit_from_settings,
+    wait_in_words,
+)
 from pairing.alerts import guessing_alert_owe
 from pairing.codes import code_hash, code_normalize
 from pairing.errors import PairingError
@@ -67,7 +74,7 @@ def redemption_purpose(*, institution_id: int, sign_up: bool = False) -> str:
     return f"{'sign-up' if sign_up else 'redeem'}:{institution_id}"
 
 
-def _institution_rule(institution_id: int):
+def _institution_rule(institution_id: int) -> tuple[str, Limit]:
     return (
         f"redeem:institution:{institution_id}:day",
         limit_from_settings("PAIRING_FAILURES_PER_INSTITUTION_PER_DAY", proof_only=True),
