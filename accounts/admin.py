@@ -7,6 +7,7 @@ from accounts.models import (
     AuditEvent,
     Institution,
     RolePermission,
+    SpentChallenge,
     ThrottleBucket,
     User,
 )
@@ -123,6 +124,12 @@ class AuditEventAdmin(ReadOnlyAdmin):
 class ThrottleBucketAdmin(ReadOnlyAdmin):
     list_display = ["key", "bucket_start", "count"]
     search_fields = ["key"]
+
+
+@admin.register(SpentChallenge)
+class SpentChallengeAdmin(ReadOnlyAdmin):
+    list_display = ["nonce", "expires_at"]
+    search_fields = ["nonce"]
 
 
 # The admin site's log-in is limited like the portal's.

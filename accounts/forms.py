@@ -16,8 +16,16 @@ from accounts.models import (
     SelfRegistration,
     User,
 )
+from accounts.proof_of_work import PROOF_FIELD, challenge_json, proof_verify
 from accounts.roles import PERMISSION_RULES, Permission, Role
-from accounts.throttle import Attempt, Check, limit_from_settings, wait_in_words
+from accounts.throttle import (
+    Attempt,
+    Check,
+    Status,
+    address_rules,
+    limit_from_settings,
+    wait_in_words,
+)
 from accounts.time_zones import time_zone_names
 
 # <input type="date"> takes only ISO dates, whatever the language (Spanish would write 31/12/2026).
@@ -117,15 +125,26 @@ class ApiTokenForm(forms.Form):
 
 
 class ThrottledLoginMixin:
-    """Failed log-ins limited per account and per address, for the portal's and the admin's forms.
+    """Failed log-ins limited per account and address, per address and per network, for the
+    portal's and the admin's forms.
 
-    While an account or address is paused, even the right password is refused: otherwise a guesser
-    could go on testing passwords and learn the right one from the different answer.
+    Wrong passwords for one account from one address pause that pair: while paused, even the right
+    password from there is refused (a guesser could otherwise go on testing passwords and learn the
+    right one from the different answer). An address or a network guessing many accounts is
+    stopped. An account failing from many addresses is not locked: every log-in to it (the right
+    password from anywhere included) must then carry a proof of work, so that strangers cannot
+    lock a teacher out and a guesser pays for every guess.
     """
 
     paused_message = _(
         "Too many failed log-ins. For your safety, logging in is paused; please try again %(wait)s."
     )
+    proof_message = _(
+        "This account has had many failed log-ins, so your browser is asked to do a moment's "
+        "work to show it is not guessing. Please wait for the check below to finish, enter your "
+        "password again and log in."
+    )
+    proof_of_work: str | None = None  # the challenge (JSON) the page shows, when one is asked for
 
     def clean(self):
         username = (self.cleaned_data.get("username") or "").strip().lower()
@@ -136,11 +155,19 @@ class ThrottledLoginMixin:
                 code="paused",
                 params={"wait": wait_in_words(attempt.refused_until)},
             )
+        purpose = f"login:{self._digest(username)}"
+        if attempt.proof_required and not proof_verify(
+            payload=self.data.get(PROOF_FIELD), purpose=purpose
+        ):
+            attempt.succeeded()  # not tried, so not a guess
+            self.proof_of_work = challenge_json(purpose=purpose)
+            raise forms.ValidationError(self.proof_message, code="proof_required")
         try:
             cleaned = super().clean()
         except forms.ValidationError as error:
             if error.code == "invalid_login":
-                self._count_failure(attempt, username)
+                if self._count_failure(attempt, username).proof_required:
+                    self.proof_of_work = challenge_json(purpose=purpose)
             else:
                 attempt.succeeded()
             raise
@@ -148,7 +175,7 @@ class ThrottledLoginMixin:
         return cleaned
 
     @staticmethod
-    def _count_failure(attempt: Attempt, username: str) -> None:
+    def _count_failure(attempt: Attempt, username: str) -> Status:
         institution_id = (
             User.objects.filter(email__iexact=username)
             .values_list("institution_id", flat=True)
@@ -160,36 +187,46 @@ class ThrottledLoginMixin:
             actor=None,
             details={"login": username[:254]},
         )
-        if attempt.failed() is not None:
+        status = attempt.failed()
+        if status.refused_until is not None:
             audit_record(
                 action=AuditAction.PAUSED,
                 institution=institution_id,
                 actor=None,
                 details={"what": "log-in", "login": username[:254]},
             )
+        return status
 
     @staticmethod
-    def _limits(username: str) -> Check:
+    def _digest(username: str) -> str:
         # A digest, so any typed name makes a short key and no e-mail address is stored with it.
-        digest = hashlib.sha256(username.encode()).hexdigest()[:32]
+        return hashlib.sha256(username.encode()).hexdigest()[:32]
+
+    @classmethod
+    def _limits(cls, username: str) -> Check:
+        digest = cls._digest(username)
+        address = current_context().client_address
         rules = [
             (
-                f"login:account:{digest}:pause",
-                limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_PAUSE", pause=True),
+                f"login:account:{digest}:hour",
+                limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR", proof_only=True),
             ),
-            (
-                f"login:account:{digest}:day",
-                limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_PER_DAY"),
+            *address_rules(
+                "login",
+                address,
+                per_address="LOGIN_FAILURES_PER_ADDRESS_PER_DAY",
+                per_network="LOGIN_FAILURES_PER_NETWORK_PER_DAY",
             ),
         ]
-        address = current_context().client_address
-        if address:
-            rules.append(
-                (
-                    f"login:address:{address}:day",
-                    limit_from_settings("LOGIN_FAILURES_PER_ADDRESS_PER_DAY"),
-                )
-            )
+        # Without an address (a proxy misconfigured), every such client is one for the account.
+        pair = f"login:account:{digest}:address:{address or 'unknown'}"
+        rules += [
+            (
+                f"{pair}:pause",
+                limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PAUSE", pause=True),
+            ),
+            (f"{pair}:day", limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PER_DAY")),
+        ]
         return Check(rules=tuple(rules))
 
 

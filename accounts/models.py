@@ -361,3 +361,13 @@ class ThrottleBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} @ {self.bucket_start:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class SpentChallenge(models.Model):
+    """A proof-of-work challenge already used once: kept until it expires, so it works only once."""
+
+    nonce = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.nonce[:8]}… until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -2,10 +2,15 @@
 
 Failures are counted in time buckets, in the database by default or in Redis when the cache is
 Redis, so two or more app servers enforce one limit. A limit is "at most N failures within a
-window"; once reached, every attempt (a right one too, or the pause would leak) is refused until
-enough failures have left the window, and the caller is told when that is.
+window"; once reached, every attempt under that key (a right one too, or the pause would leak) is
+refused until enough failures have left the window, and the caller is told when that is.
+
+Keys that stand for one guesser (an account, an address, a network) refuse. A key that many
+innocent people share (a whole institution, an account's every address) asks for a proof of work
+instead (``Limit.proof_only``): refusing there would let a stranger lock everyone out.
 """
 
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -29,6 +34,8 @@ class Limit:
     # A pause lasts a whole window from the failure that reached the limit ("paused for 15
     # minutes"); otherwise attempts are allowed again as soon as old failures leave the window.
     pause: bool = False
+    # Past the limit, attempts are not refused but must come with a proof of work.
+    proof_only: bool = False
 
     @property
     def bucket(self) -> timedelta:
@@ -36,12 +43,41 @@ class Limit:
         return timedelta(minutes=1) if self.window <= timedelta(hours=2) else timedelta(hours=1)
 
 
-def limit_from_settings(name: str, *, pause: bool = False) -> Limit:
+def limit_from_settings(name: str, *, pause: bool = False, proof_only: bool = False) -> Limit:
     """``settings.<name>`` is (max failures, window in seconds)."""
     max_failures, seconds = getattr(settings, name)
     return Limit(
-        max_failures=int(max_failures), window=timedelta(seconds=int(seconds)), pause=pause
+        max_failures=int(max_failures),
+        window=timedelta(seconds=int(seconds)),
+        pause=pause,
+        proof_only=proof_only,
     )
+
+
+def network_of(address: str) -> str:
+    """The network an address belongs to: its IPv4 /24 or its IPv6 /64.
+
+    One household, phone or server is given a whole IPv6 /64 and may use any address in it, and
+    whoever holds one IPv4 address usually holds its neighbours too: counted one by one, such a
+    guesser would have addresses to spare. (An IPv4 address written as IPv6 counts as IPv4.)
+    """
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    prefix = 24 if ip.version == 4 else 64
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def address_rules(
+    prefix: str, address: str | None, *, per_address: str, per_network: str
+) -> list[tuple[str, Limit]]:
+    """The client's address and its network, each with its own limit (none without an address)."""
+    if not address:
+        return []
+    return [
+        (f"{prefix}:address:{address}:day", limit_from_settings(per_address)),
+        (f"{prefix}:network:{network_of(address)}:day", limit_from_settings(per_network)),
+    ]
 
 
 def _bucket_start(moment: datetime, size: timedelta) -> datetime:
@@ -168,27 +204,41 @@ def _until(
 
 
 @dataclass(frozen=True)
+class Status:
+    refused_until: datetime | None  # attempts are refused until then
+    proof_required: bool  # a proof-only limit is reached: attempts need a proof of work
+
+
+@dataclass(frozen=True)
 class Check:
     """A set of (key, limit) pairs checked and counted together, e.g. an account and an address."""
 
     rules: tuple[tuple[str, Limit], ...]
 
-    def blocked_until(self, *, counting_this: bool = False) -> datetime | None:
-        """When every rule allows attempts again, or None if all allow them now."""
+    def status(self, *, counting_this: bool = False) -> Status:
+        """Where the rules stand now, read in one query."""
         if not self.rules:
-            return None
+            return Status(refused_until=None, proof_required=False)
         now = timezone.now()
         wanted = [
             (key, _bucket_start(now - limit.window, limit.bucket), limit.bucket)
             for key, limit in self.rules
         ]
         buckets = _store().counts(wanted)
-        times = [
-            t
-            for key, limit in self.rules
-            if (t := _until(buckets[key], limit, counting_this=counting_this)) is not None
-        ]
-        return max(times) if times else None
+        times, proof_required = [], False
+        for key, limit in self.rules:
+            until = _until(buckets[key], limit, counting_this=counting_this)
+            if until is None:
+                continue
+            if limit.proof_only:
+                proof_required = True
+            else:
+                times.append(until)
+        return Status(refused_until=max(times) if times else None, proof_required=proof_required)
+
+    def blocked_until(self, *, counting_this: bool = False) -> datetime | None:
+        """When every refusing rule allows attempts again, or None if all allow them now."""
+        return self.status(counting_this=counting_this).refused_until
 
     def record_failure(self) -> datetime | None:
         """Count a failure everywhere; returns when the attempts are blocked from, if they now are."""
@@ -205,10 +255,15 @@ class Check:
         """
         now = timezone.now()
         self._add(now, 1)
-        until = self.blocked_until(counting_this=True)
-        if until is not None:
+        status = self.status(counting_this=True)
+        if status.refused_until is not None:
             self._add(now, -1)
-        return Attempt(check=self, at=now, refused_until=until)
+        return Attempt(
+            check=self,
+            at=now,
+            refused_until=status.refused_until,
+            proof_required=status.proof_required,
+        )
 
     def _add(self, moment: datetime, amount: int) -> None:
         if self.rules:
@@ -222,14 +277,15 @@ class Attempt:
     check: Check
     at: datetime
     refused_until: datetime | None  # set when the attempt may not go ahead at all
+    proof_required: bool = False  # it may go ahead only with a proof of work
 
     def succeeded(self) -> None:
-        """It was not a failure after all: take back its count."""
+        """It was not a failure after all (or was not tried): take back its count."""
         self.check._add(self.at, -1)
 
-    def failed(self) -> datetime | None:
-        """It was a failure (already counted): when attempts are paused from now, if they are."""
-        return self.check.blocked_until()
+    def failed(self) -> Status:
+        """It was a failure (already counted): where the limits stand now."""
+        return self.check.status()
 
 
 def minutes_until(moment: datetime) -> int:

@@ -34,6 +34,17 @@ class BadRequest(exceptions.APIException):
     default_code = "bad_request"
 
 
+class ProofOfWorkRequired(exceptions.APIException):
+    """429 with a challenge to solve: the caller sends the solution again as ``altcha``."""
+
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "proof_of_work_required"
+
+    def __init__(self, message: str, *, challenge: dict) -> None:
+        super().__init__(detail=message)
+        self.challenge = challenge
+
+
 def errors_body(message: str, **extra) -> dict:
     return {**extra, "errors": [{"message": message}]}
 
@@ -60,6 +71,8 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, Unauthorized):
         response.data = errors_body(str(exc.detail), status="unauthorized")
+    elif isinstance(exc, ProofOfWorkRequired):
+        response.data = errors_body(str(exc.detail), altcha_challenge=exc.challenge)
     elif isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         message = (
             "user authorization required"

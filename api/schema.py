@@ -22,6 +22,9 @@ ErrorBody = inline_serializer(
     name="Error",
     fields={
         "status": serializers.CharField(required=False),
+        "altcha_challenge": serializers.JSONField(
+            required=False, help_text="A proof of work to solve (with a 429): ALTCHA v2."
+        ),
         "errors": serializers.ListField(
             child=inline_serializer(
                 name="ErrorMessage", fields={"message": serializers.CharField()}
@@ -37,6 +40,11 @@ def errors(*codes: int) -> dict:
         401: "No valid token (with WWW-Authenticate), or no right to do this (without it).",
         404: "No such resource, or not visible to the caller.",
         422: "The pairing code is invalid, expired or used.",
+        429: (
+            "Too many wrong codes: paused until Retry-After; or, while the institution is under "
+            "attack, a proof of work is asked for: solve `altcha_challenge` (ALTCHA) and send the "
+            "request again with the solution as `altcha`."
+        ),
     }
     return {code: OpenApiResponse(ErrorBody, description=meaning[code]) for code in codes}
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts.errors import AccountError
 from accounts.models import User
+from accounts.proof_of_work import PROOF_FIELD, challenge_create
 from accounts.services import user_create
 from accounts.throttle import minutes_until
 from api.access import (
@@ -21,6 +22,7 @@ from api.access import (
     require_self_or_admin,
 )
 from api.errors import BadRequest, Unauthorized, Unprocessable
+from api.errors import ProofOfWorkRequired as ProofOfWorkRequiredError
 from api.pagination import paginated_response
 from api.schema import INCLUDE, PAGE, STATES, TYPES, USER_REF, errors, form_body
 from api.serializers import (
@@ -37,6 +39,7 @@ from pairing.errors import PairingError
 from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
 from pairing.services import (
     PairingPaused,
+    ProofOfWorkRequired,
     may_manage_observers_of,
     observer_link_create_by_admin,
     observer_link_remove,
@@ -45,6 +48,10 @@ from pairing.services import (
 )
 
 INVALID_PAIRING_CODE = "Invalid pairing code."
+API_PROOF_REQUIRED = (
+    "Too many wrong pairing codes were entered at this institution today: solve the proof of work "
+    "in altcha_challenge (ALTCHA) and send the pairing code again with the solution as altcha."
+)
 
 
 def _context(request, caller: User, subject: User | None = None) -> dict:
@@ -138,8 +145,17 @@ class ObserveesView(APIView):
 
     @extend_schema(
         parameters=[USER_REF],
-        request=form_body("RedeemPairingCode", {"pairing_code": serializers.CharField()}),
-        responses={200: ObserveeSerializer, **errors(400, 401, 404, 422)},
+        request=form_body(
+            "RedeemPairingCode",
+            {
+                "pairing_code": serializers.CharField(),
+                "altcha": serializers.CharField(
+                    required=False,
+                    help_text="A solved proof of work, when a 429 answer asked for one.",
+                ),
+            },
+        ),
+        responses={200: ObserveeSerializer, **errors(400, 401, 404, 422, 429)},
     )
     def post(self, request, user_ref: str):
         observer = get_user_for_caller(request.user, user_ref)
@@ -155,10 +171,17 @@ class ObserveesView(APIView):
         try:
             # An existing link is success too, and the code is spent regardless (contract R4).
             student = pairing_code_redeem(
-                code=code, observer=observer, keep_code_if_linked=False
+                code=code,
+                observer=observer,
+                keep_code_if_linked=False,
+                proof=request.data.get(PROOF_FIELD),
             ).link.student
         except PairingPaused as paused:
             raise Throttled(wait=minutes_until(paused.until) * 60, detail=paused.message) from None
+        except ProofOfWorkRequired as required:
+            raise ProofOfWorkRequiredError(
+                API_PROOF_REQUIRED, challenge=challenge_create(purpose=required.purpose)
+            ) from None
         except PairingError as error:
             message = (
                 INVALID_PAIRING_CODE

@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from pairing.models import CodeExport, ObserverLink, ObserverNotice, PairingCode, SisImport
+from pairing.models import (
+    CodeExport,
+    GuessingAlert,
+    ObserverLink,
+    ObserverNotice,
+    PairingCode,
+    SisImport,
+)
 
 
 @admin.register(PairingCode)
@@ -89,6 +96,24 @@ class ObserverNoticeAdmin(admin.ModelAdmin):
     list_display = ["student", "observer", "created_at", "sent_at", "attempts"]
     search_fields = ["student__name", "student__email", "observer__name", "observer__email"]
     list_select_related = ["student", "observer"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(GuessingAlert)
+class GuessingAlertAdmin(admin.ModelAdmin):
+    """Read-only: owed when an institution's wrong codes become abnormal, sent by run_jobs."""
+
+    list_display = ["institution", "day", "created_at", "sent_at", "attempts"]
+    search_fields = ["institution__name"]
+    list_select_related = ["institution"]
 
     def has_add_permission(self, request):
         return False

@@ -322,3 +322,26 @@ class ObserverNotice(models.Model):
 
     def __str__(self) -> str:
         return f"Notice to user {self.student_id} about user {self.observer_id}"
+
+
+class GuessingAlert(models.Model):
+    """One e-mail owed to an institution's admins: wrong pairing codes there became abnormal.
+
+    At most one a day per institution (the constraint: of two app servers crossing the limit at
+    once, one row is written), sent by the background worker like the observer notices.
+    """
+
+    institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["institution", "day"], name="guessing_alert_once_a_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"Guessing alert for institution {self.institution_id} on {self.day}"

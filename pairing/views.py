@@ -17,6 +17,7 @@ from accounts.errors import AccountError
 from accounts.forms import ApiTokenForm, ProfileForm
 from accounts.models import SelfRegistration, User
 from accounts.permissions import permissions_for, user_has_permission
+from accounts.proof_of_work import PROOF_FIELD, challenge_json
 from accounts.roles import Permission, Role
 from accounts.selectors import api_tokens_of, institution_for_host
 from accounts.services import user_profile_update
@@ -47,6 +48,7 @@ from pairing.selectors import (
 )
 from pairing.services import (
     PairingPaused,
+    ProofOfWorkRequired,
     course_observer_add,
     course_observer_remove,
     may_export_pairing_codes,
@@ -59,6 +61,7 @@ from pairing.services import (
     pairing_codes_active_count,
     pairing_codes_create_for_course,
     pairing_codes_revoke_refusal,
+    redemption_proof_purpose,
     students_may_remove_observers,
 )
 
@@ -221,7 +224,13 @@ def observees(request):
     form = RedeemCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            redemption = pairing_code_redeem(code=form.cleaned_data["code"], observer=request.user)
+            redemption = pairing_code_redeem(
+                code=form.cleaned_data["code"],
+                observer=request.user,
+                proof=request.POST.get(PROOF_FIELD),
+            )
+        except ProofOfWorkRequired as error:
+            form.add_error(None, error.translated)
         except PairingError as error:
             form.add_error("code", error.translated)
         else:
@@ -234,11 +243,18 @@ def observees(request):
             else:
                 messages.success(request, gettext("You are now observing %(name)s.") % name)
             return redirect("observees")
+    form.proof_of_work = _proof_of_work(institution_id=request.user.institution_id)
     return render(
         request,
         "pairing/observees.html",
         {"form": form, "links": observer_links_for(observer=request.user)},
     )
+
+
+def _proof_of_work(*, institution_id: int | None, sign_up: bool = False) -> str | None:
+    """The challenge a pairing form shows while its institution asks for proofs of work."""
+    purpose = redemption_proof_purpose(institution_id=institution_id, sign_up=sign_up)
+    return challenge_json(purpose=purpose) if purpose else None
 
 
 @require_POST
@@ -277,7 +293,10 @@ def observer_sign_up_page(request):
                 email=data["email"],
                 password=data["password"],
                 code=data["code"],
+                proof=request.POST.get(PROOF_FIELD),
             )
+        except ProofOfWorkRequired as error:
+            form.add_error(None, error.translated)
         except PairingError as error:
             form.add_error("code", error.translated)
         except AccountError as error:
@@ -290,6 +309,7 @@ def observer_sign_up_page(request):
                 request, gettext("Welcome! Your account is ready and linked to your student.")
             )
             return redirect("home")
+    form.proof_of_work = _proof_of_work(institution_id=institution.pk, sign_up=True)
     return render(request, "pairing/sign_up.html", {"form": form, "institution": institution})
 
 

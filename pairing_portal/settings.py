@@ -167,16 +167,26 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # 2.5 MB, Django's default, made explic
 THROTTLE_STORE = config.env_choice(
     "THROTTLE_STORE", default="auto", choices=("auto", "database", "cache")
 )
+# Keys that stand for one guesser (an account, an address, a network: IPv4 /24, IPv6 /64) refuse
+# past their limit. Keys shared by many people ask for a proof of work instead (see below).
 PAIRING_FAILURES_PER_ACCOUNT_PAUSE = (5, 15 * 60)  # then paused for 15 minutes
 PAIRING_FAILURES_PER_ACCOUNT_PER_DAY = (20, 24 * 3600)
 PAIRING_FAILURES_PER_ADDRESS_PER_DAY = (50, 24 * 3600)
-# Across a whole institution: stops a guesser who spreads out over many accounts and addresses,
-# at the price that such an attack pauses pairing for everyone there for up to a day.
+# A school's or a mobile carrier's network holds many parents: four guessing addresses' worth, so
+# that one guesser there (stopped at 50) leaves room for everyone else's typing mistakes.
+PAIRING_FAILURES_PER_NETWORK_PER_DAY = (200, 24 * 3600)
+# Across a whole institution, failures past this many in a day are abnormal: nobody is refused, but
+# every redemption and sign-up there must carry a proof of work, and the admins get one e-mail.
 PAIRING_FAILURES_PER_INSTITUTION_PER_DAY = (2000, 24 * 3600)
 SIGN_UPS_PER_ADDRESS_PER_DAY = (10, 24 * 3600)
-LOGIN_FAILURES_PER_ACCOUNT_PAUSE = (5, 15 * 60)
-LOGIN_FAILURES_PER_ACCOUNT_PER_DAY = (20, 24 * 3600)
+# Log-ins: one account from one address pauses; an address or a network guessing many accounts
+# is stopped; an account failing from many addresses asks every log-in for a proof of work, and a
+# right password from an address that has not failed still gets in.
+LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PAUSE = (5, 15 * 60)
+LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PER_DAY = (20, 24 * 3600)
 LOGIN_FAILURES_PER_ADDRESS_PER_DAY = (50, 24 * 3600)
+LOGIN_FAILURES_PER_NETWORK_PER_DAY = (200, 24 * 3600)
+LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR = (5, 3600)  # then proof of work, not refusal
 PASSWORD_RESETS_PER_ADDRESS_PER_DAY = (20, 24 * 3600)
 # Making pairing codes, (codes, seconds): single codes (a student's own, User Details, the API) per
 # student and per maker; exports (a course's CSV or letters, a school-wide export) count once each,
@@ -184,6 +194,12 @@ PASSWORD_RESETS_PER_ADDRESS_PER_DAY = (20, 24 * 3600)
 PAIRING_CODES_PER_STUDENT_PER_DAY = (30, 24 * 3600)
 PAIRING_CODES_PER_MAKER_PER_HOUR = (300, 3600)
 PAIRING_CODE_EXPORTS_PER_MAKER_PER_HOUR = (30, 3600)
+# The proof of work (ALTCHA, PBKDF2-SHA-256): a browser tries numbers from 0 until one derives the
+# challenge's key, each try PROOF_OF_WORK_COST iterations; the answer lies between half and all of
+# PROOF_OF_WORK_MAX_NUMBER. Measured: about a second in Chromium on two cores (README, Security).
+PROOF_OF_WORK_COST = 1000
+PROOF_OF_WORK_MAX_NUMBER = 6500
+PROOF_OF_WORK_EXPIRES = 3600  # seconds a challenge may be solved and used in (once)
 # Behind a proxy, the request header that carries the client's address (e.g. HTTP_X_REAL_IP);
 # only set it when the proxy overwrites that header, or clients could claim any address.
 CLIENT_ADDRESS_HEADER = config.env_choice(

@@ -15,11 +15,14 @@ from pathlib import Path
 import pytest
 import requests
 from django.db import connection
+from django.utils import timezone
 
+from accounts.models import ThrottleBucket
 from accounts.roles import Role
 from accounts.services import api_token_create
 from pairing.services import pairing_code_create
 from tests.factories import CourseFactory, EnrollmentFactory, InstitutionFactory, UserFactory
+from tests.proof_of_work import solved
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
@@ -146,3 +149,42 @@ def test_counters_each_server_keeps_to_itself_would_not_pause():
     # The control: with per-process memory as the store, neither server sees five failures.
     with pytest.raises(AssertionError, match="429"):
         pause_shared_by_two_servers(THROTTLE_STORE="cache", CACHE_URL="locmemcache://")
+
+
+def test_two_servers_accept_a_proof_of_work_once_between_them(settings):
+    # An institution past its limit (its counter written as a day of wrong codes would leave it):
+    # a solution spent through one server is refused by the other.
+    institution = InstitutionFactory()
+    course = CourseFactory(institution=institution)
+    first_kid, second_kid = (
+        EnrollmentFactory(course=course, type=Role.STUDENT).user for _ in range(2)
+    )
+    observer = UserFactory(institution=institution)
+    token = api_token_create(user=observer, purpose="two servers").token
+    hour = timezone.now().replace(minute=0, second=0, microsecond=0)
+    ThrottleBucket.objects.create(
+        key=f"redeem:institution:{institution.pk}:day",
+        bucket_start=hour,
+        count=settings.PAIRING_FAILURES_PER_INSTITUTION_PER_DAY[0],
+    )
+    headers = {"Authorization": f"Bearer {token}"}
+    path = f"/api/v1/users/{observer.pk}/observees"
+
+    with two_servers(THROTTLE_STORE="database", CACHE_URL="locmemcache://") as (first, second):
+        code = pairing_code_create(student=first_kid, by=first_kid).code
+        asked = requests.post(
+            first + path, data={"pairing_code": code}, headers=headers, timeout=10
+        )
+        assert asked.status_code == 429, asked.text
+        proof = solved(asked.json()["altcha_challenge"])
+        answer = requests.post(
+            first + path, data={"pairing_code": code, "altcha": proof}, headers=headers, timeout=10
+        )
+        assert answer.status_code == 200, answer.text
+
+        code = pairing_code_create(student=second_kid, by=second_kid).code
+        replay = requests.post(
+            second + path, data={"pairing_code": code, "altcha": proof}, headers=headers, timeout=10
+        )
+        assert replay.status_code == 429, replay.text
+        assert "altcha_challenge" in replay.json()

@@ -508,7 +508,7 @@ def test_the_password_reset_email_is_in_the_language_of_the_request(student):
 
 
 def test_a_paused_log_in_says_when_to_try_again_in_spanish(institution, student, settings):
-    settings.LOGIN_FAILURES_PER_ACCOUNT_PAUSE = (1, 15 * 60)
+    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PAUSE = (1, 15 * 60)
     client = Client(headers={"accept-language": "es"})
     for _ in range(2):
         response = client.post(reverse("login"), {"username": student.email, "password": "no"})

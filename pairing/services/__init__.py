@@ -35,12 +35,15 @@ from pairing.services.links import (
 )
 from pairing.services.redemption import (
     PairingPaused,
+    ProofOfWorkRequired,
     observer_sign_up,
     pairing_code_redeem,
+    redemption_proof_purpose,
 )
 
 __all__ = [
     "PairingPaused",
+    "ProofOfWorkRequired",
     "course_observer_add",
     "course_observer_remove",
     "enrollment_upsert",
@@ -62,5 +65,6 @@ __all__ = [
     "pairing_codes_create_for_course",
     "pairing_codes_revoke_all",
     "pairing_codes_revoke_refusal",
+    "redemption_proof_purpose",
     "students_may_remove_observers",
 ]

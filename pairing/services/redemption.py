@@ -9,8 +9,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record, current_context
 from accounts.errors import AccountError
 from accounts.models import AuditAction, Institution, SelfRegistration, User
+from accounts.proof_of_work import proof_verify
 from accounts.services import user_create
-from accounts.throttle import Attempt, Check, limit_from_settings, wait_in_words
+from accounts.throttle import (
+    Attempt,
+    Check,
+    Limit,
+    address_rules,
+    limit_from_settings,
+    wait_in_words,
+)
+from pairing.alerts import guessing_alert_owe
 from pairing.codes import code_hash, code_normalize
 from pairing.errors import PairingError
 from pairing.models import (
@@ -37,12 +46,49 @@ WRONG_CODES_PAUSED = _(
 )
 
 
+PROOF_REQUIRED = _(
+    "Many wrong pairing codes were entered at this school today, so your browser is asked to "
+    "do a moment's work to show it is not guessing. Please wait for the check below to finish, "
+    "then send the form again."
+)
+
+
 class PairingPaused(PairingError):
     """Too many attempts: every attempt, right or wrong, waits until ``until``."""
 
     def __init__(self, until, *, reason: str | None = None) -> None:
         super().__init__((reason or WRONG_CODES_PAUSED).format(wait=wait_in_words(until)))
         self.until = until
+
+
+class ProofOfWorkRequired(PairingError):
+    """Guessing is rife at the institution: this attempt needs a proof of work for ``purpose``."""
+
+    def __init__(self, *, purpose: str) -> None:
+        super().__init__(PROOF_REQUIRED)
+        self.purpose = purpose
+
+
+def redemption_purpose(*, institution_id: int, sign_up: bool = False) -> str:
+    """What a proof of work for a redemption (or a sign-up) at the institution is bound to."""
+    return f"{'sign-up' if sign_up else 'redeem'}:{institution_id}"
+
+
+def _institution_rule(institution_id: int) -> tuple[str, Limit]:
+    return (
+        f"redeem:institution:{institution_id}:day",
+        limit_from_settings("PAIRING_FAILURES_PER_INSTITUTION_PER_DAY", proof_only=True),
+    )
+
+
+def redemption_proof_purpose(*, institution_id: int | None, sign_up: bool = False) -> str | None:
+    """The purpose a proof of work must be made for if the institution asks for one now, else
+    None: pages show the widget straight away then, so that parents send the form only once."""
+    if institution_id is None:
+        return None
+    if not Check(rules=(_institution_rule(institution_id),)).status().proof_required:
+        return None
+    return redemption_purpose(institution_id=institution_id, sign_up=sign_up)
 
 
 def _code_is_live(*, code: str, institution_id: int) -> bool:
@@ -60,7 +106,10 @@ def _code_is_live(*, code: str, institution_id: int) -> bool:
 
 
 def _redemption_limits(*, observer: User | None, institution_id: int | None) -> Check:
-    """The account, the client's address and the institution, each with its own limit."""
+    """The account, the client's address and network, and the institution, each with its limit.
+
+    The institution's limit refuses nobody: past it, every attempt there needs a proof of work.
+    """
     rules = []
     if observer is not None and observer.pk:
         rules += [
@@ -73,22 +122,22 @@ def _redemption_limits(*, observer: User | None, institution_id: int | None) -> 
                 limit_from_settings("PAIRING_FAILURES_PER_ACCOUNT_PER_DAY"),
             ),
         ]
-    address = current_context().client_address
-    if address:
-        rules.append(
-            (
-                f"redeem:address:{address}:day",
-                limit_from_settings("PAIRING_FAILURES_PER_ADDRESS_PER_DAY"),
-            )
-        )
+    rules += address_rules(
+        "redeem",
+        current_context().client_address,
+        per_address="PAIRING_FAILURES_PER_ADDRESS_PER_DAY",
+        per_network="PAIRING_FAILURES_PER_NETWORK_PER_DAY",
+    )
     if institution_id is not None:
-        rules.append(
-            (
-                f"redeem:institution:{institution_id}:day",
-                limit_from_settings("PAIRING_FAILURES_PER_INSTITUTION_PER_DAY"),
-            )
-        )
+        rules.append(_institution_rule(institution_id))
     return Check(rules=tuple(rules))
+
+
+def _require_proof(attempt: Attempt, *, proof: str | None, purpose: str) -> None:
+    """Past the institution's limit, an attempt goes ahead only with a fresh proof of work."""
+    if attempt.proof_required and not proof_verify(payload=proof, purpose=purpose):
+        attempt.succeeded()  # not tried, so not a guess
+        raise ProofOfWorkRequired(purpose=purpose)
 
 
 def _count_failed_redemption(
@@ -96,14 +145,16 @@ def _count_failed_redemption(
 ) -> None:
     """Keep a wrong code's count (made up front), outside any transaction the failure rolls back."""
     audit_record(action=AuditAction.CODE_FAILED, institution=institution_id, actor=observer)
-    until = attempt.failed()
-    if until is not None:
+    status = attempt.failed()
+    if status.refused_until is not None:
         audit_record(
             action=AuditAction.PAUSED,
             institution=institution_id,
             actor=observer,
-            details={"what": "pairing codes", "until": until.isoformat()},
+            details={"what": "pairing codes", "until": status.refused_until.isoformat()},
         )
+    if status.proof_required and institution_id is not None:
+        guessing_alert_owe(institution_id=institution_id)
 
 
 @dataclass(frozen=True)
@@ -118,12 +169,15 @@ def pairing_code_redeem(
     observer: User,
     source: ObserverLinkSource = ObserverLinkSource.PAIRING_CODE,
     keep_code_if_linked: bool = True,
+    proof: str | None = None,
 ) -> Redemption:
     """Link ``observer`` to the student whose code this is, and spend the code.
 
     Unknown, expired, used, malformed and other institutions' codes all fail alike, and each such
     failure counts against the observer, their address (from the request) and their institution;
-    past a limit every attempt is refused with ``PairingPaused`` until the time it names. For a
+    past a limit every attempt is refused with ``PairingPaused`` until the time it names. Past the
+    institution's limit, an attempt without a fresh ``proof`` of work raises ``ProofOfWorkRequired``
+    (and is not counted). For a
     student the observer already observes, the existing link is returned and, as Canvas's pages do,
     the code is kept for someone else; Canvas's observees API spends it all the same
     (``keep_code_if_linked=False``).
@@ -131,6 +185,9 @@ def pairing_code_redeem(
     attempt = _redemption_limits(observer=observer, institution_id=observer.institution_id).begin()
     if attempt.refused_until is not None:
         raise PairingPaused(attempt.refused_until)
+    _require_proof(
+        attempt, proof=proof, purpose=redemption_purpose(institution_id=observer.institution_id)
+    )
     try:
         redemption = _redeem(
             code=code, observer=observer, source=source, keep_code_if_linked=keep_code_if_linked
@@ -194,12 +251,19 @@ def _redeem(
 
 
 def observer_sign_up(
-    *, institution: Institution | None, name: str, email: str, password: str, code: str
+    *,
+    institution: Institution | None,
+    name: str,
+    email: str,
+    password: str,
+    code: str,
+    proof: str | None = None,
 ) -> User:
     """A parent makes an account and links to one student, in one transaction or not at all.
 
     Sign-ups count against the client's address (a few a day), and a wrong code counts against
-    the address and the institution like any other.
+    the address, its network and the institution like any other; past the institution's limit a
+    sign-up needs a fresh ``proof`` of work, as a redemption does.
     """
     if institution is None or institution.self_registration not in (
         SelfRegistration.OBSERVER,
@@ -221,6 +285,11 @@ def observer_sign_up(
     attempt = limits.begin()
     if attempt.refused_until is not None:
         raise PairingPaused(attempt.refused_until)
+    _require_proof(
+        attempt,
+        proof=proof,
+        purpose=redemption_purpose(institution_id=institution.pk, sign_up=True),
+    )
     if not _code_is_live(code=code, institution_id=institution.pk):
         # The code first: without a real code nobody learns whether an e-mail has an account.
         _count_failed_redemption(attempt, observer=None, institution_id=institution.pk)

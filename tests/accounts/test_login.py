@@ -5,6 +5,7 @@ from django.core import mail
 from django.urls import reverse
 
 from tests.factories import PASSWORD
+from tests.proof_of_work import challenge_on, solved
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +99,117 @@ def test_a_reset_for_an_unknown_address_says_the_same_and_sends_nothing(client):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.test"})
     assert response.url == reverse("password_reset_done")
     assert mail.outbox == []
+
+
+# --- Wrong passwords from many addresses ---------------------------------------------------------
+
+
+def wrong_passwords(client, user, *, addresses: list[str], url: str | None = None) -> None:
+    for address in addresses:
+        client.post(
+            url or reverse("login"),
+            {"username": user.email, "password": "not the password"},
+            REMOTE_ADDR=address,
+        )
+
+
+FIVE_ADDRESSES = [f"203.0.{n}.66" for n in range(1, 6)]
+
+
+def test_five_wrong_passwords_from_five_addresses_do_not_lock_the_teacher_out(
+    client, teacher, settings
+):
+    settings.PROOF_OF_WORK_MAX_NUMBER = 50  # a small proof; the browser test solves a real one
+    wrong_passwords(client, teacher, addresses=FIVE_ADDRESSES)
+    form = {"username": teacher.email, "password": PASSWORD}
+
+    page = client.post(reverse("login"), form, REMOTE_ADDR="192.0.2.20").content.decode()
+    assert "logging in is paused" not in page
+    assert "your browser is asked to do a moment" in page
+    response = client.post(
+        reverse("login"), {**form, "altcha": solved(challenge_on(page))}, REMOTE_ADDR="192.0.2.20"
+    )
+    assert response.status_code == 302
+    assert client.get(reverse("home")).context["user"] == teacher
+
+
+def test_an_account_under_attack_asks_everyone_for_a_proof_even_with_the_right_password(
+    client, teacher
+):
+    wrong_passwords(client, teacher, addresses=FIVE_ADDRESSES)
+    response = client.post(
+        reverse("login"),
+        {"username": teacher.email, "password": PASSWORD},
+        REMOTE_ADDR="192.0.2.20",
+    )
+    assert response.status_code == 200
+    assert not response.wsgi_request.user.is_authenticated
+    assert challenge_on(response.content.decode()) is not None
+
+
+def test_a_proof_for_another_account_does_not_count(client, teacher, student, settings):
+    settings.PROOF_OF_WORK_MAX_NUMBER = 50
+    wrong_passwords(client, teacher, addresses=FIVE_ADDRESSES)
+    wrong_passwords(client, student, addresses=FIVE_ADDRESSES)
+    page = client.post(
+        reverse("login"), {"username": student.email, "password": PASSWORD}
+    ).content.decode()
+    proof = solved(challenge_on(page))
+    response = client.post(
+        reverse("login"), {"username": teacher.email, "password": PASSWORD, "altcha": proof}
+    )
+    assert response.status_code == 200
+    assert "your browser is asked to do a moment" in response.content.decode()
+
+
+def test_the_address_that_failed_stays_paused_with_or_without_a_proof(client, teacher, settings):
+    settings.PROOF_OF_WORK_MAX_NUMBER = 50
+    wrong_passwords(client, teacher, addresses=["203.0.113.5"] * 5)
+    page = client.post(
+        reverse("login"), {"username": teacher.email, "password": PASSWORD}, REMOTE_ADDR="192.0.2.1"
+    ).content.decode()
+    response = client.post(
+        reverse("login"),
+        {"username": teacher.email, "password": PASSWORD, "altcha": solved(challenge_on(page))},
+        REMOTE_ADDR="203.0.113.5",
+    )
+    assert "logging in is paused" in response.content.decode()
+
+
+def test_one_network_guessing_many_accounts_is_stopped(client, institution, settings):
+    from tests.factories import UserFactory
+
+    settings.LOGIN_FAILURES_PER_NETWORK_PER_DAY = (6, 24 * 3600)
+    people = [UserFactory(institution=institution) for _ in range(7)]
+    for number, person in enumerate(people[:6]):
+        wrong_passwords(client, person, addresses=[f"2001:db8:5:5::{number + 1}"])
+    response = client.post(
+        reverse("login"),
+        {"username": people[6].email, "password": PASSWORD},
+        REMOTE_ADDR="2001:db8:5:5::99",
+    )
+    assert "logging in is paused" in response.content.decode()
+    response = client.post(
+        reverse("login"),
+        {"username": people[6].email, "password": PASSWORD},
+        REMOTE_ADDR="2001:db8:5:6::99",
+    )
+    assert response.status_code == 302
+
+
+def test_the_django_admin_log_in_asks_for_the_proof_too(client, settings):
+    from accounts.models import User
+
+    settings.PROOF_OF_WORK_MAX_NUMBER = 50
+    operator = User.objects.create_superuser(
+        "ops@example.test", "a-long-operator-passphrase", name="Ops"
+    )
+    url = reverse("admin:login")
+    wrong_passwords(client, operator, addresses=FIVE_ADDRESSES, url=url)
+    form = {"username": operator.email, "password": "a-long-operator-passphrase"}
+    page = client.post(url, form, REMOTE_ADDR="192.0.2.30").content.decode()
+    assert "your browser is asked to do a moment" in page
+    response = client.post(
+        url, {**form, "altcha": solved(challenge_on(page))}, REMOTE_ADDR="192.0.2.30"
+    )
+    assert response.status_code == 302

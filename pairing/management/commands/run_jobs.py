@@ -9,6 +9,7 @@ from django.db import close_old_connections
 
 from accounts.audit import audit_context
 from accounts.models import AuditSource
+from pairing.alerts import guessing_alerts_send
 from pairing.notices import new_observer_notices_send
 from pairing.services.exports import code_export_claim, code_export_run, code_exports_purge
 
@@ -17,7 +18,8 @@ logger = logging.getLogger(__name__)
 
 class Command(BaseCommand):
     help = (
-        "Send the e-mails students are owed about new observers, make the pairing-code exports "
+        "Send the e-mails students are owed about new observers and admins about guessing, make "
+        "the pairing-code exports "
         "admins ask for, and forget finished files after a day. Run one or more beside the web "
         "server; they never take the same notice or export."
     )
@@ -37,6 +39,7 @@ class Command(BaseCommand):
             code_exports_purge()
             while new_observer_notices_send():  # every notice owed now, a batch at a time
                 pass
+            guessing_alerts_send()
             export = code_export_claim()
             if export is None:
                 if once:
