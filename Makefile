@@ -32,8 +32,8 @@ install: $(INSTALLED) .env $(AXE)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	@# The background worker (district-wide code exports) runs beside the server and stops with it.
-	$(BIN)/python manage.py run_jobs & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	@# The background worker (notices, code exports, housekeeping) runs beside the server and stops with it.
+	$(BIN)/python manage.py run_worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the test suite against PostgreSQL (embedded unless DATABASE_URL is set).

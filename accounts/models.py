@@ -21,6 +21,7 @@ class SelfRegistration(models.TextChoices):
 
 
 MIN_CODE_LIFETIME_DAYS, MAX_CODE_LIFETIME_DAYS = 1, 30
+MIN_AUDIT_RETENTION_YEARS, MAX_AUDIT_RETENTION_YEARS = 1, 7
 
 
 class Institution(models.Model):
@@ -47,6 +48,11 @@ class Institution(models.Model):
         default=False,
         help_text=_("Whether students may unlink their own observers (off in Canvas)."),
     )
+    audit_retention_years = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text=_("Audit trail entries older than this many years (1 to 7) are deleted; empty: kept."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -66,6 +72,14 @@ class Institution(models.Model):
                     pairing_code_lifetime_days__lte=MAX_CODE_LIFETIME_DAYS,
                 ),
                 name="institution_code_lifetime_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(audit_retention_years__isnull=True)
+                | models.Q(
+                    audit_retention_years__gte=MIN_AUDIT_RETENTION_YEARS,
+                    audit_retention_years__lte=MAX_AUDIT_RETENTION_YEARS,
+                ),
+                name="institution_audit_retention_in_range",
             ),
         ]
 
@@ -300,6 +314,7 @@ class AuditAction(models.TextChoices):
     SELF_REGISTRATION_CHANGED = "institution.self_registration", _("Self-registration changed")
     PAIRING_SETTINGS_CHANGED = "institution.pairing_settings", _("Pairing settings changed")
     PERMISSION_CHANGED = "institution.permission", _("Permission changed")
+    AUDIT_RETENTION_CHANGED = "institution.audit_retention", _("Audit trail retention changed")
     ACT_AS_STARTED = "act_as.started", _("Started acting as")
     ACT_AS_STOPPED = "act_as.stopped", _("Stopped acting as")
     EMAIL_CHANGED = "user.email_changed", _("Login e-mail changed")

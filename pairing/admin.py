@@ -91,9 +91,9 @@ class CodeExportAdmin(admin.ModelAdmin):
 
 @admin.register(ObserverNotice)
 class ObserverNoticeAdmin(admin.ModelAdmin):
-    """Read-only: owed with each new link, sent by manage.py run_jobs."""
+    """Read-only: owed with each new link, sent by its job (see the Procrastinate jobs)."""
 
-    list_display = ["student", "observer", "created_at", "sent_at", "attempts"]
+    list_display = ["student", "observer", "created_at", "sent_at", "gave_up_at"]
     search_fields = ["student__name", "student__email", "observer__name", "observer__email"]
     list_select_related = ["student", "observer"]
 
@@ -109,9 +109,9 @@ class ObserverNoticeAdmin(admin.ModelAdmin):
 
 @admin.register(GuessingAlert)
 class GuessingAlertAdmin(admin.ModelAdmin):
-    """Read-only: owed when an institution's wrong codes become abnormal, sent by run_jobs."""
+    """Read-only: owed when an institution's wrong codes become abnormal, sent by its job."""
 
-    list_display = ["institution", "day", "created_at", "sent_at", "attempts"]
+    list_display = ["institution", "day", "created_at", "sent_at", "gave_up_at"]
     search_fields = ["institution__name"]
     list_select_related = ["institution"]
 

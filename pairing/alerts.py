@@ -1,5 +1,5 @@
 """E-mails to an institution's admins when wrong pairing codes there become abnormal: owed once a
-day by the failure that crosses the limit, sent by the background worker."""
+day by the failure that crosses the limit, with a job that sends it."""
 
 import logging
 import smtplib
@@ -7,63 +7,81 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import Institution, User
 from pairing.models import GuessingAlert
-from pairing.notices import MAX_ATTEMPTS
+from pairing_portal.jobs import jobs_defer
 
 logger = logging.getLogger(__name__)
 
+ALERT_TASK = "pairing.guessing_alert_send"
 
+
+class AlertNotSentYet(Exception):
+    """The mail server could not take the alert now: the job tries again later."""
+
+
+@transaction.atomic
 def guessing_alert_owe(*, institution_id: int) -> None:
     """Owe the institution's admins today's alert, unless it is already owed or sent.
 
-    One statement; the constraint decides between requests that cross the limit together.
+    One statement for the row; the constraint decides between requests that cross the limit
+    together, and only the one that wrote it queues the job.
     """
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {GuessingAlert._meta.db_table}
-                (institution_id, day, created_at, attempts)
-            VALUES (%s, %s, %s, 0)
+            INSERT INTO {GuessingAlert._meta.db_table} (institution_id, day, created_at)
+            VALUES (%s, %s, %s)
             ON CONFLICT ON CONSTRAINT guessing_alert_once_a_day DO NOTHING
+            RETURNING id
             """,  # noqa: S608 - the table name is ours; every value is a parameter
             [institution_id, timezone.now().date(), timezone.now()],
         )
+        written = cursor.fetchone()
+    if written is not None:
+        jobs_defer(ALERT_TASK, [{"alert_id": written[0]}])
 
 
-def guessing_alerts_send() -> int:
-    """Send the alerts owed now; returns how many messages went out.
+def guessing_alert_send(*, alert_id: int, last_try: bool = False) -> bool:
+    """Send one owed alert, one message to all the institution's admins; returns whether it went.
 
-    SKIP LOCKED: several workers never send one alert twice. A mail server that refuses leaves
-    the alert owed for the next round (up to MAX_ATTEMPTS), and is logged.
+    Locked while sending and marked sent in the same transaction, like the observer notices: it
+    goes out once. Raises ``AlertNotSentYet`` when the mail server could not take it now (on the
+    ``last_try`` it is given up).
     """
     with transaction.atomic():
-        owed = list(
-            GuessingAlert.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        alert = (
+            GuessingAlert.objects.select_for_update(of=("self",))
             .select_related("institution")
-            .order_by("created_at", "id")
+            .filter(pk=alert_id, sent_at__isnull=True, gave_up_at__isnull=True)
+            .first()
         )
-        if not owed:
-            return 0
+        if alert is None:
+            return False
         with translation.override(settings.LANGUAGE_CODE):
-            messages = [message for alert in owed for message in _alerts(alert.institution)]
-        ids = [alert.pk for alert in owed]
+            message = _alert(alert.institution)
+        if message is None:  # no admin with an address to tell
+            alert.gave_up_at = timezone.now()
+            alert.save(update_fields=["gave_up_at"])
+            return False
         try:
-            sent = (get_connection().send_messages(messages) or 0) if messages else 0
+            get_connection().send_messages([message])
         except (smtplib.SMTPException, OSError) as error:
-            logger.warning("Guessing alerts not sent yet: %s", error.__class__.__name__)
-            GuessingAlert.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
-            return 0
-        GuessingAlert.objects.filter(pk__in=ids).update(sent_at=timezone.now())
-        return sent
+            failure = AlertNotSentYet(f"mail server: {error.__class__.__name__}")
+        else:
+            alert.sent_at = timezone.now()
+            alert.save(update_fields=["sent_at"])
+            return True
+        if last_try:
+            alert.gave_up_at = timezone.now()
+            alert.save(update_fields=["gave_up_at"])
+    raise failure from None
 
 
-def _alerts(institution: Institution) -> list[EmailMessage]:
+def _alert(institution: Institution) -> EmailMessage | None:
     admins = list(
         User.objects.filter(institution=institution, is_account_admin=True, is_active=True)
         .exclude(email="")
@@ -85,4 +103,5 @@ def _alerts(institution: Institution) -> list[EmailMessage]:
         "The portal's audit trail shows each wrong code's time and the address it came from.\n\n"
         "This e-mail is sent at most once a day.\n"
     ) % {"limit": limit, "institution": institution.name}
-    return [EmailMessage(subject=subject, body=body, to=[email]) for email in admins]
+    # One message to every admin (colleagues at one institution): sent once, or not at all.
+    return EmailMessage(subject=subject, body=body, to=admins) if admins else None

@@ -221,7 +221,7 @@ class CodeExportFormat(models.TextChoices):
 
 
 class CodeExport(models.Model):
-    """A district-wide export of fresh pairing codes, made by a background worker.
+    """A district-wide export of fresh pairing codes, made by a background job.
 
     The file holds codes in clear, so it is kept only encrypted (``pairing.services.exports``) and
     only for a day; the codes themselves are stored as hashes like every other code.
@@ -249,10 +249,11 @@ class CodeExport(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     started_at = models.DateTimeField(null=True, blank=True)
     time_zone = models.CharField(max_length=64, blank=True, default="")
-    # A worker writes it as it goes; a running export not touched for a while was abandoned.
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    # Who works on it now: each claim is new, and a worker whose claim was taken over stops.
+    # Who works on it now: each try is a new claim, and a worker whose export was taken over
+    # (thought dead, its job retried elsewhere) stops at its next write.
     claim = models.UUIDField(null=True, blank=True, editable=False)
+    # Tries that ended without finishing (a worker that died on it); a worker stopped by a deploy
+    # hands it back without counting one.
     attempts = models.PositiveSmallIntegerField(default=0)
     finished_at = models.DateTimeField(null=True, blank=True)
     result = models.BinaryField(null=True, editable=False)
@@ -296,8 +297,8 @@ class ObserverNotice(models.Model):
     """An e-mail owed to a student about a new observer.
 
     Written in the transaction that makes the link (so a rolled-back link owes nothing and a
-    committed one is never forgotten) and sent by the background worker, never inside a request:
-    an import of a district's links must not wait on a mail server.
+    committed one is never forgotten) with a job that sends it, never inside a request: an import
+    of a district's links must not wait on a mail server. The row records that it went out once.
     """
 
     student = models.ForeignKey(
@@ -308,15 +309,15 @@ class ObserverNotice(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    # The mail server refused the address for good, or kept failing until the job gave up.
+    gave_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [
-            models.Index(
-                fields=["created_at", "id"],
-                name="observer_notice_unsent",
-                condition=models.Q(sent_at__isnull=True),
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sent_at__isnull=True) | models.Q(gave_up_at__isnull=True),
+                name="observer_notice_sent_or_given_up",
             )
         ]
 
@@ -328,14 +329,14 @@ class GuessingAlert(models.Model):
     """One e-mail owed to an institution's admins: wrong pairing codes there became abnormal.
 
     At most one a day per institution (the constraint: of two app servers crossing the limit at
-    once, one row is written), sent by the background worker like the observer notices.
+    once, one row is written), sent by a job like the observer notices.
     """
 
     institution = models.ForeignKey(Institution, on_delete=models.CASCADE, related_name="+")
     day = models.DateField()
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    gave_up_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -1,35 +1,54 @@
-"""E-mails to students about their observers: owed in the link's transaction, sent by the worker."""
+"""E-mails to students about their observers: owed in the link's transaction, one job each.
+
+A notice is a row (``ObserverNotice``) and a queued job (``pairing.observer_notice_send``), both
+written in the transaction that makes the link, so a rolled-back link owes nothing and a committed
+one is never forgotten. The job sends that one notice; the row is the record that it was sent.
+"""
 
 import logging
 import smtplib
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.models import User
 from pairing.models import ObserverNotice
+from pairing_portal.jobs import jobs_defer
 
 logger = logging.getLogger(__name__)
 
-BATCH = 500  # messages per SMTP connection
-MAX_ATTEMPTS = 5  # a notice the mail server keeps refusing is given up on after this many tries
+NOTICE_TASK = "pairing.observer_notice_send"
+OLD_NOTICES_KEPT_DAYS = 30
+
+
+class NoticeNotSentYet(Exception):
+    """The mail server could not take the notice now (down, slow, a 4xx answer): try later."""
+
+
+class NoticeRefused(Exception):
+    """The mail server refused the student's address for good (a 5xx answer): never retried.
+
+    Its message names the address's domain only.
+    """
 
 
 def new_observer_notices_owe(*, pairs: list[tuple[int, int]]) -> None:
     """Owe each student of (observer id, student id) ``pairs`` a notice, in the caller's
-    transaction: one statement however many links an import makes."""
+    transaction: two statements (the rows, then their jobs) however many links an import makes."""
     if not pairs:
         return
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {ObserverNotice._meta.db_table} (observer_id, student_id, created_at, attempts)
-            SELECT pair.observer_id, pair.student_id, %s, 0
+            INSERT INTO {ObserverNotice._meta.db_table} (observer_id, student_id, created_at)
+            SELECT pair.observer_id, pair.student_id, %s
             FROM unnest(%s::bigint[], %s::bigint[]) AS pair(observer_id, student_id)
+            RETURNING id
             """,  # noqa: S608 - the table name is ours; every value is a parameter
             [
                 timezone.now(),
@@ -37,39 +56,71 @@ def new_observer_notices_owe(*, pairs: list[tuple[int, int]]) -> None:
                 [student for _observer, student in pairs],
             ],
         )
+        ids = [notice_id for (notice_id,) in cursor.fetchall()]
+    jobs_defer(NOTICE_TASK, [{"notice_id": notice_id} for notice_id in ids])
 
 
-def new_observer_notices_send(*, limit: int = BATCH) -> int:
-    """Send up to ``limit`` owed notices; returns how many went out.
+def observer_notice_send(*, notice_id: int, last_try: bool = False) -> bool:
+    """Send one owed notice; returns whether a message went out.
 
-    SKIP LOCKED: several workers never send one notice twice. A mail server that refuses or
-    does not answer leaves them owed for the next round (up to MAX_ATTEMPTS), and is logged.
+    The row stays locked while the message goes out and is marked sent in the same transaction:
+    two workers never both send it, and a retry after a success finds it sent and does nothing.
+    Raises ``NoticeNotSentYet`` when the mail server could not take it now (the job retries it;
+    on the ``last_try`` the notice is given up) and ``NoticeRefused`` when the server refused the
+    address for good (given up at once). Other notices are never affected.
     """
     with transaction.atomic():
-        owed = list(
-            ObserverNotice.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        notice = (
+            ObserverNotice.objects.select_for_update(of=("self",))
             .select_related("student", "observer")
-            .order_by("created_at", "id")[:limit]
+            .filter(pk=notice_id, sent_at__isnull=True, gave_up_at__isnull=True)
+            .first()
         )
-        if not owed:
-            return 0
+        if notice is None:  # sent already, given up, or its student deleted since
+            return False
+        student = notice.student
+        if not (student.is_active and student.email):
+            _give_up(notice)  # nobody left to tell
+            return False
         # Students have no language of their own yet: notices go out in the portal's language.
         with translation.override(settings.LANGUAGE_CODE):
-            messages = [
-                _notice(student=notice.student, observer=notice.observer)
-                for notice in owed
-                if notice.student.is_active and notice.student.email
-            ]
-        ids = [notice.pk for notice in owed]
+            message = _notice(student=student, observer=notice.observer)
         try:
-            sent = (get_connection().send_messages(messages) or 0) if messages else 0
-        except (smtplib.SMTPException, OSError) as error:
-            logger.warning("New-observer notices not sent yet: %s", error.__class__.__name__)
-            ObserverNotice.objects.filter(pk__in=ids).update(attempts=F("attempts") + 1)
-            return 0
-        ObserverNotice.objects.filter(pk__in=ids).update(sent_at=timezone.now())
-        return sent
+            get_connection().send_messages([message])
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = [code for code, _text in error.recipients.values()]
+            failure = _refusal(student.email, codes)
+        except (smtplib.SMTPException, OSError) as error:  # down, timed out, a 4xx answer
+            failure = NoticeNotSentYet(f"mail server: {error.__class__.__name__}")
+        else:
+            notice.sent_at = timezone.now()
+            notice.save(update_fields=["sent_at"])
+            return True
+        if isinstance(failure, NoticeRefused) or last_try:
+            _give_up(notice)
+    if isinstance(failure, NoticeRefused):
+        logger.warning("New-observer notice #%s not sent: %s", notice_id, failure)
+    # Raised without its cause: the mail library's error names the address.
+    raise failure from None
+
+
+def _refusal(address: str, codes: list[int]) -> Exception:
+    domain = address.rpartition("@")[2] or "?"
+    if codes and all(500 <= code < 600 for code in codes):
+        return NoticeRefused(f"the mail server refused an address at {domain} ({codes[0]})")
+    return NoticeNotSentYet(f"the mail server put off an address at {domain} ({codes[0]})")
+
+
+def _give_up(notice: ObserverNotice) -> None:
+    notice.gave_up_at = timezone.now()
+    notice.save(update_fields=["gave_up_at"])
+
+
+def observer_notices_prune(*, days: int = OLD_NOTICES_KEPT_DAYS) -> int:
+    """Forget notices sent (or given up) more than ``days`` ago; returns how many went."""
+    before = timezone.now() - timedelta(days=days)
+    deleted, _ = ObserverNotice.objects.filter(Q(sent_at__lt=before) | Q(gave_up_at__lt=before)).delete()
+    return deleted
 
 
 def _notice(*, student: User, observer: User) -> EmailMessage:

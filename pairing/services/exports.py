@@ -1,20 +1,20 @@
-"""District-wide exports of fresh codes (CSV or letters), made by a background worker.
+"""District-wide exports of fresh codes (CSV or letters), made by a background job.
 
-An admin asks (``code_export_request``); ``manage.py run_jobs`` claims the export and makes the
-codes a chunk at a time, saving its progress after each, so the page can show it; the finished file
-is kept encrypted for a day (it holds codes in clear) and only the institution's code-makers may
-download it.
+An admin asks (``code_export_request``, which queues the job in the same transaction); the job
+(``code_export_run``) makes the codes a chunk at a time, saving its progress after each, so the
+page can show it; the finished file is kept encrypted for a day (it holds codes in clear) and only
+the institution's code-makers may download it.
 """
 
 import base64
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Q
+from django.db import DatabaseError, transaction
 from django.utils import timezone, translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext
@@ -29,13 +29,14 @@ from pairing.errors import PairingError
 from pairing.letters import letters_build, letters_document
 from pairing.models import CodeExport, CodeExportFormat, CodeExportState
 from pairing.services.codes import pairing_code_export_count, pairing_codes_create_for_students
+from pairing_portal.jobs import jobs_defer
 
 logger = logging.getLogger(__name__)
 
+EXPORT_TASK = "pairing.code_export_make"
 CHUNK = 500  # students per transaction: the progress moves, and no lock is held for long
 RESULT_KEPT = timedelta(days=1)
-ABANDONED_AFTER = timedelta(minutes=10)  # a running export whose worker stopped answering
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 3  # tries that died with their worker; then the export fails
 
 
 def code_export_refusal(*, institution: Institution, by: User) -> str | None:
@@ -61,7 +62,7 @@ def code_export_request(
     base_url: str,
 ) -> CodeExport:
     """Queue an export of new codes for every current student of ``courses`` (all the
-    institution's when empty); the worker picks it up."""
+    institution's when empty), and the job that makes it."""
     refusal = code_export_refusal(institution=institution, by=by)
     if refusal is not None:
         raise PairingError(refusal)
@@ -84,62 +85,49 @@ def code_export_request(
         actor=by,
         details={"export": export.pk, "format": format, "courses": [c.pk for c in courses]},
     )
+    jobs_defer(EXPORT_TASK, [{"export_id": export.pk}])
     return export
 
 
-def code_export_claim() -> CodeExport | None:
-    """The next export to make: the oldest waiting, or one whose worker stopped answering.
-
-    SKIP LOCKED: two workers never claim the same export at once. Each claim is a new token; a
-    worker that was too slow and lost its export to another stops at its next write
-    (``ClaimLost``), so an export's codes and file come from one worker. After MAX_ATTEMPTS
-    claims (a worker that keeps dying on it) the export fails instead of minting codes forever.
-    """
-    now = timezone.now()
-    with transaction.atomic():
-        export = (
-            CodeExport.objects.select_for_update(skip_locked=True)
-            .defer("result")
-            .filter(
-                Q(state=CodeExportState.QUEUED)
-                | Q(state=CodeExportState.RUNNING, heartbeat_at__lt=now - ABANDONED_AFTER)
-            )
-            .order_by("created_at", "id")
-            .first()
-        )
-        if export is None:
-            return None
-        if export.attempts >= MAX_ATTEMPTS:
-            with translation.override(export.language):
-                _fail(export, gettext("The export stopped unexpectedly. Please try again."))
-            return code_export_claim()
-        export.state = CodeExportState.RUNNING
-        export.started_at = export.heartbeat_at = now
-        export.done = 0
-        export.claim = uuid.uuid4()
-        export.attempts += 1
-        export.save(
-            update_fields=["state", "started_at", "heartbeat_at", "done", "claim", "attempts"]
-        )
-    return export
+class ExportInterrupted(Exception):
+    """The worker is stopping (a deploy): the export goes back to the queue, to be made afresh."""
 
 
 class ClaimLost(Exception):
     """Another worker took this export over (this one was thought dead): stop, write nothing."""
 
 
-def code_export_run(*, export: CodeExport) -> CodeExport:
-    """Make the codes and the file. A failure is recorded on the export, then raised."""
+def code_export_run(
+    *, export_id: int, should_stop: Callable[[], bool] = lambda: False
+) -> CodeExport | None:
+    """Make the codes and the file of a waiting export; None when there is nothing to do (made
+    already, failed, or given up after MAX_ATTEMPTS tries that died with their worker).
+
+    Every try starts from the first student under a new claim: codes made by an earlier try were
+    only ever in its memory, and the new ones replace them. ``should_stop`` is asked between
+    chunks; when it says so, ``ExportInterrupted`` is raised with the export queued again. A
+    failure is recorded on the export, then raised; a database error is raised with the export
+    left to the next try.
+    """
+    export = _start(export_id)
+    if export is None:
+        return None
     try:
         with (
             translation.override(export.language),
             timezone.override(export.time_zone or settings.TIME_ZONE),
         ):
-            _make(export)
+            _make(export, should_stop=should_stop)
     except ClaimLost:
         logger.warning("Export #%s was taken over by another worker; this one stops", export.pk)
+    except ExportInterrupted:
+        # Stopped on purpose, between two chunks: not a failed try.
+        _write(export, state=CodeExportState.QUEUED, done=0, attempts=export.attempts - 1)
+        raise
     except PairingError as error:
         _fail(export, gettext(error.message))
+    except DatabaseError:
+        raise  # the database is away; the job's next try starts the export again
     except Exception:
         # Whatever stopped it, the page must not say "running" forever; the error goes on up.
         _fail(export, gettext("The export stopped unexpectedly. Please try again."))
@@ -147,16 +135,40 @@ def code_export_run(*, export: CodeExport) -> CodeExport:
     return export
 
 
+def _start(export_id: int) -> CodeExport | None:
+    """Claim the export for this try (locked: two workers never start it together)."""
+    with transaction.atomic():
+        export = (
+            CodeExport.objects.select_for_update()
+            .defer("result")
+            .filter(pk=export_id, state__in=[CodeExportState.QUEUED, CodeExportState.RUNNING])
+            .first()
+        )
+        if export is None:
+            return None
+        if export.attempts >= MAX_ATTEMPTS:
+            with translation.override(export.language):
+                _fail(export, gettext("The export stopped unexpectedly. Please try again."))
+            return None
+        export.state = CodeExportState.RUNNING
+        export.started_at = timezone.now()
+        export.done = 0
+        export.claim = uuid.uuid4()
+        export.attempts += 1
+        export.save(update_fields=["state", "started_at", "done", "claim", "attempts"])
+    return export
+
+
 def _write(export: CodeExport, **fields) -> None:
-    """Save ``fields`` only while this worker still holds the export."""
-    fields.setdefault("heartbeat_at", timezone.now())
+    """Save ``fields`` only while this try still holds the export (none: just check it does)."""
+    fields = fields or {"claim": export.claim}
     if not CodeExport.objects.filter(pk=export.pk, claim=export.claim).update(**fields):
         raise ClaimLost
     for name, value in fields.items():
         setattr(export, name, value)
 
 
-def _make(export: CodeExport) -> None:
+def _make(export: CodeExport, *, should_stop: Callable[[], bool]) -> None:
     institution, by = export.institution, export.requested_by
     refusal = (
         code_export_refusal(institution=institution, by=by) if by else PairingError.NOT_ALLOWED
@@ -167,6 +179,8 @@ def _make(export: CodeExport) -> None:
     _write(export, total=len(students))
     rows, letters = [], []
     for start in range(0, len(students), CHUNK):
+        if should_stop():
+            raise ExportInterrupted
         chunk = students[start : start + CHUNK]
         _write(export)  # still ours? (before making codes another worker would make too)
         issued = pairing_codes_create_for_students(
