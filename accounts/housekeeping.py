@@ -20,7 +20,9 @@ def sessions_prune() -> int:
 def throttle_buckets_prune() -> int:
     """Failed-attempt counters older than the longest window any limit looks at (Redis's
     counters expire by themselves)."""
-    deleted, _ = ThrottleBucket.objects.filter(bucket_start__lt=timezone.now() - KEEP_BUCKETS).delete()
+    deleted, _ = ThrottleBucket.objects.filter(
+        bucket_start__lt=timezone.now() - KEEP_BUCKETS
+    ).delete()
     return deleted
 
 

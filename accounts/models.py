@@ -51,7 +51,9 @@ class Institution(models.Model):
     audit_retention_years = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        help_text=_("Audit trail entries older than this many years (1 to 7) are deleted; empty: kept."),
+        help_text=_(
+            "Audit trail entries older than this many years (1 to 7) are deleted; empty: kept."
+        ),
     )
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -119,7 +119,9 @@ def _give_up(notice: ObserverNotice) -> None:
 def observer_notices_prune(*, days: int = OLD_NOTICES_KEPT_DAYS) -> int:
     """Forget notices sent (or given up) more than ``days`` ago; returns how many went."""
     before = timezone.now() - timedelta(days=days)
-    deleted, _ = ObserverNotice.objects.filter(Q(sent_at__lt=before) | Q(gave_up_at__lt=before)).delete()
+    deleted, _ = ObserverNotice.objects.filter(
+        Q(sent_at__lt=before) | Q(gave_up_at__lt=before)
+    ).delete()
     return deleted
 
 

@@ -13,7 +13,12 @@ from procrastinate.contrib.django import app
 from accounts.audit import audit_context
 from accounts.models import AuditSource
 from pairing.alerts import ALERT_TASK, AlertNotSentYet, guessing_alert_send
-from pairing.notices import NOTICE_TASK, NoticeNotSentYet, observer_notice_send, observer_notices_prune
+from pairing.notices import (
+    NOTICE_TASK,
+    NoticeNotSentYet,
+    observer_notice_send,
+    observer_notices_prune,
+)
 from pairing.services.exports import (
     EXPORT_TASK,
     ExportInterrupted,

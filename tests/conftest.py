@@ -1,6 +1,8 @@
 """Personas: one institution with a course, its teacher, a student, an observer and an admin,
 plus an admin of another institution who must never see any of it."""
 
+import logging
+
 import pytest
 from django.core.cache import cache
 from django.utils import timezone, translation
@@ -89,3 +91,39 @@ def teachers_may_generate(course, admin):
         enabled=True,
         by=admin,
     )
+
+
+@pytest.fixture
+def job_queue(transactional_db):
+    """A queue whose jobs a real worker runs (``tests.jobs.run_due_jobs``): the test's writes are
+    committed, so the worker's own connections see them; the queue is emptied afterwards."""
+    from django.db import connections
+
+    from tests.jobs import empty_the_queue
+
+    # The worker's threads each open their own connection: closed after each job here, so none
+    # outlives the test (the test database could not be dropped at the end).
+    database = connections.settings["default"]
+    kept, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
+    empty_the_queue()
+    yield
+    empty_the_queue()
+    database["CONN_MAX_AGE"] = kept
+
+
+@pytest.fixture
+def smtp_server(settings):
+    """A real SMTP server the portal sends through; ``.mailbox.refuse`` names refused addresses."""
+    from tests.mail_server import Mailbox, MailServer
+    from tests.test_shared_limits import free_port
+
+    server = MailServer(free_port(), Mailbox())
+    # The test server's own log names every recipient: keep it out of what tests read.
+    logging.getLogger("mail.log").setLevel(logging.WARNING)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", server.port, 5
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    server.start()
+    yield server
+    server.stop()

@@ -4,32 +4,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0011_spent_challenge'),
+        ("accounts", "0011_spent_challenge"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='auditevent',
-            name='audit_action_valid',
+            model_name="auditevent",
+            name="audit_action_valid",
         ),
         migrations.AddField(
-            model_name='institution',
-            name='audit_retention_years',
-            field=models.PositiveSmallIntegerField(blank=True, help_text='Audit trail entries older than this many years (1 to 7) are deleted; empty: kept.', null=True),
+            model_name="institution",
+            name="audit_retention_years",
+            field=models.PositiveSmallIntegerField(
+                blank=True,
+                help_text="Audit trail entries older than this many years (1 to 7) are deleted; empty: kept.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('pairing_code.created', 'Pairing code made'), ('pairing_code.redeemed', 'Pairing code used'), ('pairing_code.failed', 'Wrong pairing code'), ('observer_link.created', 'Observer linked'), ('observer_link.removed', 'Observer unlinked'), ('throttle.paused', 'Paused after failed attempts'), ('login.failed', 'Failed log-in'), ('pairing_code.revoked', 'Pairing codes revoked'), ('code_export.requested', 'School-wide code export asked for'), ('code_export.downloaded', 'School-wide code export downloaded'), ('institution.self_registration', 'Self-registration changed'), ('institution.pairing_settings', 'Pairing settings changed'), ('institution.permission', 'Permission changed'), ('institution.audit_retention', 'Audit trail retention changed'), ('act_as.started', 'Started acting as'), ('act_as.stopped', 'Stopped acting as'), ('user.email_changed', 'Login e-mail changed'), ('user.deactivated', 'User deactivated'), ('user.reactivated', 'User reactivated')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("pairing_code.created", "Pairing code made"),
+                    ("pairing_code.redeemed", "Pairing code used"),
+                    ("pairing_code.failed", "Wrong pairing code"),
+                    ("observer_link.created", "Observer linked"),
+                    ("observer_link.removed", "Observer unlinked"),
+                    ("throttle.paused", "Paused after failed attempts"),
+                    ("login.failed", "Failed log-in"),
+                    ("pairing_code.revoked", "Pairing codes revoked"),
+                    ("code_export.requested", "School-wide code export asked for"),
+                    ("code_export.downloaded", "School-wide code export downloaded"),
+                    ("institution.self_registration", "Self-registration changed"),
+                    ("institution.pairing_settings", "Pairing settings changed"),
+                    ("institution.permission", "Permission changed"),
+                    ("institution.audit_retention", "Audit trail retention changed"),
+                    ("act_as.started", "Started acting as"),
+                    ("act_as.stopped", "Stopped acting as"),
+                    ("user.email_changed", "Login e-mail changed"),
+                    ("user.deactivated", "User deactivated"),
+                    ("user.reactivated", "User reactivated"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='auditevent',
-            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['pairing_code.created', 'pairing_code.redeemed', 'pairing_code.failed', 'observer_link.created', 'observer_link.removed', 'throttle.paused', 'login.failed', 'pairing_code.revoked', 'code_export.requested', 'code_export.downloaded', 'institution.self_registration', 'institution.pairing_settings', 'institution.permission', 'institution.audit_retention', 'act_as.started', 'act_as.stopped', 'user.email_changed', 'user.deactivated', 'user.reactivated'])), name='audit_action_valid'),
+            model_name="auditevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "action__in",
+                        [
+                            "pairing_code.created",
+                            "pairing_code.redeemed",
+                            "pairing_code.failed",
+                            "observer_link.created",
+                            "observer_link.removed",
+                            "throttle.paused",
+                            "login.failed",
+                            "pairing_code.revoked",
+                            "code_export.requested",
+                            "code_export.downloaded",
+                            "institution.self_registration",
+                            "institution.pairing_settings",
+                            "institution.permission",
+                            "institution.audit_retention",
+                            "act_as.started",
+                            "act_as.stopped",
+                            "user.email_changed",
+                            "user.deactivated",
+                            "user.reactivated",
+                        ],
+                    )
+                ),
+                name="audit_action_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='institution',
-            constraint=models.CheckConstraint(condition=models.Q(('audit_retention_years__isnull', True), models.Q(('audit_retention_years__gte', 1), ('audit_retention_years__lte', 7)), _connector='OR'), name='institution_audit_retention_in_range'),
+            model_name="institution",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("audit_retention_years__isnull", True),
+                    models.Q(("audit_retention_years__gte", 1), ("audit_retention_years__lte", 7)),
+                    _connector="OR",
+                ),
+                name="institution_audit_retention_in_range",
+            ),
         ),
     ]

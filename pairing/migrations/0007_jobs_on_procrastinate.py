@@ -34,43 +34,47 @@ def queue_what_the_old_worker_owed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pairing', '0006_guessing_alert'),
-        ('procrastinate', '0041_post_retry_failed_job'),
+        ("pairing", "0006_guessing_alert"),
+        ("procrastinate", "0041_post_retry_failed_job"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RunPython(queue_what_the_old_worker_owed, migrations.RunPython.noop),
         migrations.RemoveIndex(
-            model_name='observernotice',
-            name='observer_notice_unsent',
+            model_name="observernotice",
+            name="observer_notice_unsent",
         ),
         migrations.RemoveField(
-            model_name='codeexport',
-            name='heartbeat_at',
+            model_name="codeexport",
+            name="heartbeat_at",
         ),
         migrations.RemoveField(
-            model_name='guessingalert',
-            name='attempts',
+            model_name="guessingalert",
+            name="attempts",
         ),
         migrations.RemoveField(
-            model_name='observernotice',
-            name='attempts',
+            model_name="observernotice",
+            name="attempts",
         ),
         migrations.AddField(
-            model_name='guessingalert',
-            name='gave_up_at',
+            model_name="guessingalert",
+            name="gave_up_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='observernotice',
-            name='gave_up_at',
+            model_name="observernotice",
+            name="gave_up_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddConstraint(
-            model_name='observernotice',
-            constraint=models.CheckConstraint(condition=models.Q(('sent_at__isnull', True), ('gave_up_at__isnull', True), _connector='OR'), name='observer_notice_sent_or_given_up'),
+            model_name="observernotice",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("sent_at__isnull", True), ("gave_up_at__isnull", True), _connector="OR"
+                ),
+                name="observer_notice_sent_or_given_up",
+            ),
         ),
     ]

@@ -21,13 +21,15 @@ from pairing.errors import PairingError
 from pairing.models import CodeExport, CodeExportFormat, CodeExportState, PairingCode
 from pairing.services import exports, pairing_code_redeem
 from pairing.services.exports import (
-    code_export_claim,
+    EXPORT_TASK,
+    ExportInterrupted,
     code_export_file,
     code_export_request,
     code_export_run,
     code_exports_purge,
 )
 from tests.factories import CourseFactory, EnrollmentFactory
+from tests.jobs import jobs_of
 from tests.test_shared_limits import test_database_url
 
 BASE = "http://portal.example/"
@@ -57,9 +59,12 @@ def request_export(
 
 
 def made(export) -> CodeExport:
-    claimed = code_export_claim()
-    assert claimed.pk == export.pk
-    return code_export_run(export=claimed)
+    """What the export's job does."""
+    return code_export_run(export_id=export.pk)
+
+
+class WorkerKilled(BaseException):
+    """A worker process that dies mid-export (killed, out of memory): nothing in it runs on."""
 
 
 def csv_rows(export) -> list[list[str]]:
@@ -147,44 +152,66 @@ def test_another_schools_course_is_refused(admin, other_admin):
         request_export(admin, courses=[elsewhere])
 
 
-def test_an_abandoned_export_is_taken_up_again_and_a_running_one_is_not(admin, district):
+def test_asking_queues_the_export_with_its_job(admin, district):
     export = request_export(admin)
-    assert code_export_claim().pk == export.pk
-    assert code_export_claim() is None  # running, with a fresh heartbeat
-    CodeExport.objects.filter(pk=export.pk).update(
-        heartbeat_at=timezone.now() - timedelta(minutes=11)
-    )
-    assert code_export_claim().pk == export.pk
+    [job] = jobs_of(EXPORT_TASK)
+    assert (job.args, job.status) == ({"export_id": export.pk}, "todo")
+
+
+def test_a_finished_export_is_not_made_again_when_its_job_runs_again(admin, district):
+    export = made(request_export(admin))
+    assert code_export_run(export_id=export.pk) is None
+    assert PairingCode.objects.count() == 4
 
 
 def test_a_worker_thought_dead_stops_when_another_has_taken_its_export_over(admin, district):
     export = request_export(admin)
-    slow = code_export_claim()
-    CodeExport.objects.filter(pk=export.pk).update(
-        heartbeat_at=timezone.now() - timedelta(minutes=11)
-    )
-    other = code_export_claim()
-    assert other.claim != slow.claim
+    taken_over = []
 
-    code_export_run(export=slow)  # writes nothing, makes no codes: the export is not its own
-    assert not PairingCode.objects.exists()
-    assert CodeExport.objects.get(pk=export.pk).state == CodeExportState.RUNNING
+    def meanwhile_another_worker_makes_it() -> bool:
+        # The slow worker's job was retried elsewhere while it still ran (it was thought dead).
+        if not taken_over:
+            taken_over.append(code_export_run(export_id=export.pk))
+        return False
 
-    code_export_run(export=other)
-    assert CodeExport.objects.get(pk=export.pk).state == CodeExportState.DONE
+    code_export_run(export_id=export.pk, should_stop=meanwhile_another_worker_makes_it)
+    export.refresh_from_db()
+    assert taken_over[0].state == export.state == CodeExportState.DONE
+    assert export.done == 4
     assert PairingCode.objects.count() == 4  # one code per student, from one worker
+    assert len(csv_rows(export)) == 5
+
+
+def test_a_stopping_worker_hands_the_export_back_and_the_next_makes_it_whole(admin, district):
+    export = request_export(admin)
+    with pytest.raises(ExportInterrupted):
+        code_export_run(export_id=export.pk, should_stop=lambda: True)
+    export.refresh_from_db()
+    assert (export.state, export.done, export.attempts) == (CodeExportState.QUEUED, 0, 0)
+
+    made(export)
+    export.refresh_from_db()
+    assert (export.state, export.done) == (CodeExportState.DONE, 4)
+    codes = [row[3][2:-1] for row in csv_rows(export)[1:]]
+    assert len(codes) == 4
+    assert PairingCode.objects.filter(state="active").count() == 4  # the file's, and no others
+    assert all(PairingCode.objects.filter(code_hash=code_hash(c), state="active") for c in codes)
 
 
 def test_an_export_that_keeps_killing_its_worker_fails_after_three_tries(admin, district):
     export = request_export(admin)
+
+    def die() -> bool:
+        raise WorkerKilled
+
     for _ in range(exports.MAX_ATTEMPTS):
-        assert code_export_claim().pk == export.pk
-        CodeExport.objects.filter(pk=export.pk).update(
-            heartbeat_at=timezone.now() - timedelta(minutes=11)
-        )
-    assert code_export_claim() is None
+        with pytest.raises(WorkerKilled):
+            code_export_run(export_id=export.pk, should_stop=die)
+        assert CodeExport.objects.get(pk=export.pk).state == CodeExportState.RUNNING
+    assert code_export_run(export_id=export.pk) is None
     export.refresh_from_db()
     assert export.state == CodeExportState.FAILED
+    assert not PairingCode.objects.exists()
 
 
 def test_a_file_made_under_another_secret_key_is_reported_gone(admin, district, settings):
@@ -273,14 +300,13 @@ def test_the_export_list_keeps_a_flat_query_count(
         client.get(url)
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_worker_process_makes_a_waiting_export(admin, district):
+def test_the_worker_process_makes_a_waiting_export(job_queue, admin, district):
     export = request_export(admin)
     environment = {**os.environ, "DEBUG": "true", "DATABASE_URL": test_database_url()}
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     root = Path(__file__).resolve().parents[2]
     finished = subprocess.run(
-        [sys.executable, "manage.py", "run_jobs", "--once"],
+        [sys.executable, "manage.py", "run_worker", "--once"],
         cwd=root,
         env=environment,
         capture_output=True,
@@ -292,3 +318,4 @@ def test_the_worker_process_makes_a_waiting_export(admin, district):
     export.refresh_from_db()
     assert export.state == CodeExportState.DONE
     assert export.done == 4
+    assert [job.status for job in jobs_of(EXPORT_TASK)] == ["succeeded"]

@@ -6,9 +6,10 @@ from django.conf import settings as project_settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
+from procrastinate.contrib.django.models import ProcrastinateJob
 
 from accounts.services import api_token_create
-from pairing.alerts import guessing_alerts_send
+from pairing.alerts import ALERT_TASK, guessing_alert_send
 from pairing.models import GuessingAlert, ObserverLink
 from tests.factories import UserFactory
 from tests.pairing.helpers import new_code
@@ -136,20 +137,22 @@ def test_a_missing_proof_is_not_counted_as_a_guess(client, under_attack, student
 
 def test_the_admins_get_one_email_per_episode(client, under_attack, admin, institution):
     second_admin = UserFactory(institution=institution, is_account_admin=True)
-    assert mail.outbox == []  # owed in the request, sent by the worker
+    assert mail.outbox == []  # owed in the request, sent by a job
     guessing(times=5, first=10)  # the attack goes on
-    assert GuessingAlert.objects.count() == 1
+    alert = GuessingAlert.objects.get()
+    [job] = ProcrastinateJob.objects.filter(task_name=ALERT_TASK)
+    assert job.args == {"alert_id": alert.pk}
 
-    assert guessing_alerts_send() == 2  # what manage.py run_jobs does
-    assert sorted(message.to[0] for message in mail.outbox) == sorted(
-        [admin.email, second_admin.email]
-    )
-    assert mail.outbox[0].subject == "Many wrong pairing codes at Springfield Schools today"
-    assert "Nobody is turned away" in mail.outbox[0].body
+    assert guessing_alert_send(alert_id=alert.pk)  # what its job does
+    [message] = mail.outbox
+    assert sorted(message.to) == sorted([admin.email, second_admin.email])
+    assert message.subject == "Many wrong pairing codes at Springfield Schools today"
+    assert "Nobody is turned away" in message.body
 
     guessing(times=3, first=20)
-    assert guessing_alerts_send() == 0
-    assert len(mail.outbox) == 2  # nothing more the same day
+    assert ProcrastinateJob.objects.filter(task_name=ALERT_TASK).count() == 1
+    assert not guessing_alert_send(alert_id=alert.pk)  # a retry of a sent alert sends nothing
+    assert len(mail.outbox) == 1  # nothing more the same day
 
 
 def test_another_institution_is_not_affected(client, under_attack, other_admin):

@@ -45,5 +45,7 @@ class Command(BaseCommand):
             worker_options["queues"] = queues
         if shutdown_graceful_timeout is not None:
             worker_options["shutdown_graceful_timeout"] = shutdown_graceful_timeout
-        self.stdout.write("Running background jobs." if not once else "Running the jobs waiting now.")
+        self.stdout.write(
+            "Running background jobs." if not once else "Running the jobs waiting now."
+        )
         asyncio.run(worker_run(**worker_options))
