@@ -12,6 +12,7 @@ queued again); the process waits for it either way, so nothing is left half-done
 """
 
 import asyncio
+import contextlib
 import logging
 import signal
 from typing import Any
@@ -60,10 +61,8 @@ async def worker_run(**options: Any) -> None:
                 if healthy:
                     pause = FIRST_PAUSE
                     logger.warning("The worker stopped by itself; starting it again")
-                try:
+                with contextlib.suppress(TimeoutError):  # a pause, cut short by a signal
                     await asyncio.wait_for(stopping.wait(), timeout=pause)
-                except TimeoutError:
-                    pass
                 pause = min(pause * 2, LONGEST_PAUSE)
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
