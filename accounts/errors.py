@@ -39,6 +39,9 @@ class AccountError(DomainError):
     ACT_AS_SELF = _("You are already yourself.")
     ACT_AS_ADMIN = _("Admins cannot act as other admins.")
     CODE_LIFETIME_OUT_OF_RANGE = _("A pairing code can last from 1 to 30 days.")
+    AUDIT_RETENTION_OUT_OF_RANGE = _(
+        "The audit trail can be kept for 1 to 7 years, or without a limit."
+    )
     CHANGE_ADMIN = _(
         "Admins and platform operators can only be changed by a platform operator, by hand."
     )

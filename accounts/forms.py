@@ -4,12 +4,14 @@ from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.audit import audit_record, current_context
 from accounts.models import (
+    MAX_AUDIT_RETENTION_YEARS,
     MAX_CODE_LIFETIME_DAYS,
+    MIN_AUDIT_RETENTION_YEARS,
     MIN_CODE_LIFETIME_DAYS,
     AuditAction,
     AuditSource,
@@ -80,6 +82,28 @@ class PairingSettingsForm(forms.Form):
     )
     students_may_remove_observers = forms.BooleanField(
         label=_("Students may remove their own observers"), required=False
+    )
+
+
+def _retention_choices() -> list[tuple[str, str]]:
+    years = range(MIN_AUDIT_RETENTION_YEARS, MAX_AUDIT_RETENTION_YEARS + 1)
+    return [("", _("Keep every entry (no limit)"))] + [
+        (str(count), ngettext("%(count)d year", "%(count)d years", count) % {"count": count})
+        for count in years
+    ]
+
+
+class AuditRetentionForm(forms.Form):
+    audit_retention_years = forms.TypedChoiceField(
+        label=_("Keep audit trail entries for"),
+        choices=_retention_choices,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_(
+            "Older entries are deleted every night. Choose how long your district's records "
+            "policy asks you to keep them."
+        ),
     )
 
 

@@ -12,7 +12,9 @@ from django.utils import timezone
 from accounts.audit import audit_record
 from accounts.errors import AccountError
 from accounts.models import (
+    MAX_AUDIT_RETENTION_YEARS,
     MAX_CODE_LIFETIME_DAYS,
+    MIN_AUDIT_RETENTION_YEARS,
     MIN_CODE_LIFETIME_DAYS,
     ActAsSession,
     ApiToken,
@@ -266,6 +268,27 @@ def institution_pairing_settings_set(
             institution=institution,
             actor=by,
             details={field: {"from": before[field], "to": wanted[field]} for field in changed},
+        )
+    return institution
+
+
+def institution_audit_retention_set(
+    *, institution: Institution, years: int | None, by: User | None
+) -> Institution:
+    """How many years (1 to 7) the audit trail keeps its entries; None keeps them all (the
+    default). Older entries go at the next nightly housekeeping (accounts.tasks)."""
+    _require_admin_of(institution, by)
+    if years is not None and not MIN_AUDIT_RETENTION_YEARS <= years <= MAX_AUDIT_RETENTION_YEARS:
+        raise AccountError(AccountError.AUDIT_RETENTION_OUT_OF_RANGE)
+    before = institution.audit_retention_years
+    if before != years:
+        institution.audit_retention_years = years
+        institution.save(update_fields=["audit_retention_years"])
+        audit_record(
+            action=AuditAction.AUDIT_RETENTION_CHANGED,
+            institution=institution,
+            actor=by,
+            details={"from": before, "to": years},
         )
     return institution
 

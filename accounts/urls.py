@@ -51,6 +51,11 @@ urlpatterns = [
         views.institution_pairing_settings,
         name="institution_pairing_settings",
     ),
+    path(
+        "accounts/<int:institution_id>/audit_retention",
+        views.institution_audit_retention,
+        name="institution_audit_retention",
+    ),
     path("accounts/<int:institution_id>/audit", views.institution_audit, name="institution_audit"),
     path(
         "accounts/<int:institution_id>/permissions",

@@ -18,6 +18,7 @@ from accounts.errors import AccountError
 from accounts.forms import (
     ApiTokenForm,
     AuditFilterForm,
+    AuditRetentionForm,
     LoginForm,
     PairingSettingsForm,
     PermissionsForm,
@@ -34,6 +35,7 @@ from accounts.services import (
     act_as_stop,
     api_token_create,
     api_token_revoke,
+    institution_audit_retention_set,
     institution_pairing_settings_set,
     institution_self_registration_set,
     role_permission_set,
@@ -99,7 +101,30 @@ def institution_pairing_settings(request, institution_id: int):
     return _authentication_page(request, institution, pairing_form=pairing_form)
 
 
-def _authentication_page(request, institution, *, form=None, pairing_form=None):
+@require_POST
+@login_required
+def institution_audit_retention(request, institution_id: int):
+    """Authentication → Data retention: how long the audit trail keeps its entries."""
+    institution = get_institution_for_user(request.user, institution_id, write=True)
+    retention_form = AuditRetentionForm(request.POST)
+    if retention_form.is_valid():
+        try:
+            institution_audit_retention_set(
+                institution=institution,
+                years=retention_form.cleaned_data["audit_retention_years"],
+                by=request.user,
+            )
+        except AccountError as error:
+            retention_form.add_error("audit_retention_years", error.translated)
+        else:
+            messages.success(request, gettext("Data retention saved."))
+            return redirect("institution_authentication", institution.pk)
+    return _authentication_page(request, institution, retention_form=retention_form)
+
+
+def _authentication_page(
+    request, institution, *, form=None, pairing_form=None, retention_form=None
+):
     return render(
         request,
         "accounts/authentication.html",
@@ -113,6 +138,10 @@ def _authentication_page(request, institution, *, form=None, pairing_form=None):
                     "code_lifetime_days": institution.pairing_code_lifetime_days,
                     "students_may_remove_observers": institution.students_may_remove_observers,
                 }
+            ),
+            "retention_form": retention_form
+            or AuditRetentionForm(
+                initial={"audit_retention_years": institution.audit_retention_years or ""}
             ),
         },
     )

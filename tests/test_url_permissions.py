@@ -89,6 +89,8 @@ TABLE = [
     ("POST", "accounts/<int:institution_id>/users/<int:user_id>/observers/clear", L, 403, 403, 403, 404, 302),
     ("GET", "accounts/<int:institution_id>/pairing_settings", *[405] * 6),
     ("POST", "accounts/<int:institution_id>/pairing_settings", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/audit_retention", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/audit_retention", L, 403, 403, 403, 404, 302),
     # District-wide exports: admins holding the generating permission at the institution.
     ("GET", "accounts/<int:institution_id>/pairing_exports", L, 403, 403, 403, 404, 200),
     ("POST", "accounts/<int:institution_id>/pairing_exports", L, 403, 403, 403, 404, 302),
@@ -282,6 +284,8 @@ def post_data(route: str, world: World) -> dict:
         return {"format": "csv", "paper": "a4"}
     if route.endswith("/pairing_settings"):
         return {"code_lifetime_days": "10"}
+    if route.endswith("/audit_retention"):
+        return {"audit_retention_years": "3"}
     if route.endswith("/permissions"):
         # A browser always sends something (the CSRF token); an empty body is an unbound form.
         return {"allow_course_admin_actions__TeacherEnrollment": "on"}
