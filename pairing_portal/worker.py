@@ -18,13 +18,17 @@ import signal
 from typing import Any
 
 import psycopg
-from procrastinate import exceptions
+from procrastinate import PsycopgConnector, exceptions
 from procrastinate.contrib.django import app
+from procrastinate.contrib.django.utils import connector_params
 from procrastinate.worker import Worker
 
 logger = logging.getLogger(__name__)
 
 FIRST_PAUSE, LONGEST_PAUSE = 1.0, 30.0  # seconds between starts while the database is away
+# Seconds a query waits for a pool connection: a lost database is noticed this soon, rather than
+# after the pool's default 30 s (for each of the heartbeat, the next fetch and the goodbye).
+POOL_WAIT = 5.0
 DATABASE_AWAY = (exceptions.ConnectorException, psycopg.Error, OSError)
 
 
@@ -44,7 +48,8 @@ async def worker_run(**options: Any) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop)
     app.perform_import_paths()
-    connector = app.connector.get_worker_connector()
+    # The worker's own pool (Django's connection is for deferring jobs from requests).
+    connector = PsycopgConnector(kwargs=connector_params(), timeout=POOL_WAIT)
     pause = FIRST_PAUSE
     try:
         with app.replace_connector(connector):

@@ -87,7 +87,7 @@ def test_the_worker_survives_postgresql_stopping_and_starting(own_postgres, tmp_
         server.stop()  # PostgreSQL goes away under the running worker...
         wait_until(
             lambda: "database is unreachable" in log.read_text(),
-            seconds=60,
+            seconds=120,
             what="noticing the outage",
             log=log,
         )
