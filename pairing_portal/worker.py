@@ -40,7 +40,7 @@ async def worker_run(**options: Any) -> None:
 
     def stop() -> None:
         if not stopping.is_set():
-            logger.warning("Stopping: the running job may finish first")
+            logger.warning("Stopping (a running job may finish first)")
         stopping.set()
         for worker in running:
             worker.stop()

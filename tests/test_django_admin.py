@@ -56,3 +56,29 @@ def test_records_that_services_own_cannot_be_added_or_changed_here(label, rf, op
 def test_ordinary_users_cannot_open_the_admin_site(client, admin):
     client.force_login(admin)
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_operators_see_queued_running_and_failed_jobs(client, operator):
+    from django.db import connection
+
+    from pairing_portal.jobs import jobs_defer
+
+    queued, running, failed = jobs_defer(
+        "pairing.observer_notice_send", [{"notice_id": n} for n in (101, 102, 103)]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'doing' WHERE id = %s", [running])
+        cursor.execute("UPDATE procrastinate_jobs SET status = 'failed' WHERE id = %s", [failed])
+    client.force_login(operator)
+    jobs = reverse("admin:procrastinate_procrastinatejob_changelist")
+    for status, job in (("todo", queued), ("doing", running), ("failed", failed)):
+        page = client.get(jobs, {"status": status}).content.decode()
+        assert f">{job}</a>" in page, status
+        assert "observer_notice_send" in page
+    assert (
+        client.get(
+            reverse("admin:procrastinate_procrastinatejob_change", args=[failed])
+        ).status_code
+        == 200
+    )
+    assert client.get(reverse("admin:index")).content.decode().count("Procrastinate") >= 1
