@@ -92,6 +92,8 @@ def observer_notice_send(*, notice_id: int, last_try: bool = False) -> bool:
             failure = _refusal(student.email, codes)
         except (smtplib.SMTPException, OSError) as error:  # down, timed out, a 4xx answer
             failure = NoticeNotSentYet(f"mail server: {error.__class__.__name__}")
+        except ValueError:  # an address no e-mail can carry (its error would quote it)
+            failure = _refusal(student.email, [])
         else:
             notice.sent_at = timezone.now()
             notice.save(update_fields=["sent_at"])
@@ -106,7 +108,9 @@ def observer_notice_send(*, notice_id: int, last_try: bool = False) -> bool:
 
 def _refusal(address: str, codes: list[int]) -> Exception:
     domain = address.rpartition("@")[2] or "?"
-    if codes and all(500 <= code < 600 for code in codes):
+    if not codes:
+        return NoticeRefused(f"an address at {domain} cannot be written in an e-mail")
+    if all(500 <= code < 600 for code in codes):
         return NoticeRefused(f"the mail server refused an address at {domain} ({codes[0]})")
     return NoticeNotSentYet(f"the mail server put off an address at {domain} ({codes[0]})")
 

@@ -28,8 +28,9 @@ from pairing.services.exports import (
     code_export_run,
     code_exports_purge,
 )
+from pairing_portal.jobs import jobs_defer
 from tests.factories import CourseFactory, EnrollmentFactory
-from tests.jobs import jobs_of
+from tests.jobs import jobs_of, run_due_jobs
 from tests.test_shared_limits import test_database_url
 
 BASE = "http://portal.example/"
@@ -65,6 +66,10 @@ def made(export) -> CodeExport:
 
 class WorkerKilled(BaseException):
     """A worker process that dies mid-export (killed, out of memory): nothing in it runs on."""
+
+
+def worker_dies() -> bool:
+    raise WorkerKilled
 
 
 def csv_rows(export) -> list[list[str]]:
@@ -200,18 +205,39 @@ def test_a_stopping_worker_hands_the_export_back_and_the_next_makes_it_whole(adm
 
 def test_an_export_that_keeps_killing_its_worker_fails_after_three_tries(admin, district):
     export = request_export(admin)
-
-    def die() -> bool:
-        raise WorkerKilled
-
     for _ in range(exports.MAX_ATTEMPTS):
         with pytest.raises(WorkerKilled):
-            code_export_run(export_id=export.pk, should_stop=die)
+            code_export_run(export_id=export.pk, should_stop=worker_dies)
         assert CodeExport.objects.get(pk=export.pk).state == CodeExportState.RUNNING
     assert code_export_run(export_id=export.pk) is None
     export.refresh_from_db()
     assert export.state == CodeExportState.FAILED
     assert not PairingCode.objects.exists()
+
+
+def test_an_export_whose_worker_died_is_taken_up_by_another_and_made_whole(
+    job_queue, admin, district
+):
+    export = request_export(admin)
+    with pytest.raises(WorkerKilled):  # the first worker died mid-export...
+        code_export_run(export_id=export.pk, should_stop=worker_dies)
+    with connection.cursor() as cursor:  # ...holding the job, its heartbeat a minute old
+        cursor.execute(
+            "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 minute')"
+            " RETURNING id"
+        )
+        [dead] = cursor.fetchone()
+        cursor.execute(
+            "UPDATE procrastinate_jobs SET status = 'doing', worker_id = %s WHERE task_name = %s",
+            [dead, EXPORT_TASK],
+        )
+    jobs_defer("jobs.retry_stalled", [{"timestamp": 0}])  # what the schedule does every minute
+
+    run_due_jobs()
+    export.refresh_from_db()
+    assert (export.state, export.done, export.attempts) == (CodeExportState.DONE, 4, 2)
+    assert [job.status for job in jobs_of(EXPORT_TASK)] == ["succeeded"]
+    assert len(csv_rows(export)) == 5
 
 
 def test_a_file_made_under_another_secret_key_is_reported_gone(admin, district, settings):

@@ -12,7 +12,7 @@ from django.urls import reverse
 from accounts.errors import AccountError
 from accounts.services import user_profile_update
 from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState, ObserverNotice
-from pairing.notices import NOTICE_TASK, NoticeNotSentYet, observer_notice_send
+from pairing.notices import NOTICE_TASK, NoticeNotSentYet, NoticeRefused, observer_notice_send
 from pairing.services import (
     observer_link_create,
     observer_links_create_many,
@@ -121,6 +121,22 @@ def test_a_notice_that_cannot_go_on_its_last_try_is_given_up(student, observer, 
     assert notice.gave_up_at is not None
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     assert not observer_notice_send(notice_id=notice.pk)  # given up is given up
+
+
+def test_an_address_no_email_can_carry_is_given_up_without_quoting_it(student, observer, caplog):
+    User = type(student)
+    User.objects.filter(pk=student.pk).update(email="kid\nBcc: all@school.example")
+    observer_link_create(
+        observer=observer, student=student, by=None, source=ObserverLinkSource.ADMIN
+    )
+    notice = ObserverNotice.objects.get()
+    with pytest.raises(NoticeRefused) as refused:
+        observer_notice_send(notice_id=notice.pk)
+    assert "Bcc" not in str(refused.value)
+    assert "Bcc" not in caplog.text
+    assert mail.outbox == []
+    notice.refresh_from_db()
+    assert notice.gave_up_at is not None
 
 
 # --- A real worker and a real SMTP server ---------------------------------------------------------
