@@ -60,7 +60,11 @@ def guessing_alert_send_job(context: JobContext, *, alert_id: int) -> bool:
 @app.task(name=EXPORT_TASK, pass_context=True, retry=EXPORT_RETRY)
 def code_export_make_job(context: JobContext, *, export_id: int) -> str:
     with audit_context(source=AuditSource.COMMAND, client_address=None):
-        export = code_export_run(export_id=export_id, should_stop=context.should_abort)
+        export = code_export_run(
+            export_id=export_id,
+            should_stop=context.should_abort,
+            last_try=_last_try(context, EXPORT_RETRY),
+        )
     return "nothing to do" if export is None else f"{export.state}, {export.done} of {export.total}"
 
 

@@ -32,8 +32,9 @@ POOL_WAIT = 5.0
 DATABASE_AWAY = (exceptions.ConnectorException, psycopg.Error, OSError)
 
 
-async def worker_run(**options: Any) -> None:
-    """Run jobs until a signal says stop (or, with ``wait=False``, until none is left)."""
+async def worker_run(**options: Any) -> bool:
+    """Run jobs until a signal says stop, then return True. With ``wait=False``, run the jobs
+    due now and return whether the database could be reached (no waiting for it then)."""
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     running: list[Worker] = []
@@ -61,14 +62,17 @@ async def worker_run(**options: Any) -> None:
                 if not outcome.done() and not running:
                     outcome.cancel()  # still waiting for the database: nothing to finish
                 healthy = await _finished(outcome)
-                if stopping.is_set() or (healthy and options.get("wait") is False):
-                    return
+                if options.get("wait") is False:
+                    return healthy
+                if stopping.is_set():
+                    return True
                 if healthy:
                     pause = FIRST_PAUSE
                     logger.warning("The worker stopped by itself; starting it again")
                 with contextlib.suppress(TimeoutError):  # a pause, cut short by a signal
                     await asyncio.wait_for(stopping.wait(), timeout=pause)
                 pause = min(pause * 2, LONGEST_PAUSE)
+            return True
     finally:
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.remove_signal_handler(signum)

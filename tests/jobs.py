@@ -19,7 +19,7 @@ QUEUE_TABLES = (
 
 def run_due_jobs() -> None:
     """What a worker does with the jobs due now; returns when none is left (later retries wait)."""
-    asyncio.run(worker_run(wait=False, listen_notify=False))
+    assert asyncio.run(worker_run(wait=False, listen_notify=False)), "the database was away"
 
 
 def make_retries_due() -> None:

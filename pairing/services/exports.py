@@ -98,7 +98,7 @@ class ClaimLost(Exception):
 
 
 def code_export_run(
-    *, export_id: int, should_stop: Callable[[], bool] = lambda: False
+    *, export_id: int, should_stop: Callable[[], bool] = lambda: False, last_try: bool = False
 ) -> CodeExport | None:
     """Make the codes and the file of a waiting export; None when there is nothing to do (made
     already, failed, or given up after MAX_ATTEMPTS tries that died with their worker).
@@ -107,7 +107,7 @@ def code_export_run(
     only ever in its memory, and the new ones replace them. ``should_stop`` is asked between
     chunks; when it says so, ``ExportInterrupted`` is raised with the export queued again. A
     failure is recorded on the export, then raised; a database error is raised with the export
-    left to the next try.
+    left to the next try. On the job's ``last_try`` there is no next one: the export fails.
     """
     export = _start(export_id)
     if export is None:
@@ -121,12 +121,17 @@ def code_export_run(
     except ClaimLost:
         logger.warning("Export #%s was taken over by another worker; this one stops", export.pk)
     except ExportInterrupted:
+        if last_try:
+            _fail(export, gettext("The export stopped unexpectedly. Please try again."))
+            raise
         # Stopped on purpose, between two chunks: not a failed try.
         _write(export, state=CodeExportState.QUEUED, done=0, attempts=export.attempts - 1)
         raise
     except PairingError as error:
         _fail(export, gettext(error.message))
     except DatabaseError:
+        if last_try:
+            _fail_if_reachable(export)
         raise  # the database is away; the job's next try starts the export again
     except Exception:
         # Whatever stopped it, the page must not say "running" forever; the error goes on up.
@@ -216,6 +221,14 @@ def _fail(export: CodeExport, message: str) -> None:
     export.error = message
     export.finished_at = timezone.now()
     export.save(update_fields=["state", "error", "finished_at"])
+
+
+def _fail_if_reachable(export: CodeExport) -> None:
+    """Record the failure if the database answers again; if not, the page keeps its last state."""
+    try:
+        _fail(export, gettext("The export stopped unexpectedly. Please try again."))
+    except DatabaseError:
+        logger.warning("Export #%s failed and could not be marked so", export.pk)
 
 
 def _students_of(export: CodeExport):

@@ -203,6 +203,15 @@ def test_a_stopping_worker_hands_the_export_back_and_the_next_makes_it_whole(adm
     assert all(PairingCode.objects.filter(code_hash=code_hash(c), state="active") for c in codes)
 
 
+def test_an_export_stopped_on_its_jobs_last_try_fails_rather_than_waiting_for_ever(admin, district):
+    export = request_export(admin)
+    with pytest.raises(ExportInterrupted):
+        code_export_run(export_id=export.pk, should_stop=lambda: True, last_try=True)
+    export.refresh_from_db()
+    assert export.state == CodeExportState.FAILED
+    assert export.error == "The export stopped unexpectedly. Please try again."
+
+
 def test_an_export_that_keeps_killing_its_worker_fails_after_three_tries(admin, district):
     export = request_export(admin)
     for _ in range(exports.MAX_ATTEMPTS):

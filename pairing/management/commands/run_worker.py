@@ -2,7 +2,7 @@
 
 import asyncio
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from pairing_portal.worker import worker_run
 
@@ -48,4 +48,5 @@ class Command(BaseCommand):
         self.stdout.write(
             "Running background jobs." if not once else "Running the jobs waiting now."
         )
-        asyncio.run(worker_run(**worker_options))
+        if not asyncio.run(worker_run(**worker_options)):
+            raise CommandError("The database could not be reached (see the log above).")
