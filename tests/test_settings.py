@@ -17,6 +17,9 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://portal:secret@db.example.org:5432/portal",
     "CACHE_URL": "redis://cache.example.org:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@mail.example.org:587",
+    # A developer's .env (read into this process's environment) may keep connections open,
+    # which production's pool refuses.
+    "CONN_MAX_AGE": "0",
 }
 
 
