@@ -88,5 +88,7 @@ class HealthCheckMiddleware:
             return _answer({"status": "ok"}, 200)
         if request.path == "/readyz":
             ready, checks = readiness()
-            return _answer({"status": "ok" if ready else "fail", "checks": checks}, 200 if ready else 503)
+            return _answer(
+                {"status": "ok" if ready else "fail", "checks": checks}, 200 if ready else 503
+            )
         return self.get_response(request)
