@@ -205,6 +205,7 @@ def runserver(env: dict[str, str], tmp: Path) -> Iterator[Portal]:
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 MAIN_CONF = """
+{user}
 worker_processes 1;
 pid {tmp}/nginx.pid;
 error_log {tmp}/error.log warn;
@@ -288,7 +289,9 @@ def nginx(*, upstream_port: int, static_root: Path, tmp: Path) -> Iterator[Proxy
         assert old in site, old
         site = site.replace(old, new)
     (folder / "site.conf").write_text(site)
-    (folder / "nginx.conf").write_text(MAIN_CONF.format(tmp=folder))
+    # Started by root, nginx's workers would become "nobody", who may not read pytest's folders.
+    user = "user root;" if os.geteuid() == 0 else ""
+    (folder / "nginx.conf").write_text(MAIN_CONF.format(tmp=folder, user=user))
     command = [
         NGINX,
         "-p",
