@@ -266,14 +266,16 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
 
 
 @contextmanager
-def nginx(*, upstream_port: int, static_root: Path, tmp: Path) -> Iterator[Proxy]:
+def nginx(
+    *, upstream_port: int, static_root: Path | str, tmp: Path, https_port: int | None = None
+) -> Iterator[Proxy]:
     """deploy/nginx's site as written, with only its paths, ports and certificate replaced."""
     if not Path(NGINX).exists():
         pytest.fail("nginx is not installed (apt-get install nginx; .ci/run does)")
     folder = tmp / "nginx"
     folder.mkdir()
     certificate, key = self_signed_certificate(folder)
-    https_port, http_port = free_port(), free_port()
+    https_port, http_port = https_port or free_port(), free_port()
     site = (DEPLOY / "nginx" / "pairing-portal.conf").read_text()
     for old, new in (
         ("server 127.0.0.1:8000;", f"server 127.0.0.1:{upstream_port};"),
