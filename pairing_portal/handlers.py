@@ -2,7 +2,7 @@
 
 A lost database is not a bug in the portal: while PostgreSQL is away, people get a 503 that says
 so and to try again shortly, and the next request after it is back works without a restart
-(Django reconnects; CONN_HEALTH_CHECKS drops a connection that died meanwhile).
+(Django reconnects; a pooled or kept connection that died meanwhile is checked and replaced).
 """
 
 import sys

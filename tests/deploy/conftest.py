@@ -343,24 +343,6 @@ def postgres(tmp_path_factory) -> Iterator[Postgres]:
 
 
 @pytest.fixture(scope="session")
-def static_root(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("static")
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "ENV_FILE": "/dev/null",
-        "DEBUG": "false",
-        "SECRET_KEY": SECRET_KEY,
-        "ALLOWED_HOSTS": HOST,
-        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unused",  # collectstatic never connects
-        "EMAIL_URL": "dummymail://",
-        "EMAIL_ALLOW_CONSOLE": "true",
-        "STATIC_ROOT": str(folder),
-    }
-    manage(env, "collectstatic", "--noinput")
-    return folder
-
-
-@pytest.fixture(scope="session")
 def people(postgres, static_root) -> dict:
     """The portal's tables, and a school with a student, an observer and the observer's token."""
     env = base_env(postgres, static_root)
