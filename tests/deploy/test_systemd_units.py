@@ -1,5 +1,6 @@
 """deploy/systemd's units: systemd finds nothing wrong in them, and what they start runs here (the
-app server's command is the one every gunicorn test in this folder starts)."""
+app server's command is the one every gunicorn test in this folder starts; the backup's script is
+run by test_backups)."""
 
 import shutil
 import subprocess
@@ -13,8 +14,10 @@ pytestmark = pytest.mark.slow
 UNITS = sorted(path.name for path in (DEPLOY / "systemd").iterdir())
 
 
-def test_the_kit_has_a_unit_for_the_app_server_the_worker_and_the_scheduler():
+def test_the_kit_has_units_for_the_app_server_the_worker_the_scheduler_and_backups():
     assert UNITS == [
+        "pairing-portal-backup.service",
+        "pairing-portal-backup.timer",
         "pairing-portal-scheduler.service",
         "pairing-portal-scheduler.timer",
         "pairing-portal-worker.service",
