@@ -102,8 +102,9 @@ TEMPLATES = [
 # of requests cannot leave idle connections behind.
 DB_POOL_MAX_SIZE = config.env_int("DB_POOL_MAX_SIZE", default=0 if DEBUG else 4)
 DB_POOL_MIN_SIZE = config.env_int("DB_POOL_MIN_SIZE", default=min(1, DB_POOL_MAX_SIZE))
-# Seconds a request waits for a free pooled connection before the 503 page ("try again").
-DB_POOL_TIMEOUT = config.env_int("DB_POOL_TIMEOUT", default=10, minimum=1)
+# Seconds a request waits for a pooled connection before the 503 page ("try again"). With a pool
+# as large as a process's threads, a request waits only while PostgreSQL is out of reach: briefly.
+DB_POOL_TIMEOUT = config.env_int("DB_POOL_TIMEOUT", default=3, minimum=1)
 # Seconds to reach PostgreSQL before giving up (libpq waits for ever by default).
 DB_CONNECT_TIMEOUT = config.env_int("DB_CONNECT_TIMEOUT", default=5, minimum=1)
 CONN_MAX_AGE = config.env_int("CONN_MAX_AGE", default=0)

@@ -180,7 +180,7 @@ def test_production_pools_connections_and_development_closes_them_after_each_req
     assert production.stdout.strip().split(maxsplit=2) == [
         "0",
         "True",
-        "{'min_size': 1, 'max_size': 4, 'timeout': 10}",
+        "{'min_size': 1, 'max_size': 4, 'timeout': 3}",
     ]
     development = manage("shell", "--no-imports", "-c", DATABASES_OF, DEBUG="true")
     assert development.returncode == 0, development.stderr
