@@ -11,6 +11,7 @@ from accounts.models import (
     ThrottleBucket,
     User,
 )
+from accounts.personal_data import person_delete, person_delete_refusal
 from accounts.services import user_login_set
 
 
@@ -50,6 +51,26 @@ class UserAdmin(admin.ModelAdmin):
         obj.email, obj.is_active = stored.email, stored.is_active
         super().save_model(request, obj, form, change)
         user_login_set(user=obj, email=email, is_active=is_active, by=request.user)
+
+    # Deleting a person takes their e-mail out of the audit trail and records the deletion, as the
+    # institution admin's page does: the same service, the same rules.
+    def has_delete_permission(self, request, obj=None):
+        if obj is None:
+            return super().has_delete_permission(request)
+        return person_delete_refusal(person=obj, by=request.user) is None
+
+    def get_deleted_objects(self, objs, request):
+        # What goes with a person (links, codes, tokens: read-only here) goes by the service,
+        # whose rule alone decides who may delete (has_delete_permission).
+        deleted, counts, _read_only_here, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, set(), protected
+
+    def delete_model(self, request, obj):
+        person_delete(person=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for person in queryset:
+            person_delete(person=person, by=request.user)
 
 
 @admin.register(RolePermission)

@@ -59,17 +59,19 @@ def audit_record(
     action: str,
     institution: Institution | int | None,
     actor: User | None,
-    subject: User | None = None,
+    subject: User | int | None = None,
     details: dict | None = None,
 ) -> AuditEvent:
+    """One event; ``subject`` may be the id of someone no longer there (a deleted person)."""
     context = current_context()
     institution_id = institution.pk if isinstance(institution, Institution) else institution
+    subject_id = subject.pk if isinstance(subject, User) else subject
     actor_id, details = _who(context, actor, details or {})
     return AuditEvent.objects.create(
         institution_id=institution_id,
         action=action,
         actor_id=actor_id,
-        subject=subject,
+        subject_id=subject_id,
         source=context.source,
         client_address=context.client_address,
         details=details,

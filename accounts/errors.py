@@ -46,3 +46,7 @@ class AccountError(DomainError):
         "Admins and platform operators can only be changed by a platform operator, by hand."
     )
     CHANGE_NOT_ALLOWED = _("You are not allowed to change this user.")
+    PERSONAL_DATA_NOT_ALLOWED = _(
+        "Only an admin of this person's institution can download or delete their data."
+    )
+    DELETE_SELF = _("You cannot delete your own account here.")

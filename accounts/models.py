@@ -322,10 +322,17 @@ class AuditAction(models.TextChoices):
     EMAIL_CHANGED = "user.email_changed", _("Login e-mail changed")
     USER_DEACTIVATED = "user.deactivated", _("User deactivated")
     USER_REACTIVATED = "user.reactivated", _("User reactivated")
+    PERSON_EXPORTED = "person.exported", _("Personal data downloaded")
+    PERSON_DELETED = "person.deleted", _("Person deleted")
 
 
 class AuditEvent(models.Model):
-    """One entry of the audit trail. Written once by a service; nothing in the portal edits it."""
+    """One entry of the audit trail. Written once by a service; nothing in the portal edits it,
+    but for the deletion of a person (accounts.personal_data), which removes their e-mail address.
+
+    Who acted and about whom are kept as ids even once that person is deleted (no foreign key
+    constraint holds them): the trail then shows "deleted user #id".
+    """
 
     institution = models.ForeignKey(
         Institution, on_delete=models.CASCADE, null=True, blank=True, related_name="audit_events"
@@ -333,10 +340,20 @@ class AuditEvent(models.Model):
     at = models.DateTimeField(default=timezone.now, db_index=True)
     action = models.CharField(max_length=40, choices=AuditAction.choices)
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     subject = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     source = models.CharField(max_length=16, choices=AuditSource.choices)
     client_address = models.GenericIPAddressField(null=True, blank=True)

@@ -6,6 +6,7 @@ from accounts.forms import PasswordResetRequestForm
 
 urlpatterns = [
     path("login", views.LoginView.as_view(), name="login"),
+    path("privacy", views.privacy, name="privacy"),
     path("logout", views.LogoutView.as_view(), name="logout"),
     path(
         "password/reset",

@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -40,6 +41,20 @@ from accounts.services import (
     institution_self_registration_set,
     role_permission_set,
 )
+
+
+@require_GET
+def privacy(request):
+    """What the portal keeps about people and for how long: public, for parents to read first."""
+    return render(
+        request,
+        "accounts/privacy.html",
+        {
+            "session_days": settings.SESSION_COOKIE_AGE // 86400,
+            # The housekeeping jobs' setting, once there is one.
+            "audit_days": getattr(settings, "AUDIT_RETENTION_DAYS", None),
+        },
+    )
 
 
 class LogoutView(auth_views.LogoutView):

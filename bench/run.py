@@ -80,7 +80,10 @@ def portal_environment(database_url: str) -> dict:
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
+        # Each thread keeps its connection, as in the figures below; production's pool (the
+        # default with DEBUG off, which refuses CONN_MAX_AGE) is not measured here yet.
         "CONN_MAX_AGE": "600",
+        "DB_POOL_MAX_SIZE": "0",
         "CACHE_URL": os.environ.get("CACHE_URL", "locmemcache://"),
         # New links owe their students e-mails (rows for the worker, which does not run here);
         # should anything send mail, it goes nowhere.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from pairing import views, views_admin, views_codes, views_exports, views_links
+from pairing import views, views_admin, views_codes, views_exports, views_links, views_people
 
 urlpatterns = [
     path(
@@ -12,6 +12,16 @@ urlpatterns = [
         "accounts/<int:institution_id>/users/<int:user_id>",
         views_admin.institution_user,
         name="institution_user",
+    ),
+    path(
+        "accounts/<int:institution_id>/users/<int:user_id>/personal_data",
+        views_people.institution_user_data,
+        name="institution_user_data",
+    ),
+    path(
+        "accounts/<int:institution_id>/users/<int:user_id>/delete",
+        views_people.institution_user_delete,
+        name="institution_user_delete",
     ),
     path(
         "accounts/<int:institution_id>/users/<int:user_id>/observees",

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_institution_for_user
+from accounts.personal_data import person_data_refusal, person_delete_refusal
 from accounts.services import act_as_refusal
 from pairing.access import get_institution_user_for_admin, get_observer_link_for_user
 from pairing.errors import PairingError
@@ -116,6 +117,8 @@ def institution_user(request, institution_id: int, user_id: int):
             if pairing_codes_revoke_refusal(student=member, by=request.user) is None
             else None,
             "observed_at_all": bool(observers) or bool(observers_of(student=member)),
+            "may_export": person_data_refusal(person=member, by=request.user) is None,
+            "may_delete": person_delete_refusal(person=member, by=request.user) is None,
         },
     )
 

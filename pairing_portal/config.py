@@ -105,7 +105,7 @@ def allowed_hosts(*, debug: bool) -> list[str]:
 _POSTGRES_ENGINES = {"django.db.backends.postgresql", "django.contrib.gis.db.backends.postgis"}
 
 
-def database_from_url(*, conn_max_age: int) -> dict | None:
+def database_from_url() -> dict | None:
     """DATABASES['default'] for DATABASE_URL, or None when it is unset (the embedded server is used)."""
     raw = _raw("DATABASE_URL")
     if raw is None:
@@ -121,9 +121,49 @@ def database_from_url(*, conn_max_age: int) -> dict | None:
         )
     if not config.get("NAME"):
         raise ImproperlyConfigured("DATABASE_URL names no database: add /<name> at its end.")
-    config["CONN_MAX_AGE"] = conn_max_age
-    config["CONN_HEALTH_CHECKS"] = conn_max_age > 0
     return config
+
+
+def database_connections(
+    *,
+    conn_max_age: int,
+    pool_min_size: int,
+    pool_max_size: int,
+    pool_timeout: int,
+    connect_timeout: int,
+    options: dict | None = None,
+) -> dict:
+    """How a process holds its database connections: the keys to add to DATABASES['default'].
+
+    With ``pool_max_size`` above 0 the process keeps a pool of at most that many connections
+    (Django's own, psycopg_pool), which every thread borrows from and gives back; a request that
+    finds them all busy waits ``pool_timeout`` seconds, then gets the 503 page. With 0, each thread
+    opens its own and keeps it ``conn_max_age`` seconds (0: closed after each request).
+    """
+    if pool_max_size and conn_max_age:
+        raise ImproperlyConfigured(
+            f"CONN_MAX_AGE={conn_max_age} keeps a connection per thread, and DB_POOL_MAX_SIZE="
+            f"{pool_max_size} asks for a pool, which keeps them instead: set CONN_MAX_AGE=0 "
+            "(or DB_POOL_MAX_SIZE=0 for no pool)."
+        )
+    if pool_min_size > pool_max_size and pool_max_size:
+        raise ImproperlyConfigured(
+            f"DB_POOL_MIN_SIZE={pool_min_size} is larger than DB_POOL_MAX_SIZE={pool_max_size}."
+        )
+    options = {**(options or {}), "connect_timeout": connect_timeout}
+    if pool_max_size:
+        options["pool"] = {
+            "min_size": pool_min_size,
+            "max_size": pool_max_size,
+            "timeout": pool_timeout,
+        }
+    return {
+        "CONN_MAX_AGE": conn_max_age,
+        # A connection kept across requests (or lent by the pool) is checked before use, so that
+        # one left dead by a PostgreSQL restart is replaced rather than failing a request.
+        "CONN_HEALTH_CHECKS": bool(conn_max_age or pool_max_size),
+        "OPTIONS": options,
+    }
 
 
 def cache_from_url(*, default: str) -> dict:

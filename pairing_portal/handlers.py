@@ -2,13 +2,13 @@
 
 A lost database is not a bug in the portal: while PostgreSQL is away, people get a 503 that says
 so and to try again shortly, and the next request after it is back works without a restart
-(Django reconnects; CONN_HEALTH_CHECKS drops a connection that died meanwhile).
+(Django reconnects; a pooled or kept connection that died meanwhile is checked and replaced).
 """
 
 import sys
 
 from django.db import DatabaseError, InterfaceError, OperationalError
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext, gettext_noop
 from django.views import defaults
@@ -30,8 +30,9 @@ def not_found(request, exception):
     return defaults.page_not_found(request, exception)
 
 
-def _database_unreachable() -> bool:
-    error = sys.exc_info()[1]
+def database_unreachable(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) is the database being out of reach: stopped, full
+    ("too many clients"), no pooled connection free in time, or a connection lost mid-request."""
     while error is not None:
         if isinstance(error, OperationalError | InterfaceError) or (
             isinstance(error, DatabaseError) and "connection" in str(error).lower()
@@ -41,14 +42,19 @@ def _database_unreachable() -> bool:
     return False
 
 
+def unavailable(request) -> HttpResponse:
+    """The 503 that says to try again shortly: JSON under /api/, the portal's page elsewhere."""
+    if _is_api(request):
+        response = JsonResponse({"errors": [{"message": UNAVAILABLE}]}, status=503)
+    else:
+        response = render(request, "503.html", {"message": gettext(UNAVAILABLE)}, status=503)
+    response["Retry-After"] = RETRY_AFTER_SECONDS
+    return response
+
+
 def server_error(request):
-    if _database_unreachable():
-        if _is_api(request):
-            response = JsonResponse({"errors": [{"message": UNAVAILABLE}]}, status=503)
-        else:
-            response = render(request, "503.html", {"message": gettext(UNAVAILABLE)}, status=503)
-        response["Retry-After"] = RETRY_AFTER_SECONDS
-        return response
+    if database_unreachable(sys.exc_info()[1]):
+        return unavailable(request)
     if _is_api(request):
         return JsonResponse({"errors": [{"message": "An internal error occurred."}]}, status=500)
     return defaults.server_error(request)

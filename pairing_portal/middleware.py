@@ -1,7 +1,12 @@
+import sys
+
 from django.conf import settings
+from django.core.signals import got_request_exception
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext, gettext_noop
+
+from pairing_portal.handlers import database_unreachable, unavailable
 
 CONTENT_SECURITY_POLICY = "; ".join(
     [
@@ -76,3 +81,35 @@ class RequestBodyLimitMiddleware:
         return render(
             request, "413.html", {"message": gettext(BODY_TOO_LARGE) % {"size": size}}, status=413
         )
+
+
+_UNREACHABLE = "_database_unreachable"
+
+
+def _note_database_unreachable(sender, request=None, **kwargs) -> None:
+    # Sent by Django inside its handling of an uncaught exception, so that exception is current.
+    if request is not None and database_unreachable(sys.exc_info()[1]):
+        setattr(request, _UNREACHABLE, True)
+
+
+got_request_exception.connect(_note_database_unreachable, dispatch_uid="database_unreachable")
+
+
+class DatabaseUnavailableMiddleware:
+    """A database out of reach (stopped, "too many clients", no pooled connection free in time)
+    answers the 503 page, or the API's JSON 503, with Retry-After, also with DEBUG on.
+
+    Django turns an exception into a response where it is raised, in a view or in any middleware,
+    and with DEBUG on into its technical 500 page, before any middleware here could catch it; it
+    first sends got_request_exception, which marks the request, and this middleware, outside the
+    others, replaces the response of a marked request.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if getattr(request, _UNREACHABLE, False) and response.status_code != 503:
+            return unavailable(request)
+        return response

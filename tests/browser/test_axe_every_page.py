@@ -61,6 +61,9 @@ def test_the_pages_before_logging_in(page, student, institution):
 
     page.goto("/no-such-page")
     assert_no_axe_violations(page)
+    page.get_by_role("link", name="Privacy").click()  # in every page's footer
+    page.get_by_role("heading", name="What the portal keeps, and for how long").wait_for()
+    assert_no_axe_violations(page)
 
     institution.self_registration = SelfRegistration.NONE
     institution.save()
@@ -239,6 +242,9 @@ def test_the_pages_of_an_admin(page, admin, student, observer, course, instituti
     assert_no_axe_violations(page)  # a user with a student they observe
     page.get_by_role("button", name="Link a student to observe").click()  # nobody named
     page.get_by_role("status").wait_for()
+    assert_no_axe_violations(page)
+    page.get_by_text(f"Delete {observer.short_name}").click()  # personal data: the deletion asked
+    page.get_by_role("button", name="Yes, delete this person").wait_for()
     assert_no_axe_violations(page)
 
     page.goto(f"/accounts/{institution.pk}/users/{student.pk}")
