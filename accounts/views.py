@@ -45,14 +45,21 @@ from accounts.services import (
 
 @require_GET
 def privacy(request):
-    """What the portal keeps about people and for how long: public, for parents to read first."""
+    """What the portal keeps about people and for how long: public, for parents to read first.
+
+    The audit trail's retention is the institution's own (Authentication → Data retention): the
+    reader's, or else the one this host belongs to."""
+    institution = (
+        request.user.institution
+        if request.user.is_authenticated
+        else institution_for_host(request.get_host())
+    )
     return render(
         request,
         "accounts/privacy.html",
         {
             "session_days": settings.SESSION_COOKIE_AGE // 86400,
-            # The housekeeping jobs' setting, once there is one.
-            "audit_days": getattr(settings, "AUDIT_RETENTION_DAYS", None),
+            "audit_years": institution.audit_retention_years if institution else None,
         },
     )
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from accounts.errors import AccountError
 from accounts.models import ApiToken, AuditAction, AuditEvent, User
-from accounts.services import api_token_create
+from accounts.services import api_token_create, institution_audit_retention_set
 from courses.models import Enrollment
 from pairing.models import ObserverLink, PairingCode
 from pairing.services import pairing_code_redeem
@@ -202,3 +202,12 @@ def test_the_privacy_page_says_what_is_kept_and_for_how_long(client, db):
     assert "What the portal keeps, and for how long" in page
     assert "deleted one day after they are made" in page
     assert "14 days" in page
+
+
+def test_the_privacy_page_states_the_institutions_own_audit_retention(client, institution, admin):
+    assert (
+        "Kept until the school chooses a limit" in client.get(reverse("privacy")).content.decode()
+    )
+    institution_audit_retention_set(institution=institution, years=3, by=admin)
+    page = client.get(reverse("privacy")).content.decode()
+    assert "3 years, then deleted" in page
