@@ -18,7 +18,7 @@ from api.schema import INCLUDE, PAGE, STATES, TYPES, errors, form_body
 from api.serializers import CourseSerializer, EnrollmentSerializer, UserSerializer
 from api.views_users import enrollment_filters
 from courses.access import sees_all_observers, visible_enrollments
-from courses.models import CURRENT_ENROLLMENT_STATES, Enrollment, EnrollmentState
+from courses.models import Enrollment, EnrollmentState
 from pairing.errors import PairingError
 from pairing.services import course_observer_add, course_observer_remove
 
@@ -76,9 +76,7 @@ class CourseUsersView(APIView):
     def get(self, request, course_id: int):
         course = get_course_for_caller(request.user, course_id, roster=True)
         context = _roster_context(request, course)
-        enrollments = Enrollment.objects.filter(
-            course=course, state__in=CURRENT_ENROLLMENT_STATES
-        ).filter(context["visible"])
+        enrollments = Enrollment.objects.current().filter(course=course).filter(context["visible"])
         wanted = request.query_params.getlist("enrollment_type[]")
         if wanted:
             unknown = [value for value in wanted if value not in ENROLLMENT_TYPES]
@@ -122,10 +120,7 @@ class CourseUserView(APIView):
     def get(self, request, course_id: int, user_id: int):
         course = get_course_for_caller(request.user, course_id, roster=True)
         context = _roster_context(request, course)
-        live_states = [state for state in EnrollmentState if state != EnrollmentState.DELETED]
-        seen = Enrollment.objects.filter(course=course, state__in=live_states).filter(
-            context["visible"]
-        )
+        seen = Enrollment.objects.undeleted().filter(course=course).filter(context["visible"])
         user = User.objects.filter(pk=user_id, pk__in=seen.values("user_id")).first()
         if user is None:
             raise Http404

@@ -16,6 +16,12 @@ class PairingCodeState(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class PairingCodeQuerySet(models.QuerySet):
+    def live(self) -> "PairingCodeQuerySet":
+        """Codes that still work: active and not yet expired."""
+        return self.filter(state=PairingCodeState.ACTIVE, expires_at__gt=timezone.now())
+
+
 class PairingCode(models.Model):
     """A code a student gives an observer. Only a keyed hash of it is stored, never the code.
 
@@ -51,6 +57,8 @@ class PairingCode(models.Model):
         related_name="+",
         help_text=_("The observer who redeemed the code."),
     )
+
+    objects = PairingCodeQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -88,10 +96,6 @@ class PairingCode(models.Model):
 
     def __str__(self) -> str:
         return f"pairing code #{self.pk} for user {self.student_id} ({self.state})"
-
-    @property
-    def is_usable(self) -> bool:
-        return self.state == PairingCodeState.ACTIVE and self.expires_at > timezone.now()
 
 
 class ObserverLinkState(models.TextChoices):

@@ -42,14 +42,6 @@ EXPORTS_PAUSED = _(
     "Please try again {wait}."
 )
 
-# A student enrollment that makes its holder "a student" for pairing (Canvas: anything but
-# rejected, inactive or deleted).
-STUDENT_STATES_FOR_PAIRING = (
-    EnrollmentState.ACTIVE,
-    EnrollmentState.INVITED,
-    EnrollmentState.COMPLETED,
-)
-
 
 @dataclass(frozen=True)
 class IssuedCode:
@@ -79,16 +71,21 @@ def pairing_code_refusal(*, student: User, by: User | None) -> str | None:
     institution = student.institution
     if institution is None or not institution.pairing_enabled:
         return PairingError.SELF_REGISTRATION_OFF
-    student_course_ids = list(
-        Enrollment.objects.filter(
-            user=student, type=Role.STUDENT, state__in=STUDENT_STATES_FOR_PAIRING
-        ).values_list("course_id", flat=True)
-    )
+    student_course_ids = _student_course_ids(student)
     if not student_course_ids:
         return PairingError.NOT_A_STUDENT
     if by is None or by.pk == student.pk:
         return None
     return _code_keeper_refusal(student=student, by=by, student_course_ids=student_course_ids)
+
+
+def _student_course_ids(student: User) -> list[int]:
+    """The courses where ``student`` holds a student enrollment that counts for pairing."""
+    return list(
+        Enrollment.objects.visible()
+        .filter(user=student, type=Role.STUDENT)
+        .values_list("course_id", flat=True)
+    )
 
 
 def _code_keeper_refusal(
@@ -101,11 +98,7 @@ def _code_keeper_refusal(
     if user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE):
         return None
     if student_course_ids is None:
-        student_course_ids = list(
-            Enrollment.objects.filter(
-                user=student, type=Role.STUDENT, state__in=STUDENT_STATES_FOR_PAIRING
-            ).values_list("course_id", flat=True)
-        )
+        student_course_ids = _student_course_ids(student)
     shared_courses = Course.objects.filter(
         pk__in=student_course_ids,
         enrollments__user=by,
@@ -130,9 +123,7 @@ def pairing_codes_revoke_refusal(*, student: User, by: User) -> str | None:
 
 
 def pairing_codes_active_count(*, student: User) -> int:
-    return PairingCode.objects.filter(
-        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=timezone.now()
-    ).count()
+    return PairingCode.objects.live().filter(student=student).count()
 
 
 @transaction.atomic
@@ -144,9 +135,11 @@ def pairing_codes_revoke_all(*, student: User, by: User) -> int:
         raise PairingError(refusal)
     students_lock(student_ids=[student.pk])
     now = timezone.now()
-    revoked = PairingCode.objects.filter(
-        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=now
-    ).update(state=PairingCodeState.REVOKED, ended_at=now)
+    revoked = (
+        PairingCode.objects.live()
+        .filter(student=student)
+        .update(state=PairingCodeState.REVOKED, ended_at=now)
+    )
     if revoked:
         audit_record(
             action=AuditAction.CODES_REVOKED,

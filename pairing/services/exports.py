@@ -23,7 +23,7 @@ from accounts.audit import audit_record
 from accounts.models import AuditAction, Institution, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
-from courses.models import CURRENT_ENROLLMENT_STATES, Course, CourseState, Enrollment
+from courses.models import Course, CourseState, Enrollment
 from pairing.csv_export import pairing_codes_csv_lines
 from pairing.errors import PairingError
 from pairing.letters import letters_build, letters_document
@@ -206,11 +206,11 @@ def _fail(export: CodeExport, message: str) -> None:
 
 def _students_of(export: CodeExport):
     """Each current student once, by name, from the chosen courses or all of the institution's."""
-    enrollments = Enrollment.objects.filter(
-        type=Role.STUDENT,
-        state__in=CURRENT_ENROLLMENT_STATES,
-        course__institution=export.institution,
-    ).exclude(course__state=CourseState.DELETED)
+    enrollments = (
+        Enrollment.objects.current()
+        .filter(type=Role.STUDENT, course__institution=export.institution)
+        .exclude(course__state=CourseState.DELETED)
+    )
     course_ids = list(export.courses.values_list("pk", flat=True))
     if course_ids:
         enrollments = enrollments.filter(course_id__in=course_ids)

@@ -96,12 +96,9 @@ def _code_is_live(*, code: str, institution_id: int) -> bool:
     normalized = code_normalize(code)
     return (
         normalized is not None
-        and PairingCode.objects.filter(
-            code_hash=code_hash(normalized),
-            state=PairingCodeState.ACTIVE,
-            expires_at__gt=timezone.now(),
-            student__institution_id=institution_id,
-        ).exists()
+        and PairingCode.objects.live()
+        .filter(code_hash=code_hash(normalized), student__institution_id=institution_id)
+        .exists()
     )
 
 
@@ -211,10 +208,7 @@ def _redeem(
     normalized = code_normalize(code)
     if normalized is None:
         raise PairingError(PairingError.INVALID_CODE)
-    now = timezone.now()
-    live = PairingCode.objects.filter(
-        code_hash=code_hash(normalized), state=PairingCodeState.ACTIVE, expires_at__gt=now
-    )
+    live = PairingCode.objects.live().filter(code_hash=code_hash(normalized))
     # Locks in the order every writer of a student's codes, links and enrollments takes them: the
     # student's row first (see students_lock), then the code's. Of twenty observers racing with
     # one code, one spends it; the others wait, and PostgreSQL then re-checks the WHERE on the
@@ -235,7 +229,7 @@ def _redeem(
         return Redemption(link=existing, already_linked=True)
     record.state = PairingCodeState.USED
     record.used_by = observer
-    record.ended_at = now
+    record.ended_at = timezone.now()
     record.save(update_fields=["state", "used_by", "ended_at"])
     audit_record(
         action=AuditAction.CODE_REDEEMED,
