@@ -281,7 +281,7 @@ def measure_redemption(port: int, data: dict, info: dict) -> dict:
 
 def redemption_database_limit(data: dict, info: dict) -> float:
     """The same writes as a redemption, straight from psycopg: spend the code, link, fan out."""
-    from pairing.codes import code_hash
+    from pairing.code_format import code_hash
 
     codes = codes_for(data["limit_course"], data["admin"])
     hashes = [code_hash(code) for code in codes]

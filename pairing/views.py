@@ -37,7 +37,7 @@ from pairing.forms import (
     PairingLettersForm,
     RedeemCodeForm,
 )
-from pairing.links import pairing_link, qr_svg
+from pairing.pairing_link import pairing_link, qr_svg
 from pairing.selectors import (
     course_observers_of,
     member_enrollments,

@@ -21,7 +21,7 @@ from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
 from accounts.throttle import Check, limit_from_settings
 from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
-from pairing.codes import code_generate, code_hash
+from pairing.code_format import code_generate, code_hash
 from pairing.errors import PairingError
 from pairing.models import (
     PairingCode,

@@ -20,7 +20,7 @@ from accounts.throttle import (
     wait_in_words,
 )
 from pairing.alerts import guessing_alert_owe
-from pairing.codes import code_hash, code_normalize
+from pairing.code_format import code_hash, code_normalize
 from pairing.errors import PairingError
 from pairing.models import (
     ObserverLink,
