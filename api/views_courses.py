@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import permissions_for
-from accounts.roles import Permission, Role
+from accounts.roles import COURSE_ROLES_BY_NAME, Permission, Role
 from api.access import get_course_for_caller
 from api.errors import BadRequest, Unauthorized
 from api.pagination import paginated_response
@@ -23,13 +23,7 @@ from pairing.errors import PairingError
 from pairing.services import course_observer_add, course_observer_remove
 
 # canvasapi's enrollment_type[] values and what they mean here.
-ENROLLMENT_TYPES = {
-    "student": Role.STUDENT,
-    "teacher": Role.TEACHER,
-    "ta": Role.TA,
-    "designer": Role.DESIGNER,
-    "observer": Role.OBSERVER,
-}
+ENROLLMENT_TYPES = COURSE_ROLES_BY_NAME
 # Enrollment.deactivate(task) of canvasapi, and the state each task leaves.
 TASK_STATES = {
     "delete": EnrollmentState.DELETED,

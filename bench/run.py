@@ -427,7 +427,7 @@ def measure_people(port: int, data: dict) -> dict:
 
 def measure_sis_import(data: dict) -> dict:
     from accounts.models import Institution
-    from pairing.sis_import import sis_import_run
+    from rostering.sis_import import sis_import_run
 
     lines = ["observer_id,student_id,status"]
     lines += [

@@ -103,30 +103,6 @@ class CourseObserverForm(forms.Form):
     )
 
 
-class SisImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV or zip file"),
-        help_text=_(
-            "users.csv, courses.csv, enrollments.csv or user_observers.csv, or a zip of several."
-        ),
-    )
-    dry_run = forms.BooleanField(
-        label=_("Dry run: check the file and count what would change, without changing anything"),
-        required=False,
-    )
-
-    def clean_file(self):
-        from pairing.sis_csv import MAX_FILE_BYTES
-
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                gettext("The file is larger than %(size)d MB; split it into smaller files.")
-                % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-            )
-        return upload
-
-
 class UserSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Find a user"),

@@ -30,16 +30,6 @@ urlpatterns = [
         views_admin.institution_link_remove,
         name="institution_link_remove",
     ),
-    path(
-        "accounts/<int:institution_id>/sis_imports",
-        views_admin.sis_imports,
-        name="sis_imports",
-    ),
-    path(
-        "accounts/<int:institution_id>/sis_imports/<int:import_id>",
-        views_admin.sis_import_detail,
-        name="sis_import_detail",
-    ),
     path("", views.home, name="home"),
     path("profile/settings", views.profile_settings, name="profile_settings"),
     path("profile/pairing_code", views.profile_pairing_code, name="profile_pairing_code"),

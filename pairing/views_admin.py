@@ -1,19 +1,17 @@
-"""Admin pages of an institution that act on observers: the SIS import, users and their links."""
+"""Admin pages of an institution that act on observers: users and their links."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.access import get_institution_for_user
 from accounts.services import act_as_refusal
 from pairing.access import get_institution_user_for_admin, get_observer_link_for_user
 from pairing.errors import PairingError
-from pairing.forms import LinkUserForm, SisImportForm, UserSearchForm
-from pairing.models import ObserverLinkSource, SisImport
+from pairing.forms import LinkUserForm, UserSearchForm
+from pairing.models import ObserverLinkSource
 from pairing.selectors import (
     institution_user_by_login_or_sis_id,
     institution_users_matching,
@@ -26,57 +24,8 @@ from pairing.services import (
     pairing_codes_active_count,
     pairing_codes_revoke_refusal,
 )
-from pairing.sis_csv import MAX_FILE_BYTES
-from pairing.sis_import import sis_import_run
-from pairing_portal.middleware import accepts_bodies_up_to
 
 USERS_PER_PAGE = 50
-
-IMPORTS_PER_PAGE = 20
-
-
-# The largest file, plus room for the form's other fields and the multipart framing; a file over
-# MAX_FILE_BYTES but under this gets the form's own message.
-@accepts_bodies_up_to(MAX_FILE_BYTES + 1024 * 1024)
-@require_http_methods(["GET", "POST"])
-@login_required
-def sis_imports(request, institution_id: int):
-    institution = get_institution_for_user(request.user, institution_id, write=True)
-    form = SisImportForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        record = sis_import_run(
-            institution=institution,
-            filename=upload.name,
-            data=upload.read(),
-            by=request.user,
-            dry_run=form.cleaned_data["dry_run"],
-        )
-        return redirect("sis_import_detail", institution.pk, record.pk)
-    history = SisImport.objects.filter(institution=institution).select_related("created_by")
-    page = Paginator(history, IMPORTS_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "pairing/sis_imports.html",
-        {"institution": institution, "form": form, "page": page},
-    )
-
-
-@require_GET
-@login_required
-def sis_import_detail(request, institution_id: int, import_id: int):
-    institution = get_institution_for_user(request.user, institution_id, write=True)
-    record = (
-        SisImport.objects.filter(pk=import_id, institution=institution)
-        .select_related("created_by")
-        .first()
-    )
-    if record is None:
-        raise Http404("No such import.")
-    return render(
-        request, "pairing/sis_import_detail.html", {"institution": institution, "record": record}
-    )
-
 
 # --- Observer management: find a user, see and change their links -----------------------------------
 

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "accounts",
     "courses",
     "pairing",
+    "rostering",
     "api",
 ]
 

@@ -37,7 +37,7 @@ def test_every_model_of_ours_is_registered():
         "courses.Enrollment",
         "pairing.PairingCode",
         "pairing.ObserverLink",
-        "pairing.SisImport",
+        "rostering.SisImport",
         "pairing.CodeExport",
         "pairing.ObserverNotice",
         "accounts.ApiToken",

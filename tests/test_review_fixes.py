@@ -180,7 +180,7 @@ def test_linking_without_a_code_is_for_observer_admins_only(student, observer, t
 def test_an_invited_observer_row_in_enrollments_csv_obeys_the_course_observer_rules(
     institution, course, student
 ):
-    from pairing.sis_import import sis_import_run
+    from rostering.sis_import import sis_import_run
 
     outsider = UserFactory(institution=institution, sis_user_id="S-OUT")  # not in the course
     UserFactory(institution=institution, sis_user_id="P-1")
@@ -197,8 +197,8 @@ def test_a_zip_that_would_unpack_too_far_is_refused_before_unpacking(institution
     import io
     import zipfile
 
-    from pairing import sis_csv
-    from pairing.sis_import import sis_import_run
+    from rostering import sis_csv
+    from rostering.sis_import import sis_import_run
 
     monkeypatch.setattr(sis_csv, "MAX_FILE_BYTES", 1000)  # a small ceiling instead of a huge file
     buffer = io.BytesIO()

@@ -28,10 +28,11 @@ from accounts.models import ApiToken, AuditAction, Institution, SelfRegistration
 from accounts.roles import Role
 from accounts.time_zones import time_zone_names
 from courses.models import Course
-from pairing.models import ObserverLinkSource, SisImport
+from pairing.models import ObserverLinkSource
 from pairing.services import observer_link_create
 from pairing.services.exports import code_export_claim, code_export_run
-from pairing.sis_csv import KIND_ORDER
+from rostering.models import SisImport
+from rostering.sis_csv import KIND_ORDER
 from tests.catalogue import PO_FILE, Entry, mo_catalogue, po_catalogue, read_po
 from tests.factories import PASSWORD, EnrollmentFactory, UserFactory
 from tests.pairing.helpers import new_code

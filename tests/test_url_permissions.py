@@ -20,15 +20,10 @@ from accounts.models import ApiToken, Institution, User
 from accounts.roles import Role
 from accounts.services import api_token_create
 from courses.models import Course, Enrollment
-from pairing.models import (
-    CodeExport,
-    CodeExportFormat,
-    ObserverLink,
-    ObserverLinkSource,
-    SisImport,
-)
+from pairing.models import CodeExport, CodeExportFormat, ObserverLink, ObserverLinkSource
 from pairing.services import observer_link_create
-from pairing.sis_import import sis_import_run
+from rostering.models import SisImport
+from rostering.sis_import import sis_import_run
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
 from tests.pairing.helpers import new_code
 

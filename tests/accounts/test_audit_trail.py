@@ -21,8 +21,9 @@ from accounts.models import AuditAction, AuditEvent, AuditSource, User
 from accounts.permissions import permission_table
 from accounts.roles import PERMISSION_RULES, Permission, Role
 from accounts.services import api_token_create
-from pairing.models import ObserverLinkSource, PairingCode, SisImport
+from pairing.models import ObserverLinkSource, PairingCode
 from pairing.services import observer_link_create
+from rostering.models import SisImport
 from tests.factories import PASSWORD, EnrollmentFactory, UserFactory
 from tests.pairing.helpers import new_code
 

@@ -1,4 +1,4 @@
-"""The SIS import of each kind of CSV file (pairing.sis_import): good rows land, and every bad row
+"""The SIS import of each kind of CSV file (rostering.sis_import): good rows land, and every bad row
 is skipped with its file, row number (the header is row 1) and the reason, in Canvas's words."""
 
 import pytest
@@ -6,10 +6,11 @@ import pytest
 from accounts.models import User
 from accounts.roles import Role
 from courses.models import Course, CourseState, Enrollment, EnrollmentState
-from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState, SisImportState
+from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
 from pairing.services import observer_link_create
+from rostering.models import SisImportState
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
-from tests.pairing.sis_helpers import (
+from tests.rostering.sis_helpers import (
     COURSES,
     ENROLLMENTS,
     USER_OBSERVERS,

@@ -12,8 +12,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains
 
 from accounts.models import User
-from pairing.models import SisImport, SisImportState
-from tests.pairing.sis_helpers import USERS, csv_bytes
+from rostering.models import SisImport, SisImportState
+from tests.rostering.sis_helpers import USERS, csv_bytes
 
 ROWS = csv_bytes(USERS, *[f"U{n},u{n}@example.test,Ann,Lee,,active" for n in range(2000)])
 
