@@ -573,7 +573,16 @@ def test_msgfmt_accepts_the_catalogue(tmp_path):
 def test_the_catalogue_has_every_string_of_the_source(tmp_path):
     """`make messages` was run after the last change of a marked string (in a copy of the code)."""
     root = Path(settings.BASE_DIR)
-    for name in ("accounts", "api", "courses", "pairing", "pairing_portal", "templates", "locale"):
+    for name in (
+        "accounts",
+        "api",
+        "courses",
+        "pairing",
+        "rostering",
+        "pairing_portal",
+        "templates",
+        "locale",
+    ):
         shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy(root / "manage.py", tmp_path)
     subprocess.run(

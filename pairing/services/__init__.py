@@ -38,6 +38,7 @@ from pairing.services.redemption import (
     ProofOfWorkRequired,
     observer_sign_up,
     pairing_code_redeem,
+    redemption_challenge,
     redemption_proof_purpose,
 )
 
@@ -65,6 +66,7 @@ __all__ = [
     "pairing_codes_create_for_course",
     "pairing_codes_revoke_all",
     "pairing_codes_revoke_refusal",
+    "redemption_challenge",
     "redemption_proof_purpose",
     "students_may_remove_observers",
 ]

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record, current_context
 from accounts.errors import AccountError
 from accounts.models import AuditAction, Institution, SelfRegistration, User
-from accounts.proof_of_work import proof_verify
+from accounts.proof_of_work import challenge_json, proof_verify
 from accounts.services import user_create
 from accounts.throttle import (
     Attempt,
@@ -89,6 +89,13 @@ def redemption_proof_purpose(*, institution_id: int | None, sign_up: bool = Fals
     if not Check(rules=(_institution_rule(institution_id),)).status().proof_required:
         return None
     return redemption_purpose(institution_id=institution_id, sign_up=sign_up)
+
+
+def redemption_challenge(*, institution_id: int | None, sign_up: bool = False) -> str | None:
+    """The proof-of-work challenge (JSON) a pairing form shows while its institution asks for
+    proofs of work, else None."""
+    purpose = redemption_proof_purpose(institution_id=institution_id, sign_up=sign_up)
+    return challenge_json(purpose=purpose) if purpose else None
 
 
 def _code_is_live(*, code: str, institution_id: int) -> bool:
