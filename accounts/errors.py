@@ -43,3 +43,16 @@ class AccountError(DomainError):
         "Admins and platform operators can only be changed by a platform operator, by hand."
     )
     CHANGE_NOT_ALLOWED = _("You are not allowed to change this user.")
+
+
+class PasswordRefused(AccountError):
+    """The password policy (settings.AUTH_PASSWORD_VALIDATORS) refused a password. Its validators
+    word each problem in the language of the request, so ``problems`` is shown as it is."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+    @property
+    def translated(self) -> str:
+        return self.message

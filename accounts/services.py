@@ -4,13 +4,14 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.errors import AccountError
+from accounts.errors import AccountError, PasswordRefused
 from accounts.models import (
     MAX_CODE_LIFETIME_DAYS,
     MIN_CODE_LIFETIME_DAYS,
@@ -46,7 +47,10 @@ def user_create(
     sortable_name: str | None = None,
     is_account_admin: bool = False,
 ) -> User:
-    """Make a user who logs in with ``email``. ``password=None`` makes a login-less account."""
+    """Make a user who logs in with ``email``. ``password=None`` makes a login-less account; a
+    password must pass the password policy (``password_policy_check``)."""
+    if password is not None:
+        password_policy_check(password=password, name=name, email=email)
     name = name.strip()
     if not name:
         raise AccountError(AccountError.NAME_REQUIRED)
@@ -66,6 +70,16 @@ def user_create(
             )
     except IntegrityError as error:
         raise _account_error_for(error) from error
+
+
+def password_policy_check(*, password: str, name: str, email: str) -> None:
+    """``PasswordRefused`` where the password policy refuses ``password`` for a person of that name
+    and e-mail; forms call it too, to show the problem beside the field before anything else."""
+    try:
+        # An unsaved user, so that a password close to the name or e-mail is refused.
+        validate_password(password, user=User(name=name, email=email))
+    except ValidationError as error:
+        raise PasswordRefused(error.messages) from None
 
 
 def _check_login_and_lengths(*, email: str, values: list[str | None]) -> None:

@@ -19,6 +19,7 @@ from api.serializers import CourseSerializer, EnrollmentSerializer, UserSerializ
 from api.views_users import enrollment_filters
 from courses.access import sees_all_observers, visible_enrollments
 from courses.models import Enrollment, EnrollmentState
+from pairing.access import get_member_of_course
 from pairing.errors import PairingError
 from pairing.services import course_observer_add, course_observer_remove
 
@@ -113,12 +114,8 @@ class CourseUserView(APIView):
     @extend_schema(responses={200: UserSerializer, **errors(401, 404)})
     def get(self, request, course_id: int, user_id: int):
         course = get_course_for_caller(request.user, course_id, roster=True)
-        context = _roster_context(request, course)
-        seen = Enrollment.objects.undeleted().filter(course=course).filter(context["visible"])
-        user = User.objects.filter(pk=user_id, pk__in=seen.values("user_id")).first()
-        if user is None:
-            raise Http404
-        return Response(UserSerializer(user, context=context).data)
+        user = get_member_of_course(request.user, course, user_id)
+        return Response(UserSerializer(user, context=_roster_context(request, course)).data)
 
 
 class CourseEnrollmentsView(APIView):

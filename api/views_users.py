@@ -1,7 +1,5 @@
 """User routes of the API: the caller, pairing codes, observees and observers, a user's courses."""
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -10,6 +8,7 @@ from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import get_institution_for_user
 from accounts.errors import AccountError
 from accounts.models import User
 from accounts.proof_of_work import PROOF_FIELD, challenge_create
@@ -35,8 +34,10 @@ from api.serializers import (
 )
 from courses.models import CURRENT_ENROLLMENT_STATES, Enrollment
 from courses.selectors import current_courses_of
+from pairing.access import get_observer_link_for_user
 from pairing.errors import PairingError
-from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
+from pairing.models import ObserverLinkSource
+from pairing.selectors import linked_observers_of, linked_students_of
 from pairing.services import (
     PairingPaused,
     ProofOfWorkRequired,
@@ -111,17 +112,6 @@ class PairingCodeCreateView(APIView):
         return Response(PairingCodeSerializer(issued).data)
 
 
-def _linked(observer: User, student_id: int) -> ObserverLink:
-    link = (
-        ObserverLink.objects.select_related("student", "observer")
-        .filter(observer=observer, student_id=student_id, state=ObserverLinkState.ACTIVE)
-        .first()
-    )
-    if link is None:
-        raise Http404
-    return link
-
-
 class ObserveesView(APIView):
     """R5: GET /users/:user_id/observees. R4: POST with ``pairing_code``."""
 
@@ -133,9 +123,7 @@ class ObserveesView(APIView):
         observer = get_user_for_caller(request.user, user_ref)
         if not may_manage_observers_of(subject=observer, by=request.user):
             raise Unauthorized()
-        students = User.objects.filter(
-            observer_links__observer=observer, observer_links__state=ObserverLinkState.ACTIVE
-        ).order_by("sortable_name", "id")
+        students = linked_students_of(observer=observer)
         context = _user_list_context(request, request.user)
         return paginated_response(
             request,
@@ -200,7 +188,7 @@ class ObserveeView(APIView):
         observer = get_user_for_caller(request.user, user_ref)
         if not may_manage_observers_of(subject=observer, by=request.user):
             raise Unauthorized()
-        student = _linked(observer, observee_id).student
+        student = get_observer_link_for_user(request.user, pair=(observer.pk, observee_id)).student
         return Response(
             ObserveeSerializer(student, context=_context(request, request.user, student)).data
         )
@@ -234,7 +222,7 @@ class ObserveeView(APIView):
         observer = get_user_for_caller(request.user, user_ref)
         if not may_manage_observers_of(subject=observer, by=request.user):
             raise Unauthorized()
-        link = _linked(observer, observee_id)
+        link = get_observer_link_for_user(request.user, pair=(observer.pk, observee_id))
         try:
             observer_link_remove(link=link, by=request.user)
         except PairingError:
@@ -255,9 +243,7 @@ class ObserversView(APIView):
         student = get_user_for_caller(request.user, user_ref)
         if not may_manage_observers_of(subject=student, by=request.user):
             raise Unauthorized()
-        observers = User.objects.filter(
-            observee_links__student=student, observee_links__state=ObserverLinkState.ACTIVE
-        ).order_by("sortable_name", "id")
+        observers = linked_observers_of(student=student)
         context = _user_list_context(request, request.user)
         return paginated_response(
             request,
@@ -274,13 +260,7 @@ class ObserverView(APIView):
         student = get_user_for_caller(request.user, user_ref)
         if not may_manage_observers_of(subject=student, by=request.user):
             raise Unauthorized()
-        link = (
-            ObserverLink.objects.select_related("observer")
-            .filter(student=student, observer_id=observer_id, state=ObserverLinkState.ACTIVE)
-            .first()
-        )
-        if link is None:
-            raise Http404
+        link = get_observer_link_for_user(request.user, pair=(observer_id, student.pk))
         return Response(
             ObserveeSerializer(link.observer, context=_context(request, request.user)).data
         )
@@ -369,23 +349,15 @@ class AccountUsersView(APIView):
     )
     def post(self, request, account_id: int):
         caller = request.user
-        if caller.institution_id != account_id:
-            raise Http404
-        if not caller.is_account_admin:
-            raise Unauthorized()
+        institution = get_institution_for_user(caller, account_id, write=True)
         name = (request.data.get("user[name]") or "").strip()
         email = (request.data.get("pseudonym[unique_id]") or "").strip()
         password = request.data.get("pseudonym[password]") or None
         if not name or not email:
             raise BadRequest("user[name] and pseudonym[unique_id] are required.")
-        if password is not None:
-            try:
-                validate_password(password, user=User(name=name, email=email))
-            except ValidationError as error:
-                raise BadRequest(" ".join(error.messages)) from None
         try:
             user = user_create(
-                institution=caller.institution,
+                institution=institution,
                 email=email,
                 name=name,
                 password=password,

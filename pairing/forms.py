@@ -1,9 +1,9 @@
 from django import forms
-from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.errors import PasswordRefused
+from accounts.services import password_policy_check
 from courses.models import Course, CourseState
 from pairing.models import CodeExportFormat
 
@@ -54,11 +54,11 @@ class ObserverSignUpForm(forms.Form):
             self.add_error("password_confirmation", gettext("The two passwords are not the same."))
         elif password:
             try:
-                # An unsaved user, so that a password close to the name or e-mail is refused.
-                candidate = User(name=cleaned.get("name", ""), email=cleaned.get("email", ""))
-                validate_password(password, user=candidate)
-            except forms.ValidationError as error:
-                self.add_error("password", error)
+                password_policy_check(
+                    password=password, name=cleaned.get("name", ""), email=cleaned.get("email", "")
+                )
+            except PasswordRefused as error:
+                self.add_error("password", error.problems)
         return cleaned
 
 

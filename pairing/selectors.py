@@ -35,11 +35,7 @@ def observed_students(*, observer: User) -> list[ObservedStudent]:
     }
     observer_enrollments = (
         Enrollment.objects.current()
-        .filter(
-            user=observer,
-            type=Role.OBSERVER,
-            associated_user__isnull=False,
-        )
+        .filter(user=observer, type=Role.OBSERVER, associated_user__isnull=False)
         .select_related("course", "associated_user")
         .order_by("course__name", "course_id")
     )
@@ -82,10 +78,7 @@ def observers_of(*, student: User) -> list[StudentObserver]:
     }
     course_only = (
         Enrollment.objects.current()
-        .filter(
-            associated_user=student,
-            type=Role.OBSERVER,
-        )
+        .filter(associated_user=student, type=Role.OBSERVER)
         .exclude(user_id__in=found)
         .select_related("user")
         .order_by("created_at", "id")
@@ -146,6 +139,20 @@ def institution_user_by_login_or_sis_id(*, institution_id: int, reference: str) 
         .filter(Q(email__iexact=reference) | Q(sis_user_id=reference))
         .first()
     )
+
+
+def linked_students_of(*, observer: User) -> QuerySet[User]:
+    """The students ``observer`` observes through an active link, by name (the API's observees)."""
+    return User.objects.filter(
+        observer_links__observer=observer, observer_links__state=ObserverLinkState.ACTIVE
+    ).order_by("sortable_name", "id")
+
+
+def linked_observers_of(*, student: User) -> QuerySet[User]:
+    """Who observes ``student`` through an active link, by name (the API's observers)."""
+    return User.objects.filter(
+        observee_links__student=student, observee_links__state=ObserverLinkState.ACTIVE
+    ).order_by("sortable_name", "id")
 
 
 def links_of(*, user: User) -> tuple[QuerySet[ObserverLink], QuerySet[ObserverLink]]:
