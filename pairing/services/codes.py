@@ -8,6 +8,7 @@ Its students' own budgets stay untouched, so exporting a class twice never stops
 making a code. Operators' commands (``by=None``) are not limited.
 """
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,7 +20,7 @@ from accounts.audit import audit_record, audit_record_many
 from accounts.models import AuditAction, Institution, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
-from accounts.throttle import Check, limit_from_settings
+from accounts.throttle import Check, Limit, every_attempt, limit_from_settings, limited_attempt
 from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
 from pairing.code_format import code_generate, code_hash
 from pairing.errors import PairingError
@@ -167,39 +168,42 @@ def may_export_pairing_codes(*, course: Course, by: User) -> bool:
 # --- Limits on making codes -----------------------------------------------------------------------
 
 
-def _count_making(check: Check, *, reason: str) -> None:
-    """Count one making against ``check`` before it happens (a burst cannot slip past the limit);
-    past it, nothing is made and ``PairingPaused`` says when to try again."""
-    attempt = check.begin()
-    if attempt.refused_until is not None:
-        raise PairingPaused(attempt.refused_until, reason=reason)
+def _making(rules: tuple[tuple[str, Limit], ...], *, reason: str) -> AbstractContextManager:
+    """One making of codes, counted before it happens (a burst cannot slip past the limit) and
+    kept whatever comes of it; past a limit nothing is made and ``PairingPaused`` says when to
+    try again."""
+    return limited_attempt(
+        Check(rules=rules),
+        refused=lambda until: PairingPaused(until, reason=reason),
+        counts=every_attempt,
+    )
 
 
-def _count_single_code(*, student: User, by: User) -> None:
-    _count_making(
-        Check(
-            rules=(
-                (
-                    f"codes:student:{student.pk}",
-                    limit_from_settings("PAIRING_CODES_PER_STUDENT_PER_DAY"),
-                ),
-                (f"codes:maker:{by.pk}", limit_from_settings("PAIRING_CODES_PER_MAKER_PER_HOUR")),
-            )
+def _single_code_making(*, student: User, by: User | None) -> AbstractContextManager:
+    """One code made by ``by`` (an operator's command, ``by=None``, is not limited)."""
+    if by is None:
+        return _making((), reason=CODES_PAUSED)
+    return _making(
+        (
+            (
+                f"codes:student:{student.pk}",
+                limit_from_settings("PAIRING_CODES_PER_STUDENT_PER_DAY"),
+            ),
+            (f"codes:maker:{by.pk}", limit_from_settings("PAIRING_CODES_PER_MAKER_PER_HOUR")),
         ),
         reason=CODES_PAUSED,
     )
 
 
-def pairing_code_export_count(*, by: User) -> None:
-    """Count one export (a course's CSV or letters, or a school-wide export) by ``by``."""
-    _count_making(
-        Check(
-            rules=(
-                (
-                    f"codes:exports:{by.pk}",
-                    limit_from_settings("PAIRING_CODE_EXPORTS_PER_MAKER_PER_HOUR"),
-                ),
-            )
+def pairing_code_export_making(*, by: User) -> AbstractContextManager:
+    """One export (a course's CSV or letters, or a school-wide export) by ``by``, whatever its
+    size, around the export's making."""
+    return _making(
+        (
+            (
+                f"codes:exports:{by.pk}",
+                limit_from_settings("PAIRING_CODE_EXPORTS_PER_MAKER_PER_HOUR"),
+            ),
         ),
         reason=EXPORTS_PAUSED,
     )
@@ -215,12 +219,10 @@ def pairing_code_create(*, student: User, by: User | None) -> IssuedCode:
     refusal = pairing_code_refusal(student=student, by=by)
     if refusal is not None:
         raise PairingError(refusal)
-    if by is not None:
-        _count_single_code(student=student, by=by)
-    students_lock(student_ids=[student.pk])
-    return _issue_codes(student_ids=[student.pk], institution=student.institution, by=by)[
-        student.pk
-    ]
+    with _single_code_making(student=student, by=by):
+        students_lock(student_ids=[student.pk])
+        issued = _issue_codes(student_ids=[student.pk], institution=student.institution, by=by)
+    return issued[student.pk]
 
 
 def _course_students_locked(*, course: Course) -> list[User]:
@@ -257,11 +259,11 @@ def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[U
     refusal = pairing_codes_export_refusal(course=course, by=by)
     if refusal is not None:
         raise PairingError(refusal)
-    pairing_code_export_count(by=by)
-    students = _course_students_locked(course=course)
-    issued = _issue_codes(
-        student_ids=[s.pk for s in students], institution=course.institution, by=by
-    )
+    with pairing_code_export_making(by=by):
+        students = _course_students_locked(course=course)
+        issued = _issue_codes(
+            student_ids=[s.pk for s in students], institution=course.institution, by=by
+        )
     return [(student, issued[student.pk]) for student in students]
 
 

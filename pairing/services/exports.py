@@ -28,7 +28,7 @@ from pairing.csv_export import pairing_codes_csv_lines
 from pairing.errors import PairingError
 from pairing.letters import letters_build, letters_document
 from pairing.models import CodeExport, CodeExportFormat, CodeExportState
-from pairing.services.codes import pairing_code_export_count, pairing_codes_create_for_students
+from pairing.services.codes import pairing_code_export_making, pairing_codes_create_for_students
 
 logger = logging.getLogger(__name__)
 
@@ -67,17 +67,17 @@ def code_export_request(
         raise PairingError(refusal)
     if any(course.institution_id != institution.pk for course in courses):
         raise PairingError(PairingError.OTHER_INSTITUTION)
-    pairing_code_export_count(by=by)
-    export = CodeExport.objects.create(
-        institution=institution,
-        requested_by=by,
-        format=format,
-        paper=paper,
-        language=language,
-        time_zone=timezone.get_current_timezone_name(),
-        base_url=base_url,
-    )
-    export.courses.set(courses)
+    with pairing_code_export_making(by=by):
+        export = CodeExport.objects.create(
+            institution=institution,
+            requested_by=by,
+            format=format,
+            paper=paper,
+            language=language,
+            time_zone=timezone.get_current_timezone_name(),
+            base_url=base_url,
+        )
+        export.courses.set(courses)
     audit_record(
         action=AuditAction.EXPORT_REQUESTED,
         institution=institution,

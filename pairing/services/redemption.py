@@ -1,5 +1,7 @@
 """Spending a code: limits on guessing, the redemption itself, and a parent's sign-up with a code."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -9,14 +11,17 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record, current_context
 from accounts.errors import AccountError
 from accounts.models import AuditAction, Institution, SelfRegistration, User
-from accounts.proof_of_work import challenge_json, proof_verify
+from accounts.proof_of_work import challenge_json
 from accounts.services import user_create
 from accounts.throttle import (
     Attempt,
     Check,
     Limit,
+    ProofOfWork,
     address_rules,
     limit_from_settings,
+    limited_attempt,
+    successes,
     wait_in_words,
 )
 from pairing.alerts import guessing_alert_owe
@@ -137,17 +142,52 @@ def _redemption_limits(*, observer: User | None, institution_id: int | None) -> 
     return Check(rules=tuple(rules))
 
 
-def _require_proof(attempt: Attempt, *, proof: str | None, purpose: str) -> None:
-    """Past the institution's limit, an attempt goes ahead only with a fresh proof of work."""
-    if attempt.proof_required and not proof_verify(payload=proof, purpose=purpose):
-        attempt.succeeded()  # not tried, so not a guess
-        raise ProofOfWorkRequired(purpose=purpose)
+def _is_wrong_code(error: Exception) -> bool:
+    return isinstance(error, PairingError) and error.message == PairingError.INVALID_CODE
+
+
+def _wrong_codes(error: Exception | None) -> bool:
+    """What counts against the limits: a wrong code. A refusal for another reason was no guess;
+    an error nobody expected leaves the attempt counted."""
+    if isinstance(error, PairingError):
+        return _is_wrong_code(error)
+    return error is not None
+
+
+@contextmanager
+def _redemption_attempt(
+    *,
+    observer: User | None,
+    institution_id: int | None,
+    proof: str | None,
+    sign_up: bool = False,
+    counts: Callable[[Exception | None], bool] = _wrong_codes,
+) -> Iterator[Attempt]:
+    """One redemption (or sign-up) under the limits on guessing: refused with ``PairingPaused``
+    past a limit; past the institution's, it goes ahead only with a fresh ``proof`` of work (else
+    ``ProofOfWorkRequired``, uncounted). A wrong code is recorded, and may pause the guesser."""
+    purpose = redemption_purpose(institution_id=institution_id, sign_up=sign_up)
+    with limited_attempt(
+        _redemption_limits(observer=observer, institution_id=institution_id),
+        refused=PairingPaused,
+        counts=counts,
+        on_failure=lambda attempt, error: _count_failed_redemption(
+            attempt, error, observer=observer, institution_id=institution_id
+        ),
+        proof=ProofOfWork(
+            payload=proof, purpose=purpose, missing=lambda: ProofOfWorkRequired(purpose=purpose)
+        ),
+    ) as attempt:
+        yield attempt
 
 
 def _count_failed_redemption(
-    attempt: Attempt, *, observer: User | None, institution_id: int | None
+    attempt: Attempt, error: Exception, *, observer: User | None, institution_id: int | None
 ) -> None:
-    """Keep a wrong code's count (made up front), outside any transaction the failure rolls back."""
+    """Record a wrong code, kept outside any transaction the failure rolls back (other errors
+    that count are not guesses to record)."""
+    if not _is_wrong_code(error):
+        return
     audit_record(action=AuditAction.CODE_FAILED, institution=institution_id, actor=observer)
     status = attempt.failed()
     if status.refused_until is not None:
@@ -186,26 +226,12 @@ def pairing_code_redeem(
     the code is kept for someone else; Canvas's observees API spends it all the same
     (``keep_code_if_linked=False``).
     """
-    attempt = _redemption_limits(observer=observer, institution_id=observer.institution_id).begin()
-    if attempt.refused_until is not None:
-        raise PairingPaused(attempt.refused_until)
-    _require_proof(
-        attempt, proof=proof, purpose=redemption_purpose(institution_id=observer.institution_id)
-    )
-    try:
-        redemption = _redeem(
+    with _redemption_attempt(
+        observer=observer, institution_id=observer.institution_id, proof=proof
+    ):
+        return _redeem(
             code=code, observer=observer, source=source, keep_code_if_linked=keep_code_if_linked
         )
-    except PairingError as error:
-        if error.message == PairingError.INVALID_CODE:
-            _count_failed_redemption(
-                attempt, observer=observer, institution_id=observer.institution_id
-            )
-        else:
-            attempt.succeeded()  # refused for another reason: not a guess
-        raise
-    attempt.succeeded()
-    return redemption
 
 
 @transaction.atomic
@@ -271,31 +297,32 @@ def observer_sign_up(
         SelfRegistration.ALL,
     ):
         raise PairingError(PairingError.SELF_REGISTRATION_OFF)
-    limits = _redemption_limits(observer=None, institution_id=institution.pk)
     address = current_context().client_address
-    sign_ups = Check(
-        rules=(
-            (f"signup:address:{address}:day", limit_from_settings("SIGN_UPS_PER_ADDRESS_PER_DAY")),
-        )
-        if address
-        else ()
+    sign_ups = limited_attempt(
+        Check(
+            rules=(
+                (
+                    f"signup:address:{address}:day",
+                    limit_from_settings("SIGN_UPS_PER_ADDRESS_PER_DAY"),
+                ),
+            )
+            if address
+            else ()
+        ),
+        refused=lambda until: PairingPaused(until, reason=SIGN_UPS_PAUSED),
+        counts=successes,
     )
-    until = sign_ups.blocked_until()
-    if until is not None:
-        raise PairingPaused(until, reason=SIGN_UPS_PAUSED)
-    attempt = limits.begin()
-    if attempt.refused_until is not None:
-        raise PairingPaused(attempt.refused_until)
-    _require_proof(
-        attempt,
+    redemption = _redemption_attempt(
+        observer=None,
+        institution_id=institution.pk,
         proof=proof,
-        purpose=redemption_purpose(institution_id=institution.pk, sign_up=True),
+        sign_up=True,
+        counts=_wrong_codes_or_taken_emails,
     )
-    if not _code_is_live(code=code, institution_id=institution.pk):
-        # The code first: without a real code nobody learns whether an e-mail has an account.
-        _count_failed_redemption(attempt, observer=None, institution_id=institution.pk)
-        raise PairingError(PairingError.INVALID_CODE)
-    try:
+    with sign_ups, redemption:
+        if not _code_is_live(code=code, institution_id=institution.pk):
+            # The code first: without a real code nobody learns whether an e-mail has an account.
+            raise PairingError(PairingError.INVALID_CODE)
         with transaction.atomic():
             observer = user_create(
                 institution=institution, email=email, name=name, password=password
@@ -306,17 +333,11 @@ def observer_sign_up(
                 source=ObserverLinkSource.SIGN_UP,
                 keep_code_if_linked=True,
             )
-    except PairingError as error:
-        if error.message == PairingError.INVALID_CODE:
-            _count_failed_redemption(attempt, observer=None, institution_id=institution.pk)
-        else:
-            attempt.succeeded()
-        raise
-    except AccountError as error:
-        # Probing which e-mails have accounts costs attempts too; other form mistakes do not.
-        if error.message != AccountError.EMAIL_TAKEN:
-            attempt.succeeded()
-        raise
-    attempt.succeeded()
-    sign_ups.record_failure()  # counts sign-ups, which are limited like failures
     return observer
+
+
+def _wrong_codes_or_taken_emails(error: Exception | None) -> bool:
+    """Probing which e-mails have accounts costs attempts too; other form mistakes do not."""
+    if isinstance(error, AccountError):
+        return error.message == AccountError.EMAIL_TAKEN
+    return _wrong_codes(error)
