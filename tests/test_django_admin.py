@@ -2,9 +2,11 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib import admin as django_admin
 from django.urls import reverse
 
 from accounts.models import User
+from tests.factories import UserFactory
 
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 OURS = [m for m in MODELS if m._meta.app_label in ("accounts", "courses", "pairing")]
@@ -56,3 +58,16 @@ def test_records_that_services_own_cannot_be_added_or_changed_here(label, rf, op
 def test_ordinary_users_cannot_open_the_admin_site(client, admin):
     client.force_login(admin)
     assert client.get(reverse("admin:index")).status_code == 302
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["pairing.ObserverLink", "courses.Enrollment", "accounts.AuditEvent", "pairing.PairingCode"],
+)
+def test_the_django_admin_cannot_delete_what_services_own(label, rf, db):
+    from django.apps import apps
+
+    operator = UserFactory(institution=None, is_superuser=True, is_staff=True)
+    request = rf.get("/")
+    request.user = operator
+    assert not django_admin.site._registry[apps.get_model(label)].has_delete_permission(request)

@@ -2,28 +2,35 @@
 
 The table below is the one permission matrix over all URLs (conventions §10). It lists each route
 of ``get_resolver()`` (the Django admin excepted) with the status each persona must get, and a
-companion test fails as soon as a route appears that the table does not cover. Objects of another
+companion test fails as soon as a route appears that the table does not cover. The API contract's
+own matrix (§4.3) adds the cells this table's personas do not reach (CONTRACT). Objects of another
 institution are checked separately: whoever asks from this institution, they never exist.
+
+The personas and both institutions' objects are made once for the module; each cell runs in a
+transaction of its own inside that, so whatever a cell changes is gone before the next.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlencode
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import ApiToken, Institution, User
-from accounts.roles import Role
-from accounts.services import api_token_create
+from accounts.roles import Permission, Role
+from accounts.services import api_token_create, role_permission_set
 from courses.models import Course, Enrollment
 from pairing.models import CodeExport, CodeExportFormat, ObserverLink, ObserverLinkSource
 from pairing.services import observer_link_create
 from rostering.models import SisImport
 from rostering.sis_import import sis_import_run
+from tests import personas as persona
+from tests.api.helpers import assert_unauthorized
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
 from tests.pairing.helpers import new_code
 
@@ -210,6 +217,7 @@ class World:
     sis_import: SisImport
     token: ApiToken
     export: CodeExport
+    teacher: User | None = None
 
     def id_of(self, symbol: str):
         if symbol == "reset_uid":
@@ -219,7 +227,7 @@ class World:
         return getattr(self, symbol).pk
 
 
-def furnish(*, institution, course, student, observer, admin, token_owner) -> World:
+def furnish(*, institution, course, student, observer, admin, token_owner, teacher=None) -> World:
     link = observer_link_create(
         observer=observer, student=student, by=admin, source=ObserverLinkSource.ADMIN
     )
@@ -228,6 +236,7 @@ def furnish(*, institution, course, student, observer, admin, token_owner) -> Wo
         course=course,
         student=student,
         observer=observer,
+        teacher=teacher,
         link=link,
         enrollment=Enrollment.objects.get(course=course, user=observer, type=Role.OBSERVER),
         sis_import=sis_import_run(
@@ -304,9 +313,10 @@ def portal_routes(resolver=None, prefix: str = ""):
             yield route
 
 
-def url_of(route: str, worlds: dict[str, World]) -> str:
-    """``route`` with each argument filled from ``worlds[argument]`` (main or mirror)."""
-    symbols = {**DEFAULT_ARGS, **ROUTE_ARGS.get(route, {})}
+def url_of(route: str, worlds: dict[str, World], args: dict[str, str] | None = None) -> str:
+    """``route`` with each argument filled from ``worlds[argument]`` (main or mirror); ``args``
+    names other objects for some arguments."""
+    symbols = {**DEFAULT_ARGS, **ROUTE_ARGS.get(route, {}), **(args or {})}
     return "/" + ARGUMENT.sub(lambda m: str(worlds[m[1]].id_of(symbols[m[1]])), route)
 
 
@@ -339,48 +349,79 @@ def assert_status(response, expected, *, api: bool, anonymous: bool) -> None:
         assert ("WWW-Authenticate" in response) == (anonymous and expected == 401)
 
 
-@pytest.fixture
-def personas(institution, course, student, observer, teacher, admin, other_admin):
-    return {
-        "anonymous": None,
-        "student": student,
-        "observer": observer,
-        "teacher": teacher,
-        "other_admin": other_admin,
-        "admin": admin,
-    }
+@dataclass
+class Matrix:
+    personas: dict[str, User | None]
+    main: World
+    mirror: World
 
 
-@pytest.fixture
-def main(personas, institution, course, student, observer, admin) -> World:
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker):
+    """Everything the cells need, made once: each cell's own transaction (``db``) is a savepoint
+    inside this one, which is rolled back once the module is done."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _matrix_create()
+        transaction.set_rollback(True)
+
+
+def _matrix_create() -> Matrix:
+    institution = persona.make_institution()
     # The sign-up page serves the institution whose domain the visitor uses.
     Institution.objects.filter(pk=institution.pk).update(domain="testserver")
-    return furnish(
+    course = persona.make_course(institution)
+    teacher, student = persona.make_teacher(course), persona.make_student(course)
+    observer, admin = persona.make_observer(institution), persona.make_admin(institution)
+    other_admin = persona.make_other_admin()
+    main = furnish(
         institution=institution,
         course=course,
         student=student,
         observer=observer,
         admin=admin,
         token_owner=admin,
+        teacher=teacher,
     )
+    # Another institution with the same kinds of objects, each the twin of one in ``main``.
+    elsewhere = other_admin.institution
+    mirror_course = CourseFactory(institution=elsewhere, name="Mirror Biology", course_code="MBIO")
+    mirror_student = UserFactory(institution=elsewhere, name="Mira Mirrorstudent")
+    EnrollmentFactory(course=mirror_course, user=mirror_student, type=Role.STUDENT)
+    mirror = furnish(
+        institution=elsewhere,
+        course=mirror_course,
+        student=mirror_student,
+        observer=UserFactory(institution=elsewhere, name="Mo Mirrorparent"),
+        admin=other_admin,
+        token_owner=mirror_student,
+    )
+    personas = {
+        "anonymous": None,
+        "student": student,
+        "observer": observer,
+        "teacher": teacher,
+        "other_admin": other_admin,
+        "admin": admin,
+        # The contract's personas beyond the table's (CONTRACT below).
+        "other": persona.make_other(institution),
+        "teacher_may_make_codes": teacher,
+    }
+    return Matrix(personas=personas, main=main, mirror=mirror)
 
 
 @pytest.fixture
-def mirror(other_admin) -> World:
-    """Another institution with the same kinds of objects, each the twin of one in ``main``."""
-    elsewhere = other_admin.institution
-    course = CourseFactory(institution=elsewhere, name="Mirror Biology", course_code="MBIO")
-    student = UserFactory(institution=elsewhere, name="Mira Mirrorstudent")
-    EnrollmentFactory(course=course, user=student, type=Role.STUDENT)
-    observer = UserFactory(institution=elsewhere, name="Mo Mirrorparent")
-    return furnish(
-        institution=elsewhere,
-        course=course,
-        student=student,
-        observer=observer,
-        admin=other_admin,
-        token_owner=student,
-    )
+def personas(matrix, db) -> dict[str, User | None]:
+    return matrix.personas
+
+
+@pytest.fixture
+def main(matrix, db) -> World:
+    return replace(matrix.main)  # a cell may point it at another token
+
+
+@pytest.fixture
+def mirror(matrix, db) -> World:
+    return replace(matrix.mirror)
 
 
 def test_the_table_covers_every_url_pattern_of_the_portal():
@@ -426,6 +467,88 @@ def test_each_persona_gets_the_status_the_rules_give_on_each_url(
     url = url_of(route, dict.fromkeys(DEFAULT_ARGS, main))
     response = send(client, method, url, post_data(route, main), user, token)
     assert_status(response, expected, api=route.startswith("api/"), anonymous=user is None)
+
+
+CODES = "api/v1/users/<user:user_ref>/observer_pairing_codes"
+OBSERVEES = "api/v1/users/<user:user_ref>/observees"
+OBSERVEE = "api/v1/users/<user:user_ref>/observees/<int:observee_id>"
+OBSERVERS = "api/v1/users/<user:user_ref>/observers"
+COURSES_OF = "api/v1/users/<user:user_ref>/courses"
+FOR_TEACHER = {"user_ref": "teacher"}  # a code asked for a teacher, who is no student
+
+# The API contract's permission matrix (§4.3), every cell that is not "n/a" or "—": (method,
+# route, arguments other than the table's, persona, status). Beyond the table's personas: "other",
+# someone at the institution with no enrollment, link or right, and "teacher_may_make_codes", the
+# teacher where the institution lets teachers make codes.
+CONTRACT = [
+    ("POST", CODES, {}, "student", 200),
+    ("POST", CODES, {}, "observer", 401),
+    ("POST", CODES, {}, "teacher", 401),
+    ("POST", CODES, {}, "teacher_may_make_codes", 200),
+    ("POST", CODES, {}, "admin", 200),
+    ("POST", CODES, {}, "other", 401),
+    ("POST", CODES, FOR_TEACHER, "teacher", 401),
+    ("POST", CODES, FOR_TEACHER, "teacher_may_make_codes", 401),
+    ("POST", CODES, FOR_TEACHER, "admin", 401),
+    ("POST", CODES, FOR_TEACHER, "other", 401),
+    ("POST", OBSERVEES, {}, "observer", 200),
+    ("GET", OBSERVEES, {}, "student", 401),
+    ("GET", OBSERVEES, {}, "observer", 200),
+    ("GET", OBSERVEES, {}, "admin", 200),
+    ("GET", OBSERVEES, {}, "other", 401),
+    ("GET", OBSERVEE, {}, "student", 401),
+    ("GET", OBSERVEE, {}, "observer", 200),
+    ("GET", OBSERVEE, {}, "admin", 200),
+    ("GET", OBSERVEE, {}, "other", 401),
+    ("PUT", OBSERVEE, {}, "observer", 401),
+    ("PUT", OBSERVEE, {}, "admin", 200),
+    ("PUT", OBSERVEE, {}, "other", 401),
+    ("DELETE", OBSERVEE, {}, "observer", 200),
+    ("DELETE", OBSERVEE, {}, "admin", 200),
+    ("DELETE", OBSERVEE, {}, "other", 401),
+    ("GET", OBSERVERS, {}, "student", 200),
+    ("GET", OBSERVERS, {}, "admin", 200),
+    ("GET", OBSERVERS, {}, "other", 401),
+    ("GET", COURSES_OF, {}, "student", 200),
+    ("GET", COURSES_OF, {}, "observer", 200),
+    ("GET", COURSES_OF, {}, "admin", 200),
+    ("GET", COURSES_OF, {}, "other", 401),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "args", "persona", "expected"),
+    CONTRACT,
+    ids=[
+        f"{method} /{route} {persona}{' for a teacher' if args else ''}"
+        for method, route, args, persona, _ in CONTRACT
+    ],
+)
+def test_the_api_contracts_permission_matrix(
+    client, personas, main, method, route, args, persona, expected
+):
+    user = personas[persona]
+    if persona == "teacher_may_make_codes":
+        role_permission_set(
+            institution=main.institution,
+            role=Role.TEACHER,
+            permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
+            enabled=True,
+            by=personas["admin"],
+        )
+    token = api_token_create(user=user, purpose="caller").token
+    url = url_of(route, dict.fromkeys(DEFAULT_ARGS, main), args)
+    response = send(client, method, url, post_data(route, main), user, token)
+    if expected == 401:
+        assert_unauthorized(response)
+    else:
+        assert response.status_code == expected, response.content
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json() not in ({}, [])
+
+
+def test_the_contract_cells_are_routes_of_the_table():
+    assert {route for _method, route, *_ in CONTRACT} <= {route for _method, route, *_ in TABLE}
 
 
 def _object_arguments(route: str) -> list[str]:
