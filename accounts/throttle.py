@@ -24,7 +24,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from accounts.models import ThrottleBucket
+from accounts.audit import audit_record
+from accounts.models import AuditAction, ThrottleBucket
 from accounts.proof_of_work import proof_verify
 
 KEEP_BUCKETS = timedelta(days=2)
@@ -291,6 +292,29 @@ class Attempt:
         """It was a failure (already counted): where the limits stand now."""
         self.status = self.check.status()
         return self.status
+
+
+def failure_record(
+    attempt: Attempt,
+    *,
+    action: str,
+    institution: int | None,
+    actor,
+    details: dict | None = None,
+    paused: Callable[[datetime], dict],
+) -> Status:
+    """Record a failed attempt as ``action`` in the audit trail, then the pause it started, if
+    it did (``paused(until)``: the pause's details); returns where the limits stand now."""
+    audit_record(action=action, institution=institution, actor=actor, details=details)
+    status = attempt.failed()
+    if status.refused_until is not None:
+        audit_record(
+            action=AuditAction.PAUSED,
+            institution=institution,
+            actor=actor,
+            details=paused(status.refused_until),
+        )
+    return status
 
 
 @dataclass(frozen=True)

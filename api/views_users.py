@@ -15,6 +15,7 @@ from accounts.proof_of_work import PROOF_FIELD, challenge_create
 from accounts.services import user_create
 from accounts.throttle import minutes_until
 from api.access import (
+    get_observed_party_for_caller,
     get_user_for_caller,
     is_admin_of,
     require_may_read_courses_of,
@@ -41,7 +42,6 @@ from pairing.selectors import linked_observers_of, linked_students_of
 from pairing.services import (
     PairingPaused,
     ProofOfWorkRequired,
-    may_manage_observers_of,
     observer_link_create_by_admin,
     observer_link_remove,
     pairing_code_create,
@@ -112,6 +112,14 @@ class PairingCodeCreateView(APIView):
         return Response(PairingCodeSerializer(issued).data)
 
 
+def _people_response(request, people) -> Response:
+    """A page of linked students or observers."""
+    context = _user_list_context(request, request.user)
+    return paginated_response(
+        request, people, lambda page: ObserveeSerializer(page, many=True, context=context).data
+    )
+
+
 class ObserveesView(APIView):
     """R5: GET /users/:user_id/observees. R4: POST with ``pairing_code``."""
 
@@ -120,16 +128,8 @@ class ObserveesView(APIView):
         responses={200: ObserveeSerializer(many=True), **errors(401, 404)},
     )
     def get(self, request, user_ref: str):
-        observer = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=observer, by=request.user):
-            raise Unauthorized()
-        students = linked_students_of(observer=observer)
-        context = _user_list_context(request, request.user)
-        return paginated_response(
-            request,
-            students,
-            lambda page: ObserveeSerializer(page, many=True, context=context).data,
-        )
+        observer = get_observed_party_for_caller(request.user, user_ref)
+        return _people_response(request, linked_students_of(observer=observer))
 
     @extend_schema(
         parameters=[USER_REF],
@@ -146,9 +146,7 @@ class ObserveesView(APIView):
         responses={200: ObserveeSerializer, **errors(400, 401, 404, 422, 429)},
     )
     def post(self, request, user_ref: str):
-        observer = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=observer, by=request.user):
-            raise Unauthorized()
+        observer = get_observed_party_for_caller(request.user, user_ref)
         if "observee[unique_id]" in request.data or "access_token" in request.data:
             raise BadRequest(
                 "Linking with a student's login or token is not supported; use pairing_code."
@@ -185,9 +183,7 @@ class ObserveeView(APIView):
 
     @extend_schema(parameters=[USER_REF], responses={200: ObserveeSerializer, **errors(401, 404)})
     def get(self, request, user_ref: str, observee_id: int):
-        observer = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=observer, by=request.user):
-            raise Unauthorized()
+        observer = get_observed_party_for_caller(request.user, user_ref)
         student = get_observer_link_for_user(request.user, pair=(observer.pk, observee_id)).student
         return Response(
             ObserveeSerializer(student, context=_context(request, request.user, student)).data
@@ -219,9 +215,7 @@ class ObserveeView(APIView):
         parameters=[USER_REF], request=None, responses={200: ObserveeSerializer, **errors(401, 404)}
     )
     def delete(self, request, user_ref: str, observee_id: int):
-        observer = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=observer, by=request.user):
-            raise Unauthorized()
+        observer = get_observed_party_for_caller(request.user, user_ref)
         link = get_observer_link_for_user(request.user, pair=(observer.pk, observee_id))
         try:
             observer_link_remove(link=link, by=request.user)
@@ -240,16 +234,8 @@ class ObserversView(APIView):
         responses={200: ObserveeSerializer(many=True), **errors(401, 404)},
     )
     def get(self, request, user_ref: str):
-        student = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=student, by=request.user):
-            raise Unauthorized()
-        observers = linked_observers_of(student=student)
-        context = _user_list_context(request, request.user)
-        return paginated_response(
-            request,
-            observers,
-            lambda page: ObserveeSerializer(page, many=True, context=context).data,
-        )
+        student = get_observed_party_for_caller(request.user, user_ref)
+        return _people_response(request, linked_observers_of(student=student))
 
 
 class ObserverView(APIView):
@@ -257,9 +243,7 @@ class ObserverView(APIView):
 
     @extend_schema(parameters=[USER_REF], responses={200: ObserveeSerializer, **errors(401, 404)})
     def get(self, request, user_ref: str, observer_id: int):
-        student = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=student, by=request.user):
-            raise Unauthorized()
+        student = get_observed_party_for_caller(request.user, user_ref)
         link = get_observer_link_for_user(request.user, pair=(observer_id, student.pk))
         return Response(
             ObserveeSerializer(link.observer, context=_context(request, request.user)).data

@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 from django.core.exceptions import ValidationError
 
-from accounts.audit import audit_record, current_context
+from accounts.audit import current_context
 from accounts.errors import AttemptsPaused, LoginProofRequired
 from accounts.models import (
     AuditAction,
@@ -18,6 +18,7 @@ from accounts.throttle import (
     ProofOfWork,
     address_rules,
     every_attempt,
+    failure_record,
     limit_from_settings,
     limited_attempt,
 )
@@ -73,20 +74,14 @@ def _count_failed_login(attempt: Attempt, error: Exception, *, username: str) ->
     institution_id = (
         User.objects.filter(email__iexact=username).values_list("institution_id", flat=True).first()
     )
-    audit_record(
+    failure_record(
+        attempt,
         action=AuditAction.LOGIN_FAILED,
         institution=institution_id,
         actor=None,
         details={"login": username[:254]},
+        paused=lambda _until: {"what": "log-in", "login": username[:254]},
     )
-    status = attempt.failed()
-    if status.refused_until is not None:
-        audit_record(
-            action=AuditAction.PAUSED,
-            institution=institution_id,
-            actor=None,
-            details={"what": "log-in", "login": username[:254]},
-        )
 
 
 def _login_digest(username: str) -> str:

@@ -19,6 +19,7 @@ from accounts.throttle import (
     Limit,
     ProofOfWork,
     address_rules,
+    failure_record,
     limit_from_settings,
     limited_attempt,
     successes,
@@ -188,15 +189,13 @@ def _count_failed_redemption(
     that count are not guesses to record)."""
     if not _is_wrong_code(error):
         return
-    audit_record(action=AuditAction.CODE_FAILED, institution=institution_id, actor=observer)
-    status = attempt.failed()
-    if status.refused_until is not None:
-        audit_record(
-            action=AuditAction.PAUSED,
-            institution=institution_id,
-            actor=observer,
-            details={"what": "pairing codes", "until": status.refused_until.isoformat()},
-        )
+    status = failure_record(
+        attempt,
+        action=AuditAction.CODE_FAILED,
+        institution=institution_id,
+        actor=observer,
+        paused=lambda until: {"what": "pairing codes", "until": until.isoformat()},
+    )
     if status.proof_required and institution_id is not None:
         guessing_alert_owe(institution_id=institution_id)
 
