@@ -50,3 +50,46 @@ class AccountError(DomainError):
         "Only an admin of this person's institution can download or delete their data."
     )
     DELETE_SELF = _("You cannot delete your own account here.")
+
+
+class AttemptsPaused(AccountError):
+    """Too many attempts: every attempt is refused until ``until``. The message takes how long
+    that is, in words, as ``%(wait)s`` (accounts.throttle.wait_in_words)."""
+
+    LOGINS = _(
+        "Too many failed log-ins. For your safety, logging in is paused; please try again %(wait)s."
+    )
+    PASSWORD_RESETS = _(
+        "Too many password resets were asked for from your network; please try again %(wait)s."
+    )
+
+    def __init__(self, message: str, *, until) -> None:
+        super().__init__(message)
+        self.until = until
+
+
+class LoginProofRequired(AccountError):
+    """The account has had many failed log-ins: this one needs a proof of work for ``purpose``."""
+
+    MESSAGE = _(
+        "This account has had many failed log-ins, so your browser is asked to do a moment's "
+        "work to show it is not guessing. Please wait for the check below to finish, enter your "
+        "password again and log in."
+    )
+
+    def __init__(self, *, purpose: str) -> None:
+        super().__init__(self.MESSAGE)
+        self.purpose = purpose
+
+
+class PasswordRefused(AccountError):
+    """The password policy (settings.AUTH_PASSWORD_VALIDATORS) refused a password. Its validators
+    word each problem in the language of the request, so ``problems`` is shown as it is."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__(" ".join(problems))
+        self.problems = problems
+
+    @property
+    def translated(self) -> str:
+        return self.message

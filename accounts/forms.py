@@ -1,5 +1,3 @@
-import hashlib
-
 from django import forms
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -7,7 +5,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import audit_record, current_context
+from accounts.errors import AttemptsPaused, LoginProofRequired
 from accounts.models import (
     MAX_AUDIT_RETENTION_YEARS,
     MAX_CODE_LIFETIME_DAYS,
@@ -16,18 +14,11 @@ from accounts.models import (
     AuditAction,
     AuditSource,
     SelfRegistration,
-    User,
 )
-from accounts.proof_of_work import PROOF_FIELD, challenge_json, proof_verify
+from accounts.proof_of_work import PROOF_FIELD, challenge_json
 from accounts.roles import PERMISSION_RULES, Permission, Role
-from accounts.throttle import (
-    Attempt,
-    Check,
-    Status,
-    address_rules,
-    limit_from_settings,
-    wait_in_words,
-)
+from accounts.services import login_attempt, login_proof_purpose, password_reset_count
+from accounts.throttle import wait_in_words
 from accounts.time_zones import time_zone_names
 
 # <input type="date"> takes only ISO dates, whatever the language (Spanish would write 31/12/2026).
@@ -149,109 +140,27 @@ class ApiTokenForm(forms.Form):
 
 
 class ThrottledLoginMixin:
-    """Failed log-ins limited per account and address, per address and per network, for the
-    portal's and the admin's forms.
+    """The portal's and the admin's log-in forms, under the limits of
+    ``accounts.services.login_attempt``."""
 
-    Wrong passwords for one account from one address pause that pair: while paused, even the right
-    password from there is refused (a guesser could otherwise go on testing passwords and learn the
-    right one from the different answer). An address or a network guessing many accounts is
-    stopped. An account failing from many addresses is not locked: every log-in to it (the right
-    password from anywhere included) must then carry a proof of work, so that strangers cannot
-    lock a teacher out and a guesser pays for every guess.
-    """
-
-    paused_message = _(
-        "Too many failed log-ins. For your safety, logging in is paused; please try again %(wait)s."
-    )
-    proof_message = _(
-        "This account has had many failed log-ins, so your browser is asked to do a moment's "
-        "work to show it is not guessing. Please wait for the check below to finish, enter your "
-        "password again and log in."
-    )
     proof_of_work: str | None = None  # the challenge (JSON) the page shows, when one is asked for
 
     def clean(self):
-        username = (self.cleaned_data.get("username") or "").strip().lower()
-        attempt = self._limits(username).begin()
-        if attempt.refused_until is not None:
-            raise forms.ValidationError(
-                self.paused_message,
-                code="paused",
-                params={"wait": wait_in_words(attempt.refused_until)},
-            )
-        purpose = f"login:{self._digest(username)}"
-        if attempt.proof_required and not proof_verify(
-            payload=self.data.get(PROOF_FIELD), purpose=purpose
-        ):
-            attempt.succeeded()  # not tried, so not a guess
-            self.proof_of_work = challenge_json(purpose=purpose)
-            raise forms.ValidationError(self.proof_message, code="proof_required")
+        username = self.cleaned_data.get("username") or ""
+        attempt = None
         try:
-            cleaned = super().clean()
-        except forms.ValidationError as error:
-            if error.code == "invalid_login":
-                if self._count_failure(attempt, username).proof_required:
-                    self.proof_of_work = challenge_json(purpose=purpose)
-            else:
-                attempt.succeeded()
+            with login_attempt(username=username, proof=self.data.get(PROOF_FIELD)) as attempt:
+                return super().clean()
+        except AttemptsPaused as paused:
+            raise _paused(paused) from None
+        except LoginProofRequired as required:
+            self.proof_of_work = challenge_json(purpose=required.purpose)
+            raise forms.ValidationError(required.translated, code="proof_required") from None
+        except forms.ValidationError:
+            # A wrong password that made the account ask for proofs: the page shows the check.
+            if attempt is not None and attempt.status is not None and attempt.status.proof_required:
+                self.proof_of_work = challenge_json(purpose=login_proof_purpose(username))
             raise
-        attempt.succeeded()
-        return cleaned
-
-    @staticmethod
-    def _count_failure(attempt: Attempt, username: str) -> Status:
-        institution_id = (
-            User.objects.filter(email__iexact=username)
-            .values_list("institution_id", flat=True)
-            .first()
-        )
-        audit_record(
-            action=AuditAction.LOGIN_FAILED,
-            institution=institution_id,
-            actor=None,
-            details={"login": username[:254]},
-        )
-        status = attempt.failed()
-        if status.refused_until is not None:
-            audit_record(
-                action=AuditAction.PAUSED,
-                institution=institution_id,
-                actor=None,
-                details={"what": "log-in", "login": username[:254]},
-            )
-        return status
-
-    @staticmethod
-    def _digest(username: str) -> str:
-        # A digest, so any typed name makes a short key and no e-mail address is stored with it.
-        return hashlib.sha256(username.encode()).hexdigest()[:32]
-
-    @classmethod
-    def _limits(cls, username: str) -> Check:
-        digest = cls._digest(username)
-        address = current_context().client_address
-        rules = [
-            (
-                f"login:account:{digest}:hour",
-                limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_PER_HOUR", proof_only=True),
-            ),
-            *address_rules(
-                "login",
-                address,
-                per_address="LOGIN_FAILURES_PER_ADDRESS_PER_DAY",
-                per_network="LOGIN_FAILURES_PER_NETWORK_PER_DAY",
-            ),
-        ]
-        # Without an address (a proxy misconfigured), every such client is one for the account.
-        pair = f"login:account:{digest}:address:{address or 'unknown'}"
-        rules += [
-            (
-                f"{pair}:pause",
-                limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PAUSE", pause=True),
-            ),
-            (f"{pair}:day", limit_from_settings("LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PER_DAY")),
-        ]
-        return Check(rules=tuple(rules))
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
@@ -263,32 +172,21 @@ class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
 
 
 class PasswordResetRequestForm(PasswordResetForm):
-    """Password reset, limited per address so that nobody can flood someone's inbox."""
+    """Password reset, limited per address (``accounts.services.password_reset_count``)."""
 
     def clean(self):
         cleaned = super().clean()
-        address = current_context().client_address
-        if address:
-            limits = Check(
-                rules=(
-                    (
-                        f"reset:address:{address}:day",
-                        limit_from_settings("PASSWORD_RESETS_PER_ADDRESS_PER_DAY"),
-                    ),
-                )
-            )
-            until = limits.blocked_until()
-            if until is not None:
-                raise forms.ValidationError(
-                    _(
-                        "Too many password resets were asked for from your network; please try "
-                        "again %(wait)s."
-                    ),
-                    code="paused",
-                    params={"wait": wait_in_words(until)},
-                )
-            limits.record_failure()  # counts requests, which are limited like failures
+        try:
+            password_reset_count()
+        except AttemptsPaused as paused:
+            raise _paused(paused) from None
         return cleaned
+
+
+def _paused(paused: AttemptsPaused) -> forms.ValidationError:
+    return forms.ValidationError(
+        gettext(paused.message), code="paused", params={"wait": wait_in_words(paused.until)}
+    )
 
 
 class AuditFilterForm(forms.Form):

@@ -22,6 +22,14 @@ class Role(models.TextChoices):
 
 # The roles a course enrollment can have (Canvas's enrollment types), in roster order.
 COURSE_ROLES = (Role.TEACHER, Role.TA, Role.DESIGNER, Role.STUDENT, Role.OBSERVER)
+# Canvas's short names of those roles: an SIS file's role column, the API's enrollment_type[].
+COURSE_ROLES_BY_NAME = {
+    "student": Role.STUDENT,
+    "teacher": Role.TEACHER,
+    "ta": Role.TA,
+    "designer": Role.DESIGNER,
+    "observer": Role.OBSERVER,
+}
 
 
 class Permission(models.TextChoices):

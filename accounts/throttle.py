@@ -12,6 +12,8 @@ instead (``Limit.proof_only``): refusing there would let a stranger lock everyon
 
 import ipaddress
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -22,7 +24,9 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import ngettext
 
-from accounts.models import ThrottleBucket
+from accounts.audit import audit_record
+from accounts.models import AuditAction, ThrottleBucket
+from accounts.proof_of_work import proof_verify
 
 KEEP_BUCKETS = timedelta(days=2)
 
@@ -278,6 +282,7 @@ class Attempt:
     at: datetime
     refused_until: datetime | None  # set when the attempt may not go ahead at all
     proof_required: bool = False  # it may go ahead only with a proof of work
+    status: Status | None = None  # where the limits stood once it failed
 
     def succeeded(self) -> None:
         """It was not a failure after all (or was not tried): take back its count."""
@@ -285,7 +290,95 @@ class Attempt:
 
     def failed(self) -> Status:
         """It was a failure (already counted): where the limits stand now."""
-        return self.check.status()
+        self.status = self.check.status()
+        return self.status
+
+
+def failure_record(
+    attempt: Attempt,
+    *,
+    action: str,
+    institution: int | None,
+    actor,
+    details: dict | None = None,
+    paused: Callable[[datetime], dict],
+) -> Status:
+    """Record a failed attempt as ``action`` in the audit trail, then the pause it started, if
+    it did (``paused(until)``: the pause's details); returns where the limits stand now."""
+    audit_record(action=action, institution=institution, actor=actor, details=details)
+    status = attempt.failed()
+    if status.refused_until is not None:
+        audit_record(
+            action=AuditAction.PAUSED,
+            institution=institution,
+            actor=actor,
+            details=paused(status.refused_until),
+        )
+    return status
+
+
+@dataclass(frozen=True)
+class ProofOfWork:
+    """What a proof-only limit asks of an attempt past it: a valid proof made for ``purpose``."""
+
+    payload: str | None
+    purpose: str
+    missing: Callable[[], Exception]  # raised, and the attempt not counted, without one
+
+
+def failures(error: Exception | None) -> bool:
+    """Count an attempt that raised (whatever the error): the usual rule."""
+    return error is not None
+
+
+def every_attempt(error: Exception | None) -> bool:
+    """Count every attempt, done or not (requests limited like failures: resets, codes made)."""
+    return True
+
+
+def successes(error: Exception | None) -> bool:
+    """Count only what was done (sign-ups)."""
+    return error is None
+
+
+@contextmanager
+def limited_attempt(
+    check: Check,
+    *,
+    refused: Callable[[datetime], Exception],
+    counts: Callable[[Exception | None], bool] = failures,
+    on_failure: Callable[[Attempt, Exception], None] | None = None,
+    proof: ProofOfWork | None = None,
+) -> Iterator[Attempt]:
+    """One attempt under ``check``'s limits, the body being the attempt itself.
+
+    The attempt is counted before the body runs (``Check.begin``). Past a refusing limit the body
+    does not run: ``refused(until)`` is raised. Past a proof-only limit it runs only with a valid
+    ``proof`` (else ``proof.missing()``, uncounted: nothing was tried). Afterwards the count stays
+    where ``counts(error)`` says so (``error`` is None when the body returned), and is taken back
+    otherwise; ``on_failure`` hears of each error that counted, before it goes on up, and may ask
+    ``attempt.failed()`` where the limits stand now (to record a pause, or to ask for proofs).
+    """
+    attempt = check.begin()
+    if attempt.refused_until is not None:
+        raise refused(attempt.refused_until)
+    if (
+        proof is not None
+        and attempt.proof_required
+        and not proof_verify(payload=proof.payload, purpose=proof.purpose)
+    ):
+        attempt.succeeded()  # not tried, so not a guess
+        raise proof.missing()
+    try:
+        yield attempt
+    except Exception as error:
+        if not counts(error):
+            attempt.succeeded()
+        elif on_failure is not None:
+            on_failure(attempt, error)
+        raise
+    if not counts(None):
+        attempt.succeeded()
 
 
 def minutes_until(moment: datetime) -> int:

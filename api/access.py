@@ -8,6 +8,7 @@ from api.errors import Unauthorized
 from courses.access import get_course_for_user
 from courses.models import Course, CourseState
 from pairing.models import ObserverLink, ObserverLinkState
+from pairing.services import may_manage_observers_of
 
 
 def get_user_for_caller(caller: User, user_ref: str) -> User:
@@ -17,6 +18,15 @@ def get_user_for_caller(caller: User, user_ref: str) -> User:
     user = User.objects.filter(pk=int(user_ref), is_active=True).first()
     if user is None or user.institution_id != caller.institution_id:
         raise Http404
+    return user
+
+
+def get_observed_party_for_caller(caller: User, user_ref: str) -> User:
+    """A user whose observer links the caller may act on (the user, or an observer admin of their
+    institution: pairing.services.may_manage_observers_of); 404 outside, 401 otherwise."""
+    user = get_user_for_caller(caller, user_ref)
+    if not may_manage_observers_of(subject=user, by=caller):
+        raise Unauthorized()
     return user
 
 

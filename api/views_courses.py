@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.permissions import permissions_for
-from accounts.roles import Permission, Role
+from accounts.roles import COURSE_ROLES_BY_NAME, Permission, Role
 from api.access import get_course_for_caller
 from api.errors import BadRequest, Unauthorized
 from api.pagination import paginated_response
@@ -18,18 +18,13 @@ from api.schema import INCLUDE, PAGE, STATES, TYPES, errors, form_body
 from api.serializers import CourseSerializer, EnrollmentSerializer, UserSerializer
 from api.views_users import enrollment_filters
 from courses.access import sees_all_observers, visible_enrollments
-from courses.models import CURRENT_ENROLLMENT_STATES, Enrollment, EnrollmentState
+from courses.models import Enrollment, EnrollmentState
+from pairing.access import get_member_of_course
 from pairing.errors import PairingError
 from pairing.services import course_observer_add, course_observer_remove
 
 # canvasapi's enrollment_type[] values and what they mean here.
-ENROLLMENT_TYPES = {
-    "student": Role.STUDENT,
-    "teacher": Role.TEACHER,
-    "ta": Role.TA,
-    "designer": Role.DESIGNER,
-    "observer": Role.OBSERVER,
-}
+ENROLLMENT_TYPES = COURSE_ROLES_BY_NAME
 # Enrollment.deactivate(task) of canvasapi, and the state each task leaves.
 TASK_STATES = {
     "delete": EnrollmentState.DELETED,
@@ -76,9 +71,7 @@ class CourseUsersView(APIView):
     def get(self, request, course_id: int):
         course = get_course_for_caller(request.user, course_id, roster=True)
         context = _roster_context(request, course)
-        enrollments = Enrollment.objects.filter(
-            course=course, state__in=CURRENT_ENROLLMENT_STATES
-        ).filter(context["visible"])
+        enrollments = Enrollment.objects.current().filter(course=course).filter(context["visible"])
         wanted = request.query_params.getlist("enrollment_type[]")
         if wanted:
             unknown = [value for value in wanted if value not in ENROLLMENT_TYPES]
@@ -121,15 +114,8 @@ class CourseUserView(APIView):
     @extend_schema(responses={200: UserSerializer, **errors(401, 404)})
     def get(self, request, course_id: int, user_id: int):
         course = get_course_for_caller(request.user, course_id, roster=True)
-        context = _roster_context(request, course)
-        live_states = [state for state in EnrollmentState if state != EnrollmentState.DELETED]
-        seen = Enrollment.objects.filter(course=course, state__in=live_states).filter(
-            context["visible"]
-        )
-        user = User.objects.filter(pk=user_id, pk__in=seen.values("user_id")).first()
-        if user is None:
-            raise Http404
-        return Response(UserSerializer(user, context=context).data)
+        user = get_member_of_course(request.user, course, user_id)
+        return Response(UserSerializer(user, context=_roster_context(request, course)).data)
 
 
 class CourseEnrollmentsView(APIView):

@@ -1,7 +1,5 @@
 """User routes of the API: the caller, pairing codes, observees and observers, a user's courses."""
 
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -10,12 +8,14 @@ from rest_framework.exceptions import Throttled
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.access import get_institution_for_user
 from accounts.errors import AccountError
 from accounts.models import User
 from accounts.proof_of_work import PROOF_FIELD, challenge_create
 from accounts.services import user_create
 from accounts.throttle import minutes_until
 from api.access import (
+    get_observed_party_for_caller,
     get_user_for_caller,
     is_admin_of,
     require_may_read_courses_of,
@@ -35,12 +35,13 @@ from api.serializers import (
 )
 from courses.models import CURRENT_ENROLLMENT_STATES, Enrollment
 from courses.selectors import current_courses_of
+from pairing.access import get_observer_link_for_user
 from pairing.errors import PairingError
-from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
+from pairing.models import ObserverLinkSource
+from pairing.selectors import linked_observers_of, linked_students_of
 from pairing.services import (
     PairingPaused,
     ProofOfWorkRequired,
-    may_manage_observers_of,
     observer_link_create_by_admin,
     observer_link_remove,
     pairing_code_create,
@@ -111,15 +112,12 @@ class PairingCodeCreateView(APIView):
         return Response(PairingCodeSerializer(issued).data)
 
 
-def _linked(observer: User, student_id: int) -> ObserverLink:
-    link = (
-        ObserverLink.objects.select_related("student", "observer")
-        .filter(observer=observer, student_id=student_id, state=ObserverLinkState.ACTIVE)
-        .first()
+def _people_response(request, people) -> Response:
+    """A page of linked students or observers."""
+    context = _user_list_context(request, request.user)
+    return paginated_response(
+        request, people, lambda page: ObserveeSerializer(page, many=True, context=context).data
     )
-    if link is None:
-        raise Http404
-    return link
 
 
 class ObserveesView(APIView):
@@ -130,18 +128,8 @@ class ObserveesView(APIView):
         responses={200: ObserveeSerializer(many=True), **errors(401, 404)},
     )
     def get(self, request, user_ref: str):
-        observer = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=observer, by=request.user):
-            raise Unauthorized()
-        students = User.objects.filter(
-            observer_links__observer=observer, observer_links__state=ObserverLinkState.ACTIVE
-        ).order_by("sortable_name", "id")
-        context = _user_list_context(request, request.user)
-        return paginated_response(
-            request,
-            students,
-            lambda page: ObserveeSerializer(page, many=True, context=context).data,
-        )
+        observer = get_observed_party_for_caller(request.user, user_ref)
+        return _people_response(request, linked_students_of(observer=observer))
 
     @extend_schema(
         parameters=[USER_REF],
@@ -158,9 +146,7 @@ class ObserveesView(APIView):
         responses={200: ObserveeSerializer, **errors(400, 401, 404, 422, 429)},
     )
     def post(self, request, user_ref: str):
-        observer = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=observer, by=request.user):
-            raise Unauthorized()
+        observer = get_observed_party_for_caller(request.user, user_ref)
         if "observee[unique_id]" in request.data or "access_token" in request.data:
             raise BadRequest(
                 "Linking with a student's login or token is not supported; use pairing_code."
@@ -197,10 +183,8 @@ class ObserveeView(APIView):
 
     @extend_schema(parameters=[USER_REF], responses={200: ObserveeSerializer, **errors(401, 404)})
     def get(self, request, user_ref: str, observee_id: int):
-        observer = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=observer, by=request.user):
-            raise Unauthorized()
-        student = _linked(observer, observee_id).student
+        observer = get_observed_party_for_caller(request.user, user_ref)
+        student = get_observer_link_for_user(request.user, pair=(observer.pk, observee_id)).student
         return Response(
             ObserveeSerializer(student, context=_context(request, request.user, student)).data
         )
@@ -231,10 +215,8 @@ class ObserveeView(APIView):
         parameters=[USER_REF], request=None, responses={200: ObserveeSerializer, **errors(401, 404)}
     )
     def delete(self, request, user_ref: str, observee_id: int):
-        observer = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=observer, by=request.user):
-            raise Unauthorized()
-        link = _linked(observer, observee_id)
+        observer = get_observed_party_for_caller(request.user, user_ref)
+        link = get_observer_link_for_user(request.user, pair=(observer.pk, observee_id))
         try:
             observer_link_remove(link=link, by=request.user)
         except PairingError:
@@ -252,18 +234,8 @@ class ObserversView(APIView):
         responses={200: ObserveeSerializer(many=True), **errors(401, 404)},
     )
     def get(self, request, user_ref: str):
-        student = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=student, by=request.user):
-            raise Unauthorized()
-        observers = User.objects.filter(
-            observee_links__student=student, observee_links__state=ObserverLinkState.ACTIVE
-        ).order_by("sortable_name", "id")
-        context = _user_list_context(request, request.user)
-        return paginated_response(
-            request,
-            observers,
-            lambda page: ObserveeSerializer(page, many=True, context=context).data,
-        )
+        student = get_observed_party_for_caller(request.user, user_ref)
+        return _people_response(request, linked_observers_of(student=student))
 
 
 class ObserverView(APIView):
@@ -271,16 +243,8 @@ class ObserverView(APIView):
 
     @extend_schema(parameters=[USER_REF], responses={200: ObserveeSerializer, **errors(401, 404)})
     def get(self, request, user_ref: str, observer_id: int):
-        student = get_user_for_caller(request.user, user_ref)
-        if not may_manage_observers_of(subject=student, by=request.user):
-            raise Unauthorized()
-        link = (
-            ObserverLink.objects.select_related("observer")
-            .filter(student=student, observer_id=observer_id, state=ObserverLinkState.ACTIVE)
-            .first()
-        )
-        if link is None:
-            raise Http404
+        student = get_observed_party_for_caller(request.user, user_ref)
+        link = get_observer_link_for_user(request.user, pair=(observer_id, student.pk))
         return Response(
             ObserveeSerializer(link.observer, context=_context(request, request.user)).data
         )
@@ -369,23 +333,15 @@ class AccountUsersView(APIView):
     )
     def post(self, request, account_id: int):
         caller = request.user
-        if caller.institution_id != account_id:
-            raise Http404
-        if not caller.is_account_admin:
-            raise Unauthorized()
+        institution = get_institution_for_user(caller, account_id, write=True)
         name = (request.data.get("user[name]") or "").strip()
         email = (request.data.get("pseudonym[unique_id]") or "").strip()
         password = request.data.get("pseudonym[password]") or None
         if not name or not email:
             raise BadRequest("user[name] and pseudonym[unique_id] are required.")
-        if password is not None:
-            try:
-                validate_password(password, user=User(name=name, email=email))
-            except ValidationError as error:
-                raise BadRequest(" ".join(error.messages)) from None
         try:
             user = user_create(
-                institution=caller.institution,
+                institution=institution,
                 email=email,
                 name=name,
                 password=password,

@@ -28,18 +28,22 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import psycopg
+from district import (
+    CLIENTS,
+    EXPORT_STUDENTS,
+    GENERATIONS_PER_CLIENT,
+    PEOPLE_STUDENTS,
+    REDEMPTIONS_PER_CLIENT,
+    SIS_OBSERVERS,
+    SIS_STUDENTS,
+    build_district,
+    codes_for,
+)
 from psycopg import sql
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_DB = "pairing_portal_bench"
-CLIENTS = 16
-REDEMPTIONS_PER_CLIENT = 60
-GENERATIONS_PER_CLIENT = 40
-EXPORT_STUDENTS = 10_000
-PEOPLE_STUDENTS = 2_000
-SIS_OBSERVERS, SIS_STUDENTS = 2_000, 50  # 100,000 distinct pairs
-PASSWORD_HASH = "pbkdf2_sha256$1000000$bench$YmVuY2g="  # nobody logs in with a password here
 
 
 # --- The database -------------------------------------------------------------------------------
@@ -91,116 +95,6 @@ def portal_environment(database_url: str) -> dict:
         "EMAIL_ALLOW_CONSOLE": "true",
         "DJANGO_SETTINGS_MODULE": "pairing_portal.settings",
     }
-
-
-# --- Data -----------------------------------------------------------------------------------------
-
-
-def build_district() -> dict:
-    """Everything the measurements need, made in bulk (the portal's services are what is measured)."""
-    from django.utils import timezone
-
-    from accounts.models import SelfRegistration, User
-    from accounts.roles import Role
-    from accounts.services import api_token_create, institution_create, user_create
-    from courses.models import Course, CourseState, Enrollment, EnrollmentState
-
-    now = timezone.now()
-    district = institution_create(
-        name="Bench District", self_registration=SelfRegistration.OBSERVER
-    )
-    admin = user_create(
-        institution=district, email="admin@bench.test", name="Bench Admin", is_account_admin=True
-    )
-    teacher = user_create(institution=district, email="teacher@bench.test", name="Bench Teacher")
-
-    def people(prefix: str, count: int, sis: bool = False) -> list[User]:
-        users = [
-            User(
-                institution=district,
-                email=f"{prefix}{n:06d}@bench.test",
-                name=f"{prefix.title()} {n:06d}",
-                sortable_name=f"{n:06d}, {prefix.title()}",
-                short_name=f"{prefix.title()} {n:06d}",
-                sis_user_id=f"{prefix.upper()}{n:06d}" if sis else None,
-                password=PASSWORD_HASH,
-                created_at=now,
-            )
-            for n in range(count)
-        ]
-        return User.objects.bulk_create(users, batch_size=2000)
-
-    def course(name: str) -> Course:
-        return Course.objects.create(
-            institution=district, name=name, course_code=name.upper(), state=CourseState.AVAILABLE
-        )
-
-    def enroll(target: Course, users: list[User], role: str = Role.STUDENT) -> None:
-        Enrollment.objects.bulk_create(
-            [
-                Enrollment(
-                    user=u,
-                    course=target,
-                    type=role,
-                    state=EnrollmentState.ACTIVE,
-                    created_at=now,
-                    updated_at=now,
-                )
-                for u in users
-            ],
-            batch_size=5000,
-        )
-
-    redeem_students = people("redeem", CLIENTS * REDEMPTIONS_PER_CLIENT)
-    limit_students = people("limit", CLIENTS * REDEMPTIONS_PER_CLIENT)
-    redeem_course, limit_course = course("Redeem"), course("Limit")
-    enroll(redeem_course, redeem_students)
-    enroll(limit_course, limit_students)
-    observers = people("parent", CLIENTS)
-    limit_observers = people("limitparent", CLIENTS)
-
-    export_course = course("Export")
-    enroll(export_course, people("export", EXPORT_STUDENTS))
-    enroll(export_course, [teacher], Role.TEACHER)
-    people_course = course("People")
-    enroll(people_course, people("roster", PEOPLE_STUDENTS))
-    enroll(people_course, [teacher], Role.TEACHER)
-
-    sis_course = course("Sis")
-    sis_students = people("sisstudent", SIS_STUDENTS, sis=True)
-    enroll(sis_course, sis_students)
-    people("sisparent", SIS_OBSERVERS, sis=True)
-
-    # One admin per client, one code per student: within PAIRING_CODES_PER_MAKER_PER_HOUR and
-    # PAIRING_CODES_PER_STUDENT_PER_DAY however often the bench runs in a day.
-    generate_students = people("generate", CLIENTS * GENERATIONS_PER_CLIENT)
-    enroll(course("Generate"), generate_students)
-    generate_admins = people("generateadmin", CLIENTS)
-    User.objects.filter(pk__in=[a.pk for a in generate_admins]).update(is_account_admin=True)
-
-    return {
-        "district": district.pk,
-        "admin": admin,
-        "teacher": teacher,
-        "observer_tokens": [api_token_create(user=o, purpose="bench").token for o in observers],
-        "limit_observers": [o.pk for o in limit_observers],
-        "redeem_course": redeem_course,
-        "limit_course": limit_course,
-        "export_course": export_course.pk,
-        "people_course": people_course.pk,
-        "generate_students": [s.pk for s in generate_students],
-        "generate_tokens": [
-            api_token_create(user=a, purpose="bench").token for a in generate_admins
-        ],
-    }
-
-
-def codes_for(course, admin) -> list[str]:
-    from pairing.services import pairing_codes_create_for_course
-
-    return [
-        issued.code for _student, issued in pairing_codes_create_for_course(course=course, by=admin)
-    ]
 
 
 # --- Load -----------------------------------------------------------------------------------------
@@ -284,7 +178,7 @@ def measure_redemption(port: int, data: dict, info: dict) -> dict:
 
 def redemption_database_limit(data: dict, info: dict) -> float:
     """The same writes as a redemption, straight from psycopg: spend the code, link, fan out."""
-    from pairing.codes import code_hash
+    from pairing.code_format import code_hash
 
     codes = codes_for(data["limit_course"], data["admin"])
     hashes = [code_hash(code) for code in codes]
@@ -430,7 +324,7 @@ def measure_people(port: int, data: dict) -> dict:
 
 def measure_sis_import(data: dict) -> dict:
     from accounts.models import Institution
-    from pairing.sis_import import sis_import_run
+    from rostering.sis_import import sis_import_run
 
     lines = ["observer_id,student_id,status"]
     lines += [

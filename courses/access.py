@@ -8,15 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from accounts.permissions import is_institution_admin
 from accounts.roles import Permission, Role
-from courses.models import Course, CourseState, Enrollment, EnrollmentState
-
-# States in which an enrollment still lets its holder open the course (a concluded student can
-# look back at it; an inactive or deleted one cannot).
-VISIBLE_ENROLLMENT_STATES = (
-    EnrollmentState.ACTIVE,
-    EnrollmentState.INVITED,
-    EnrollmentState.COMPLETED,
-)
+from courses.models import Course, CourseState, Enrollment
 
 ROSTER_NOT_FOR_OBSERVERS = _("Observers can see a course, but not the list of its people.")
 
@@ -38,9 +30,7 @@ def get_course_for_user(user: User, course_id: int, *, roster: bool = False) -> 
     if is_institution_admin(user, course.institution_id):
         return course
     roles = set(
-        Enrollment.objects.filter(
-            course=course, user=user, state__in=VISIBLE_ENROLLMENT_STATES
-        ).values_list("type", flat=True)
+        Enrollment.objects.visible().filter(course=course, user=user).values_list("type", flat=True)
     )
     if not roles:
         raise Http404("No such course.")

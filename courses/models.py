@@ -68,6 +68,26 @@ class EnrollmentState(models.TextChoices):
 
 # Enrollments that put someone in a course now: Canvas's "active or pending".
 CURRENT_ENROLLMENT_STATES = (EnrollmentState.ACTIVE, EnrollmentState.INVITED)
+# Enrollments that still let their holder open the course and count for pairing (Canvas: anything
+# but rejected, inactive or deleted; a concluded student can look back at the course).
+VISIBLE_ENROLLMENT_STATES = (*CURRENT_ENROLLMENT_STATES, EnrollmentState.COMPLETED)
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    """The state filters of enrollments, each written once."""
+
+    def current(self) -> "EnrollmentQuerySet":
+        """Active or invited: the holder is in the course now."""
+        return self.filter(state__in=CURRENT_ENROLLMENT_STATES)
+
+    def visible(self) -> "EnrollmentQuerySet":
+        """Current or concluded: the holder may still open the course, and a student enrollment
+        makes its holder a student for pairing."""
+        return self.filter(state__in=VISIBLE_ENROLLMENT_STATES)
+
+    def undeleted(self) -> "EnrollmentQuerySet":
+        """Every state but deleted: what User Details and the People page's actions can find."""
+        return self.exclude(state=EnrollmentState.DELETED)
 
 
 class Enrollment(models.Model):
@@ -91,6 +111,8 @@ class Enrollment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = EnrollmentQuerySet.as_manager()
 
     class Meta:
         constraints = [

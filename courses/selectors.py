@@ -4,7 +4,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import Institution, User
 from accounts.roles import Role
-from courses.access import VISIBLE_ENROLLMENT_STATES, visible_enrollments
+from courses.access import visible_enrollments
 from courses.models import (
     CURRENT_ENROLLMENT_STATES,
     Course,
@@ -33,7 +33,8 @@ def course_roster(
 def enrollments_for_user(*, user: User) -> QuerySet[Enrollment]:
     """The user's own enrollments in courses they can open, for the course list."""
     return (
-        Enrollment.objects.filter(user=user, state__in=VISIBLE_ENROLLMENT_STATES)
+        Enrollment.objects.visible()
+        .filter(user=user)
         .exclude(course__state=CourseState.DELETED)
         .select_related("course", "associated_user")
         .order_by("course__name", "course_id", "type")
@@ -73,7 +74,8 @@ def course_teachers(*, course: Course) -> QuerySet[User]:
 def own_enrollments_in(*, course: Course, user: User) -> QuerySet[Enrollment]:
     """What the viewer is in this course; for an observer, whom they observe."""
     return (
-        Enrollment.objects.filter(course=course, user=user, state__in=VISIBLE_ENROLLMENT_STATES)
+        Enrollment.objects.visible()
+        .filter(course=course, user=user)
         .select_related("associated_user")
         .order_by("type", "associated_user__sortable_name")
     )
@@ -82,7 +84,7 @@ def own_enrollments_in(*, course: Course, user: User) -> QuerySet[Enrollment]:
 def current_courses_of(*, user: User) -> QuerySet[Course]:
     """Courses where ``user`` is actively or invitedly enrolled in any role, each once, by id,
     carrying the user's own enrollments there as ``listed_enrollments``."""
-    mine = Enrollment.objects.filter(user=user, state__in=CURRENT_ENROLLMENT_STATES)
+    mine = Enrollment.objects.current().filter(user=user)
     return (
         Course.objects.filter(pk__in=mine.values("course_id"))
         .exclude(state=CourseState.DELETED)

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 from accounts.permissions import is_institution_admin
 from accounts.roles import Role
 from courses.access import get_course_for_user
-from courses.models import Enrollment, EnrollmentState
+from courses.models import Enrollment
 from courses.selectors import (
     course_teachers,
     enrollments_for_user,
@@ -36,12 +36,8 @@ def course_detail(request, course_id: int):
     mine = list(own_enrollments_in(course=course, user=request.user))
     observed = [e.associated_user for e in mine if e.associated_user_id]
     observed_enrollments = (
-        Enrollment.objects.filter(
-            course=course,
-            user__in=observed,
-            type=Role.STUDENT,
-        )
-        .exclude(state=EnrollmentState.DELETED)
+        Enrollment.objects.undeleted()
+        .filter(course=course, user__in=observed, type=Role.STUDENT)
         .select_related("user")
     )
     is_admin = is_institution_admin(request.user, course.institution_id)

@@ -9,7 +9,7 @@ from accounts.models import User
 from accounts.permissions import permissions_for, user_has_permission
 from accounts.roles import Permission
 from courses.access import get_course_for_user, sees_all_observers, visible_enrollments
-from courses.models import Course, Enrollment, EnrollmentState
+from courses.models import Course, Enrollment
 from pairing.errors import PairingError
 from pairing.models import CodeExport, ObserverLink, ObserverLinkState
 from pairing.services import may_remove_observer_link
@@ -20,16 +20,22 @@ def get_course_member_for_user(user: User, course_id: int, member_id: int) -> tu
     there only as an observer is found only by those who see that enrollment (an observer of the
     user, or anyone for those who manage the course's observers): 404 otherwise."""
     course = get_course_for_user(user, course_id, roster=True)
-    live_states = [state for state in EnrollmentState if state != EnrollmentState.DELETED]
-    seen = Enrollment.objects.filter(course=course, state__in=live_states).filter(
-        visible_enrollments(
-            user, all_observers=sees_all_observers(permissions_for(user, course=course))
-        )
+    return course, get_member_of_course(user, course, member_id)
+
+
+def get_member_of_course(user: User, course: Course, member_id: int) -> User:
+    """A person enrolled in ``course``, which ``user`` may already open, as ``user`` may see
+    them (``get_course_member_for_user``): 404 otherwise. The API asks it once it has the course."""
+    all_observers = sees_all_observers(permissions_for(user, course=course))
+    seen = (
+        Enrollment.objects.undeleted()
+        .filter(course=course)
+        .filter(visible_enrollments(user, all_observers=all_observers))
     )
     member = User.objects.filter(pk=member_id, pk__in=seen.values("user_id")).first()
     if member is None:
         raise Http404("No such person in this course.")
-    return course, member
+    return member
 
 
 def get_course_member_for_staff_action(
@@ -46,9 +52,9 @@ def get_course_member_for_staff_action(
 def get_course_enrollment_for_user(user: User, course_id: int, enrollment_id: int) -> Enrollment:
     course = get_course_for_user(user, course_id, roster=True)
     enrollment = (
-        Enrollment.objects.select_related("course", "user", "associated_user")
+        Enrollment.objects.undeleted()
+        .select_related("course", "user", "associated_user")
         .filter(pk=enrollment_id, course=course)
-        .exclude(state=EnrollmentState.DELETED)
         .first()
     )
     if enrollment is None:
@@ -56,11 +62,19 @@ def get_course_enrollment_for_user(user: User, course_id: int, enrollment_id: in
     return enrollment
 
 
-def get_observer_link_for_user(user: User, link_id: int, *, write: bool = False) -> ObserverLink:
-    """An active link, seen by its observer, its student and the institution's observer admins."""
+def get_observer_link_for_user(
+    user: User,
+    link_id: int | None = None,
+    *,
+    pair: tuple[int, int] | None = None,
+    write: bool = False,
+) -> ObserverLink:
+    """An active link, by its id or its (observer id, student id) ``pair``, seen by its observer,
+    its student and the institution's observer admins."""
+    wanted = {"pk": link_id} if pair is None else {"observer_id": pair[0], "student_id": pair[1]}
     link = (
         ObserverLink.objects.select_related("student", "observer")
-        .filter(pk=link_id, state=ObserverLinkState.ACTIVE)
+        .filter(state=ObserverLinkState.ACTIVE, **wanted)
         .first()
     )
     if link is None:

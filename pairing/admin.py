@@ -6,7 +6,6 @@ from pairing.models import (
     ObserverLink,
     ObserverNotice,
     PairingCode,
-    SisImport,
 )
 
 
@@ -38,23 +37,6 @@ class ObserverLinkAdmin(admin.ModelAdmin):
     list_filter = ["state", "source", "institution"]
     search_fields = ["observer__name", "observer__email", "student__name", "student__email"]
     list_select_related = ["observer", "student", "institution"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(SisImport)
-class SisImportAdmin(admin.ModelAdmin):
-    list_display = ["institution", "filename", "dry_run", "state", "created_by", "created_at"]
-    list_filter = ["state", "dry_run", "institution"]
-    search_fields = ["filename", "created_by__name", "created_by__email"]
-    list_select_related = ["institution", "created_by"]
 
     def has_add_permission(self, request):
         return False

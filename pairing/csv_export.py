@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator
 
 from accounts.models import User
 from accounts.names import first_and_last_name
-from pairing.links import pairing_link_maker
+from pairing.pairing_link import pairing_link_maker
 
 # Canvas's five columns, then the pairing link (the code filled in when opened).
 HEADER = ["Last Name", "First Name", "SIS ID", "Pairing Code", "Expires At", "Pairing Link"]

@@ -1,9 +1,9 @@
 from django import forms
-from django.contrib.auth.password_validation import validate_password
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.errors import PasswordRefused
+from accounts.services import password_policy_check
 from courses.models import Course, CourseState
 from pairing.models import CodeExportFormat
 
@@ -54,11 +54,11 @@ class ObserverSignUpForm(forms.Form):
             self.add_error("password_confirmation", gettext("The two passwords are not the same."))
         elif password:
             try:
-                # An unsaved user, so that a password close to the name or e-mail is refused.
-                candidate = User(name=cleaned.get("name", ""), email=cleaned.get("email", ""))
-                validate_password(password, user=candidate)
-            except forms.ValidationError as error:
-                self.add_error("password", error)
+                password_policy_check(
+                    password=password, name=cleaned.get("name", ""), email=cleaned.get("email", "")
+                )
+            except PasswordRefused as error:
+                self.add_error("password", error.problems)
         return cleaned
 
 
@@ -101,30 +101,6 @@ class CourseObserverForm(forms.Form):
         max_length=254,
         help_text=_("The observer needs an account at this school already."),
     )
-
-
-class SisImportForm(forms.Form):
-    file = forms.FileField(
-        label=_("CSV or zip file"),
-        help_text=_(
-            "users.csv, courses.csv, enrollments.csv or user_observers.csv, or a zip of several."
-        ),
-    )
-    dry_run = forms.BooleanField(
-        label=_("Dry run: check the file and count what would change, without changing anything"),
-        required=False,
-    )
-
-    def clean_file(self):
-        from pairing.sis_csv import MAX_FILE_BYTES
-
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_FILE_BYTES:
-            raise forms.ValidationError(
-                gettext("The file is larger than %(size)d MB; split it into smaller files.")
-                % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-            )
-        return upload
 
 
 class UserSearchForm(forms.Form):

@@ -11,7 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
 from accounts.models import Institution, SelfRegistration, User
-from pairing.links import pairing_link_maker, qr_svg
+from pairing.pairing_link import pairing_link_maker, qr_svg
 
 PAPER_STYLESHEETS = {"a4": "css/letters-a4.css", "letter": "css/letters-letter.css"}
 

@@ -16,6 +16,12 @@ class PairingCodeState(models.TextChoices):
     EXPIRED = "expired", _("Expired")
 
 
+class PairingCodeQuerySet(models.QuerySet):
+    def live(self) -> "PairingCodeQuerySet":
+        """Codes that still work: active and not yet expired."""
+        return self.filter(state=PairingCodeState.ACTIVE, expires_at__gt=timezone.now())
+
+
 class PairingCode(models.Model):
     """A code a student gives an observer. Only a keyed hash of it is stored, never the code.
 
@@ -51,6 +57,8 @@ class PairingCode(models.Model):
         related_name="+",
         help_text=_("The observer who redeemed the code."),
     )
+
+    objects = PairingCodeQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -88,10 +96,6 @@ class PairingCode(models.Model):
 
     def __str__(self) -> str:
         return f"pairing code #{self.pk} for user {self.student_id} ({self.state})"
-
-    @property
-    def is_usable(self) -> bool:
-        return self.state == PairingCodeState.ACTIVE and self.expires_at > timezone.now()
 
 
 class ObserverLinkState(models.TextChoices):
@@ -160,52 +164,6 @@ class ObserverLink(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.observer_id} observes user {self.student_id} ({self.state})"
-
-
-class SisImportState(models.TextChoices):
-    RUNNING = "running", _("Running")
-    DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
-
-
-class SisImport(models.Model):
-    """One SIS CSV upload and what came of it, kept for admins to read later."""
-
-    institution = models.ForeignKey(
-        Institution, on_delete=models.CASCADE, related_name="sis_imports"
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    filename = models.CharField(max_length=255)
-    dry_run = models.BooleanField(default=False)
-    state = models.CharField(
-        max_length=16, choices=SisImportState.choices, default=SisImportState.RUNNING
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    # {"user_observers.csv": {"kind": "user_observers", "rows": 10, "changed": 8, "unchanged": 1,
-    #  "skipped": 1}, ...}
-    counts = models.JSONField(default=dict)
-    # [{"file": "user_observers.csv", "row": 7, "message": "..."}], the first MAX_MESSAGES of them
-    messages = models.JSONField(default=list)
-    message_count = models.PositiveIntegerField(default=0)
-    error = models.TextField(
-        blank=True, help_text=_("Why the upload as a whole could not be read.")
-    )
-
-    MAX_MESSAGES = 5000
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(state__in=SisImportState.values), name="sis_import_state_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"SIS import #{self.pk} of {self.filename} ({self.state})"
 
 
 class CodeExportState(models.TextChoices):

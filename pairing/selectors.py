@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from accounts.roles import Role
 from courses.access import visible_enrollments
-from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
+from courses.models import Course, Enrollment
 from pairing.models import ObserverLink, ObserverLinkState
 
 
@@ -34,12 +34,8 @@ def observed_students(*, observer: User) -> list[ObservedStudent]:
         for link in observer_links_for(observer=observer)
     }
     observer_enrollments = (
-        Enrollment.objects.filter(
-            user=observer,
-            type=Role.OBSERVER,
-            associated_user__isnull=False,
-            state__in=CURRENT_ENROLLMENT_STATES,
-        )
+        Enrollment.objects.current()
+        .filter(user=observer, type=Role.OBSERVER, associated_user__isnull=False)
         .select_related("course", "associated_user")
         .order_by("course__name", "course_id")
     )
@@ -81,9 +77,8 @@ def observers_of(*, student: User) -> list[StudentObserver]:
         .order_by("created_at", "id")
     }
     course_only = (
-        Enrollment.objects.filter(
-            associated_user=student, type=Role.OBSERVER, state__in=CURRENT_ENROLLMENT_STATES
-        )
+        Enrollment.objects.current()
+        .filter(associated_user=student, type=Role.OBSERVER)
         .exclude(user_id__in=found)
         .select_related("user")
         .order_by("created_at", "id")
@@ -102,8 +97,8 @@ def member_enrollments(
     """A person's own enrollments in a course, for User Details, as ``viewer`` may see them
     (courses.access.visible_enrollments)."""
     return (
-        Enrollment.objects.filter(course=course, user=user)
-        .exclude(state=EnrollmentState.DELETED)
+        Enrollment.objects.undeleted()
+        .filter(course=course, user=user)
         .filter(visible_enrollments(viewer, all_observers=all_observers))
     )
 
@@ -114,11 +109,11 @@ def course_observers_of(
     """Who observes ``student`` in ``course``, through a link or a course-only enrollment, as
     ``viewer`` may see them: a student sees their own observers only."""
     return (
-        Enrollment.objects.filter(
+        Enrollment.objects.current()
+        .filter(
             course=course,
             type=Role.OBSERVER,
             associated_user=student,
-            state__in=CURRENT_ENROLLMENT_STATES,
         )
         .filter(visible_enrollments(viewer, all_observers=all_observers))
         .select_related("user")
@@ -144,6 +139,20 @@ def institution_user_by_login_or_sis_id(*, institution_id: int, reference: str) 
         .filter(Q(email__iexact=reference) | Q(sis_user_id=reference))
         .first()
     )
+
+
+def linked_students_of(*, observer: User) -> QuerySet[User]:
+    """The students ``observer`` observes through an active link, by name (the API's observees)."""
+    return User.objects.filter(
+        observer_links__observer=observer, observer_links__state=ObserverLinkState.ACTIVE
+    ).order_by("sortable_name", "id")
+
+
+def linked_observers_of(*, student: User) -> QuerySet[User]:
+    """Who observes ``student`` through an active link, by name (the API's observers)."""
+    return User.objects.filter(
+        observee_links__student=student, observee_links__state=ObserverLinkState.ACTIVE
+    ).order_by("sortable_name", "id")
 
 
 def links_of(*, user: User) -> tuple[QuerySet[ObserverLink], QuerySet[ObserverLink]]:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("pairing.urls")),
     path("", include("accounts.urls")),
     path("", include("courses.urls")),
+    path("", include("rostering.urls")),
     path("profile", RedirectView.as_view(pattern_name="profile_settings")),
     # The language switcher on every page posts to set_language here (no language in the paths).
     path("i18n/", include("django.conf.urls.i18n")),

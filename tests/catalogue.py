@@ -11,6 +11,8 @@ from django.conf import settings
 SPANISH = Path(settings.LOCALE_PATHS[0]) / "es" / "LC_MESSAGES"
 PO_FILE = SPANISH / "django.po"
 MO_FILE = SPANISH / "django.mo"
+# What a translation must keep as it is: placeholders and HTML tags.
+PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>")
 
 _KEYWORD = re.compile(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)\s+(".*")$')
 _FIELD = {"msgctxt": "context", "msgid": "msgid", "msgid_plural": "plural"}

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 
 from accounts.roles import Permission, Role
 from accounts.services import role_permission_set
-from tests.factories import CourseFactory, EnrollmentFactory, InstitutionFactory, UserFactory
+from tests import personas
 
 
 @pytest.fixture(autouse=True)
@@ -35,54 +35,38 @@ def _english_and_utc_after_each_test():
 
 @pytest.fixture
 def institution(db):
-    return InstitutionFactory(name="Springfield Schools")
+    return personas.make_institution()
 
 
 @pytest.fixture
 def course(institution):
-    return CourseFactory(institution=institution, name="Biology 101", course_code="BIO101")
+    return personas.make_course(institution)
 
 
 @pytest.fixture
 def teacher(course):
-    user = UserFactory(
-        institution=course.institution, name="Terry Teacher", email="teacher@example.test"
-    )
-    EnrollmentFactory(course=course, user=user, type=Role.TEACHER)
-    return user
+    return personas.make_teacher(course)
 
 
 @pytest.fixture
 def student(course):
-    user = UserFactory(institution=course.institution, name="Sam Student", email="sam@example.test")
-    EnrollmentFactory(course=course, user=user, type=Role.STUDENT)
-    return user
+    return personas.make_student(course)
 
 
 @pytest.fixture
 def observer(institution):
     """A parent with an account and no enrollments or links yet."""
-    return UserFactory(institution=institution, name="Pat Parent", email="parent@example.test")
+    return personas.make_observer(institution)
 
 
 @pytest.fixture
 def admin(institution):
-    return UserFactory(
-        institution=institution,
-        name="Avery Admin",
-        email="admin@example.test",
-        is_account_admin=True,
-    )
+    return personas.make_admin(institution)
 
 
 @pytest.fixture
 def other_admin(db):
-    return UserFactory(
-        institution=InstitutionFactory(name="Shelbyville Schools"),
-        name="Olga Outsider",
-        email="olga@shelbyville.test",
-        is_account_admin=True,
-    )
+    return personas.make_other_admin()
 
 
 @pytest.fixture

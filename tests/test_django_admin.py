@@ -2,9 +2,11 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib import admin as django_admin
 from django.urls import reverse
 
 from accounts.models import User
+from tests.factories import UserFactory
 
 MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
 OURS = [m for m in MODELS if m._meta.app_label in ("accounts", "courses", "pairing")]
@@ -37,7 +39,7 @@ def test_every_model_of_ours_is_registered():
         "courses.Enrollment",
         "pairing.PairingCode",
         "pairing.ObserverLink",
-        "pairing.SisImport",
+        "rostering.SisImport",
         "pairing.CodeExport",
         "pairing.ObserverNotice",
         "accounts.ApiToken",
@@ -82,3 +84,16 @@ def test_operators_see_queued_running_and_failed_jobs(client, operator):
         == 200
     )
     assert client.get(reverse("admin:index")).content.decode().count("Procrastinate") >= 1
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["pairing.ObserverLink", "courses.Enrollment", "accounts.AuditEvent", "pairing.PairingCode"],
+)
+def test_the_django_admin_cannot_delete_what_services_own(label, rf, db):
+    from django.apps import apps
+
+    operator = UserFactory(institution=None, is_superuser=True, is_staff=True)
+    request = rf.get("/")
+    request.user = operator
+    assert not django_admin.site._registry[apps.get_model(label)].has_delete_permission(request)

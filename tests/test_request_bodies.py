@@ -8,9 +8,9 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.urls import reverse
 from pytest_django.asserts import assertContains
 
-from pairing.models import SisImport
-from pairing.sis_csv import MAX_FILE_BYTES
-from tests.pairing.sis_helpers import csv_bytes
+from rostering.models import SisImport
+from rostering.sis_csv import MAX_FILE_BYTES
+from tests.rostering.sis_helpers import csv_bytes
 
 MB = 1024 * 1024
 

@@ -4,22 +4,14 @@ Each page is rendered twice, for the same persona, once with the browser asking 
 for Spanish. Every piece of visible text (text nodes, and the title, aria-label, placeholder and alt a
 screen reader reads) that comes out the same in both must be user data (names, e-mails, courses,
 codes, dates, numbers) or one of the few words Spanish shares with English. A string left outside
-{% translate %} or gettext comes out the same, and fails here. The catalogue itself is checked too:
-complete, placeholders intact, the committed .mo compiled from the committed .po, and the .po up to
-date with the source.
+{% translate %} or gettext comes out the same, and fails here. The catalogue itself is checked in
+test_catalogue.py.
 """
 
 import re
-import shutil
-import subprocess
-import sys
 from dataclasses import dataclass
-from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -28,13 +20,15 @@ from accounts.models import ApiToken, AuditAction, Institution, SelfRegistration
 from accounts.roles import Role
 from accounts.time_zones import time_zone_names
 from courses.models import Course
-from pairing.models import CodeExport, ObserverLinkSource, SisImport
+from pairing.models import CodeExport, ObserverLinkSource
 from pairing.services import observer_link_create
 from pairing.services.exports import code_export_run
-from pairing.sis_csv import KIND_ORDER
-from tests.catalogue import PO_FILE, Entry, mo_catalogue, po_catalogue, read_po
-from tests.factories import PASSWORD, EnrollmentFactory, UserFactory
+from rostering.models import SisImport
+from rostering.sis_csv import KIND_ORDER
+from tests.catalogue import PLACEHOLDER, read_po
+from tests.factories import EnrollmentFactory, UserFactory
 from tests.pairing.helpers import new_code
+from tests.visible_text import visible
 
 # Words a Spanish page legitimately shares with the English one (whole words, case-sensitive).
 SAME_IN_BOTH = {
@@ -49,54 +43,9 @@ SAME_IN_BOTH = {
     "Español",
 }
 LETTERS = re.compile(r"[^\W\d_]+")
-PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w+\}|<[^>]+>")
 
 
 # --- What a person sees ----------------------------------------------------------------------------
-
-
-class VisibleText(HTMLParser):
-    """Text nodes and the attributes read aloud; not scripts, nor <output> (codes and tokens are
-    made at random, so they differ between the two renderings anyway)."""
-
-    READ_ALOUD = ("title", "aria-label", "placeholder", "alt")
-
-    def __init__(self):
-        super().__init__()
-        self.texts: list[str] = []
-        self.language = None
-        self._hidden = 0
-
-    def handle_starttag(self, tag, attrs):
-        attributes = dict(attrs)
-        if tag == "html":
-            self.language = attributes.get("lang")
-        if tag in ("script", "style", "output"):
-            self._hidden += 1
-        for name in self.READ_ALOUD:
-            self._add(attributes.get(name))
-        if tag == "input" and attributes.get("type") in ("submit", "button", "reset"):
-            self._add(attributes.get("value"))
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style", "output"):
-            self._hidden -= 1
-
-    def handle_data(self, data):
-        if not self._hidden:
-            self._add(data)
-
-    def _add(self, text):
-        text = " ".join((text or "").split())
-        if text:
-            self.texts.append(text)
-
-
-def visible(response) -> VisibleText:
-    assert response.status_code < 500, response.content[:500]
-    parser = VisibleText()
-    parser.feed(response.content.decode())
-    return parser
 
 
 def user_data() -> list[str]:
@@ -449,139 +398,3 @@ def test_the_spanish_text_is_really_there(world):
     page = " ".join(render(world, "user settings", "es").texts)
     for words in ("Configuración del usuario", "Su cuenta", "Vincular con observador", "Idioma"):
         assert words in page
-
-
-# --- Choosing the language -------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("accept_language", "expected"),
-    [("es", "es"), ("es-MX,es;q=0.9", "es"), ("en-US,en;q=0.9", "en"), ("fr", "en"), ("", "en")],
-)
-def test_the_browsers_language_is_used_when_nothing_was_chosen(
-    institution, accept_language, expected
-):
-    client = Client(headers={"accept-language": accept_language})
-    assert visible(client.get(reverse("login"))).language == expected
-
-
-def test_the_language_switcher_is_on_every_page_including_log_in(client, student):
-    for page in (reverse("login"), "/no/such/page"):
-        html = client.get(page).content.decode()
-        assert 'action="/i18n/setlang/"' in html
-        assert 'name="csrfmiddlewaretoken"' in html
-        assert f'<input type="hidden" name="next" value="{page}">' in html
-        assert '<legend class="visually-hidden">Language</legend>' in html
-        assert re.search(r'<button[^>]*value="en" lang="en"[^>]*aria-current="true"', html)
-        assert re.search(r'<button[^>]*value="es" lang="es"[^>]*>Español</button>', html)
-    client.force_login(student)
-    assert 'action="/i18n/setlang/"' in client.get(reverse("home")).content.decode()
-
-
-def test_choosing_spanish_with_the_switcher_outlasts_the_browsers_language(institution):
-    client = Client(headers={"accept-language": "en"})
-    response = client.post(reverse("set_language"), {"language": "es", "next": reverse("login")})
-    assert response.status_code == 302
-    assert response.url == reverse("login")
-    page = visible(client.get(reverse("login")))
-    assert page.language == "es"
-    assert "Iniciar sesión" in page.texts
-    client.post(reverse("set_language"), {"language": "en", "next": reverse("login")})
-    assert visible(client.get(reverse("login"))).language == "en"
-
-
-def test_the_switcher_only_goes_back_to_this_site(institution):
-    response = Client().post(
-        reverse("set_language"), {"language": "es", "next": "https://evil.example/"}
-    )
-    assert response.status_code == 302
-    assert response.url == "/"
-
-
-def test_the_password_reset_email_is_in_the_language_of_the_request(student):
-    client = Client(headers={"accept-language": "es"})
-    client.post(reverse("password_reset"), {"email": student.email})
-    (message,) = mail.outbox
-    assert message.subject == "Restablezca su contraseña del Portal de vinculación"
-    assert message.body.startswith("Hola, Sam Student:")
-    assert "abra este enlace antes de que pase un día" in message.body
-
-
-def test_a_paused_log_in_says_when_to_try_again_in_spanish(institution, student, settings):
-    settings.LOGIN_FAILURES_PER_ACCOUNT_AND_ADDRESS_PAUSE = (1, 15 * 60)
-    client = Client(headers={"accept-language": "es"})
-    for _ in range(2):
-        response = client.post(reverse("login"), {"username": student.email, "password": "no"})
-    assert re.search(r"vuelva a intentarlo dentro de 1[45] minutos", response.content.decode())
-
-
-def test_a_logged_in_user_is_greeted_in_spanish(institution, student):
-    client = Client(headers={"accept-language": "es"})
-    assert client.login(username=student.email, password=PASSWORD)
-    assert "Le damos la bienvenida, Sam Student" in client.get(reverse("home")).content.decode()
-
-
-# --- The catalogue ---------------------------------------------------------------------------------
-
-
-def placeholders(text: str) -> list[str]:
-    return sorted(PLACEHOLDER.findall(text))
-
-
-def test_every_string_of_the_catalogue_has_its_spanish():
-    entries = [entry for entry in read_po() if not entry.obsolete]
-    assert len(entries) > 300
-    assert [e.msgid for e in entries if "fuzzy" in e.flags] == []
-    forms = 3  # Plural-Forms of the catalogue's header: one, many (millions), other
-    assert [e.msgid for e in entries if e.plural and len(e.translations) != forms] == []
-    empty = [e.msgid for e in entries if not all(text.strip() for text in e.translations.values())]
-    assert empty == []
-
-
-def test_translations_keep_every_placeholder_and_tag():
-    def broken(entry: Entry) -> bool:
-        if entry.context == "expiry of a pairing code":
-            return False  # a date format, translated as a whole
-        wanted = placeholders(entry.msgid)
-        wanted_plural = placeholders(entry.plural) if entry.plural else wanted
-        return any(
-            sorted(set(placeholders(text))) != sorted(set(wanted if n == 0 else wanted_plural))
-            for n, text in entry.translations.items()
-        )
-
-    assert [entry.msgid for entry in read_po() if broken(entry)] == []
-
-
-def test_the_committed_mo_is_compiled_from_the_committed_po():
-    """A .po edited without `make messages` leaves a stale .mo, which the pages would use."""
-    assert mo_catalogue() == po_catalogue(read_po())
-
-
-@pytest.mark.skipif(shutil.which("msgfmt") is None, reason="GNU gettext is not installed")
-def test_msgfmt_accepts_the_catalogue(tmp_path):
-    checked = subprocess.run(
-        [shutil.which("msgfmt"), "--check", "-o", str(tmp_path / "django.mo"), str(PO_FILE)],
-        capture_output=True,
-        text=True,
-    )
-    assert checked.returncode == 0, checked.stderr
-
-
-@pytest.mark.slow
-@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
-def test_the_catalogue_has_every_string_of_the_source(tmp_path):
-    """`make messages` was run after the last change of a marked string (in a copy of the code)."""
-    root = Path(settings.BASE_DIR)
-    for name in ("accounts", "api", "courses", "pairing", "pairing_portal", "templates", "locale"):
-        shutil.copytree(root / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy(root / "manage.py", tmp_path)
-    subprocess.run(
-        [sys.executable, "manage.py", "makemessages", "-l", "es"],
-        cwd=tmp_path,
-        env={"ENV_FILE": "/dev/null", "DEBUG": "true", "PATH": "/usr/bin:/bin"},
-        check=True,
-        capture_output=True,
-    )
-    fresh = read_po(tmp_path / "locale" / "es" / "LC_MESSAGES" / "django.po")
-    assert [entry.msgid for entry in fresh if entry.obsolete] == [], "strings no longer used"
-    assert po_catalogue(fresh) == po_catalogue(read_po()), "run `make messages`"

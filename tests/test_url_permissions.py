@@ -2,39 +2,40 @@
 
 The table below is the one permission matrix over all URLs (conventions §10). It lists each route
 of ``get_resolver()`` (the Django admin excepted) with the status each persona must get, and a
-companion test fails as soon as a route appears that the table does not cover. Objects of another
+companion test fails as soon as a route appears that the table does not cover. The API contract's
+own matrix (§4.3) adds the cells this table's personas do not reach (CONTRACT). Objects of another
 institution are checked separately: whoever asks from this institution, they never exist.
+
+The personas and both institutions' objects are made once for the module; each cell runs in a
+transaction of its own inside that, so whatever a cell changes is gone before the next.
 """
 
-import re
-from dataclasses import dataclass
-from urllib.parse import urlencode
+from dataclasses import replace
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import URLResolver, get_resolver
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.db import transaction
 
-from accounts.models import ApiToken, Institution, User
-from accounts.roles import Role
-from accounts.services import api_token_create
-from courses.models import Course, Enrollment
-from pairing.models import (
-    CodeExport,
-    CodeExportFormat,
-    ObserverLink,
-    ObserverLinkSource,
-    SisImport,
+from accounts.models import User
+from accounts.roles import Permission, Role
+from accounts.services import api_token_create, role_permission_set
+from tests.api.helpers import assert_unauthorized
+from tests.url_matrix import (
+    ARGUMENT,
+    DEFAULT_ARGS,
+    LOGIN,
+    NOT_OBJECT_IDS,
+    ROUTE_ARGS,
+    World,
+    assert_status,
+    matrix_create,
+    portal_routes,
+    post_data,
+    send,
+    url_of,
 )
-from pairing.services import observer_link_create
-from pairing.sis_import import sis_import_run
-from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
-from tests.pairing.helpers import new_code
 
 PERSONAS = ("anonymous", "student", "observer", "teacher", "other_admin", "admin")
-LOGIN = "login"  # a 302 to the log-in page, with ?next=
-L = LOGIN
+L = LOGIN  # a 302 to the log-in page, with ?next=
 
 # (method, route, then the status for each of PERSONAS in that order).
 TABLE = [
@@ -181,222 +182,29 @@ TABLE = [
     ("DELETE", "api/v1/courses/<int:course_id>/enrollments/<int:enrollment_id>", 401, 401, 401, 200, 404, 200),
 ]  # fmt: skip
 
-# Which object each URL argument names, unless ROUTE_ARGS says otherwise for a route.
-DEFAULT_ARGS = {
-    "institution_id": "institution",
-    "account_id": "institution",
-    "course_id": "course",
-    "user_id": "student",
-    "user_ref": "student",
-    "observee_id": "student",
-    "observer_id": "observer",
-    "link_id": "link",
-    "enrollment_id": "enrollment",
-    "import_id": "sis_import",
-    "token_id": "token",
-    "export_id": "export",
-    "uidb64": "reset_uid",
-    "token": "reset_token",
-}
-ROUTE_ARGS = {
-    "api/v1/users/<user:user_ref>/observees": {"user_ref": "observer"},
-    "api/v1/users/<user:user_ref>/observees/<int:observee_id>": {"user_ref": "observer"},
-    "accounts/<int:institution_id>/users/<int:user_id>/observees": {"user_id": "observer"},
-}
-# Arguments that are not objects of an institution (a password-reset link carries its own check).
-NOT_OBJECT_IDS = {"uidb64", "token"}
-ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
-USERS_CSV = (
-    b"user_id,login_id,first_name,last_name,email,status\nZ1,z1@example.test,Zoe,Zed,,active\n"
-)
 
-
-@dataclass
-class World:
-    """One institution's objects that URLs point at."""
-
-    institution: Institution
-    course: Course
-    student: User
-    observer: User
-    link: ObserverLink
-    enrollment: Enrollment
-    sis_import: SisImport
-    token: ApiToken
-    export: CodeExport
-
-    def id_of(self, symbol: str):
-        if symbol == "reset_uid":
-            return urlsafe_base64_encode(force_bytes(self.student.pk))
-        if symbol == "reset_token":
-            return "not-a-valid-token"
-        return getattr(self, symbol).pk
-
-
-def furnish(*, institution, course, student, observer, admin, token_owner) -> World:
-    link = observer_link_create(
-        observer=observer, student=student, by=admin, source=ObserverLinkSource.ADMIN
-    )
-    return World(
-        institution=institution,
-        course=course,
-        student=student,
-        observer=observer,
-        link=link,
-        enrollment=Enrollment.objects.get(course=course, user=observer, type=Role.OBSERVER),
-        sis_import=sis_import_run(
-            institution=institution, filename="users.csv", data=USERS_CSV, by=admin
-        ),
-        token=api_token_create(user=token_owner, purpose="permission matrix").record,
-        export=CodeExport.objects.create(
-            institution=institution,
-            requested_by=admin,
-            format=CodeExportFormat.CSV,
-            language="en",
-            base_url="http://testserver/",
-        ),
-    )
-
-
-def post_data(route: str, world: World) -> dict:
-    """A valid body for each mutating route, so that allowed personas reach the happy path."""
-    if route == "profile/settings":
-        return {"name": "Renamed Person"}
-    if route in ("profile/observees", "api/v1/users/<user:user_ref>/observees"):
-        return {"code": (code := new_code(world.student)), "pairing_code": code}
-    if route == "register/observer":
-        password = "a-long-unusual-passphrase"
-        return {
-            "name": "New Parent",
-            "email": "new.parent@example.test",
-            "password": password,
-            "password_confirmation": password,
-            "code": new_code(world.student),
-        }
-    if route == "profile/tokens":
-        return {"purpose": "Matrix"}
-    if route == "i18n/setlang/":
-        return {"language": "es", "next": "/"}
-    if route.endswith("<int:user_id>/observers") and route.startswith("courses/"):
-        return {"email": world.observer.email}
-    if route.endswith("<int:user_id>/observees"):
-        return {"person": world.student.email}
-    if route.endswith("<int:user_id>/observers"):
-        return {"person": world.observer.email}
-    if route.endswith("/sis_imports"):
-        return {"file": SimpleUploadedFile("users.csv", USERS_CSV, "text/csv")}
-    if route.endswith("/authentication"):
-        return {"self_registration": "all"}
-    if route.endswith("/pairing_exports"):
-        return {"format": "csv", "paper": "a4"}
-    if route.endswith("/pairing_settings"):
-        return {"code_lifetime_days": "10"}
-    if route.endswith("/audit_retention"):
-        return {"audit_retention_years": "3"}
-    if route.endswith("/permissions"):
-        # A browser always sends something (the CSRF token); an empty body is an unbound form.
-        return {"allow_course_admin_actions__TeacherEnrollment": "on"}
-    if route == "password/reset":
-        return {"email": world.student.email}
-    if route == "api/v1/accounts/<int:account_id>/users":
-        return {"user[name]": "New Person", "pseudonym[unique_id]": "new.person@example.test"}
-    if route == "api/v1/courses/<int:course_id>/enrollments":
-        return {
-            "enrollment[user_id]": world.observer.pk,
-            "enrollment[associated_user_id]": world.student.pk,
-        }
-    return {}
-
-
-def portal_routes(resolver=None, prefix: str = ""):
-    """Every route the portal answers, as written in its urls.py files, minus the Django admin."""
-    for pattern in (resolver or get_resolver()).url_patterns:
-        route = prefix + str(pattern.pattern)
-        if route.startswith(("django-admin/", "static/")):
-            continue
-        if isinstance(pattern, URLResolver):
-            yield from portal_routes(pattern, route)
-        else:
-            yield route
-
-
-def url_of(route: str, worlds: dict[str, World]) -> str:
-    """``route`` with each argument filled from ``worlds[argument]`` (main or mirror)."""
-    symbols = {**DEFAULT_ARGS, **ROUTE_ARGS.get(route, {})}
-    return "/" + ARGUMENT.sub(lambda m: str(worlds[m[1]].id_of(symbols[m[1]])), route)
-
-
-def send(client, method: str, url: str, data: dict, user: User | None, token: str | None):
-    headers = {}
-    if url.startswith("/api/"):
-        if token is not None:
-            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
-    elif user is not None:
-        client.force_login(user)
-    if method == "GET":
-        return client.get(url, **headers)
-    if method == "POST":
-        return client.post(url, data, **headers)
-    form = "application/x-www-form-urlencoded"
-    return client.generic(method, url, urlencode(data), content_type=form, **headers)
-
-
-def assert_status(response, expected, *, api: bool, anonymous: bool) -> None:
-    if expected == LOGIN:
-        assert response.status_code == 302, response.content[:300]
-        assert response["Location"].startswith("/login?next="), response["Location"]
-        return
-    assert response.status_code == expected, response.content[:300]
-    if api and expected >= 400:
-        # JSON, never an HTML error page (the schema view answers in its own JSON type).
-        assert re.fullmatch(r"application/([\w.]+\+)?json", response["Content-Type"])
-        assert response.json()["errors"][0]["message"]
-        # Only a missing or bad token carries WWW-Authenticate (canvasapi tells the 401s apart).
-        assert ("WWW-Authenticate" in response) == (anonymous and expected == 401)
+@pytest.fixture(scope="module")
+def matrix(django_db_setup, django_db_blocker):
+    """Everything the cells need, made once: each cell's own transaction (``db``) is a savepoint
+    inside this one, which is rolled back once the module is done."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield matrix_create()
+        transaction.set_rollback(True)
 
 
 @pytest.fixture
-def personas(institution, course, student, observer, teacher, admin, other_admin):
-    return {
-        "anonymous": None,
-        "student": student,
-        "observer": observer,
-        "teacher": teacher,
-        "other_admin": other_admin,
-        "admin": admin,
-    }
+def personas(matrix, db) -> dict[str, User | None]:
+    return matrix.personas
 
 
 @pytest.fixture
-def main(personas, institution, course, student, observer, admin) -> World:
-    # The sign-up page serves the institution whose domain the visitor uses.
-    Institution.objects.filter(pk=institution.pk).update(domain="testserver")
-    return furnish(
-        institution=institution,
-        course=course,
-        student=student,
-        observer=observer,
-        admin=admin,
-        token_owner=admin,
-    )
+def main(matrix, db) -> World:
+    return replace(matrix.main)  # a cell may point it at another token
 
 
 @pytest.fixture
-def mirror(other_admin) -> World:
-    """Another institution with the same kinds of objects, each the twin of one in ``main``."""
-    elsewhere = other_admin.institution
-    course = CourseFactory(institution=elsewhere, name="Mirror Biology", course_code="MBIO")
-    student = UserFactory(institution=elsewhere, name="Mira Mirrorstudent")
-    EnrollmentFactory(course=course, user=student, type=Role.STUDENT)
-    observer = UserFactory(institution=elsewhere, name="Mo Mirrorparent")
-    return furnish(
-        institution=elsewhere,
-        course=course,
-        student=student,
-        observer=observer,
-        admin=other_admin,
-        token_owner=student,
-    )
+def mirror(matrix, db) -> World:
+    return replace(matrix.mirror)
 
 
 def test_the_table_covers_every_url_pattern_of_the_portal():
@@ -442,6 +250,88 @@ def test_each_persona_gets_the_status_the_rules_give_on_each_url(
     url = url_of(route, dict.fromkeys(DEFAULT_ARGS, main))
     response = send(client, method, url, post_data(route, main), user, token)
     assert_status(response, expected, api=route.startswith("api/"), anonymous=user is None)
+
+
+CODES = "api/v1/users/<user:user_ref>/observer_pairing_codes"
+OBSERVEES = "api/v1/users/<user:user_ref>/observees"
+OBSERVEE = "api/v1/users/<user:user_ref>/observees/<int:observee_id>"
+OBSERVERS = "api/v1/users/<user:user_ref>/observers"
+COURSES_OF = "api/v1/users/<user:user_ref>/courses"
+FOR_TEACHER = {"user_ref": "teacher"}  # a code asked for a teacher, who is no student
+
+# The API contract's permission matrix (§4.3), every cell that is not "n/a" or "—": (method,
+# route, arguments other than the table's, persona, status). Beyond the table's personas: "other",
+# someone at the institution with no enrollment, link or right, and "teacher_may_make_codes", the
+# teacher where the institution lets teachers make codes.
+CONTRACT = [
+    ("POST", CODES, {}, "student", 200),
+    ("POST", CODES, {}, "observer", 401),
+    ("POST", CODES, {}, "teacher", 401),
+    ("POST", CODES, {}, "teacher_may_make_codes", 200),
+    ("POST", CODES, {}, "admin", 200),
+    ("POST", CODES, {}, "other", 401),
+    ("POST", CODES, FOR_TEACHER, "teacher", 401),
+    ("POST", CODES, FOR_TEACHER, "teacher_may_make_codes", 401),
+    ("POST", CODES, FOR_TEACHER, "admin", 401),
+    ("POST", CODES, FOR_TEACHER, "other", 401),
+    ("POST", OBSERVEES, {}, "observer", 200),
+    ("GET", OBSERVEES, {}, "student", 401),
+    ("GET", OBSERVEES, {}, "observer", 200),
+    ("GET", OBSERVEES, {}, "admin", 200),
+    ("GET", OBSERVEES, {}, "other", 401),
+    ("GET", OBSERVEE, {}, "student", 401),
+    ("GET", OBSERVEE, {}, "observer", 200),
+    ("GET", OBSERVEE, {}, "admin", 200),
+    ("GET", OBSERVEE, {}, "other", 401),
+    ("PUT", OBSERVEE, {}, "observer", 401),
+    ("PUT", OBSERVEE, {}, "admin", 200),
+    ("PUT", OBSERVEE, {}, "other", 401),
+    ("DELETE", OBSERVEE, {}, "observer", 200),
+    ("DELETE", OBSERVEE, {}, "admin", 200),
+    ("DELETE", OBSERVEE, {}, "other", 401),
+    ("GET", OBSERVERS, {}, "student", 200),
+    ("GET", OBSERVERS, {}, "admin", 200),
+    ("GET", OBSERVERS, {}, "other", 401),
+    ("GET", COURSES_OF, {}, "student", 200),
+    ("GET", COURSES_OF, {}, "observer", 200),
+    ("GET", COURSES_OF, {}, "admin", 200),
+    ("GET", COURSES_OF, {}, "other", 401),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "args", "persona", "expected"),
+    CONTRACT,
+    ids=[
+        f"{method} /{route} {persona}{' for a teacher' if args else ''}"
+        for method, route, args, persona, _ in CONTRACT
+    ],
+)
+def test_the_api_contracts_permission_matrix(
+    client, personas, main, method, route, args, persona, expected
+):
+    user = personas[persona]
+    if persona == "teacher_may_make_codes":
+        role_permission_set(
+            institution=main.institution,
+            role=Role.TEACHER,
+            permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
+            enabled=True,
+            by=personas["admin"],
+        )
+    token = api_token_create(user=user, purpose="caller").token
+    url = url_of(route, dict.fromkeys(DEFAULT_ARGS, main), args)
+    response = send(client, method, url, post_data(route, main), user, token)
+    if expected == 401:
+        assert_unauthorized(response)
+    else:
+        assert response.status_code == expected, response.content
+        assert response.headers["Content-Type"] == "application/json"
+        assert response.json() not in ({}, [])
+
+
+def test_the_contract_cells_are_routes_of_the_table():
+    assert {route for _method, route, *_ in CONTRACT} <= {route for _method, route, *_ in TABLE}
 
 
 def _object_arguments(route: str) -> list[str]:

@@ -39,6 +39,7 @@ from pairing.services.redemption import (
     ProofOfWorkRequired,
     observer_sign_up,
     pairing_code_redeem,
+    redemption_challenge,
     redemption_proof_purpose,
 )
 
@@ -67,6 +68,7 @@ __all__ = [
     "pairing_codes_revoke_all",
     "pairing_codes_revoke_refusal",
     "person_data_export",
+    "redemption_challenge",
     "redemption_proof_purpose",
     "students_may_remove_observers",
 ]

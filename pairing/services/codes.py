@@ -8,6 +8,7 @@ Its students' own budgets stay untouched, so exporting a class twice never stops
 making a code. Operators' commands (``by=None``) are not limited.
 """
 
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,9 +20,9 @@ from accounts.audit import audit_record, audit_record_many
 from accounts.models import AuditAction, Institution, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
-from accounts.throttle import Check, limit_from_settings
+from accounts.throttle import Check, Limit, every_attempt, limit_from_settings, limited_attempt
 from courses.models import CURRENT_ENROLLMENT_STATES, Course, Enrollment, EnrollmentState
-from pairing.codes import code_generate, code_hash
+from pairing.code_format import code_generate, code_hash
 from pairing.errors import PairingError
 from pairing.models import (
     PairingCode,
@@ -40,14 +41,6 @@ CODES_PAUSED = _(
 EXPORTS_PAUSED = _(
     "Pairing codes were exported many times in a short time, so exports are paused for now. "
     "Please try again {wait}."
-)
-
-# A student enrollment that makes its holder "a student" for pairing (Canvas: anything but
-# rejected, inactive or deleted).
-STUDENT_STATES_FOR_PAIRING = (
-    EnrollmentState.ACTIVE,
-    EnrollmentState.INVITED,
-    EnrollmentState.COMPLETED,
 )
 
 
@@ -79,16 +72,21 @@ def pairing_code_refusal(*, student: User, by: User | None) -> str | None:
     institution = student.institution
     if institution is None or not institution.pairing_enabled:
         return PairingError.SELF_REGISTRATION_OFF
-    student_course_ids = list(
-        Enrollment.objects.filter(
-            user=student, type=Role.STUDENT, state__in=STUDENT_STATES_FOR_PAIRING
-        ).values_list("course_id", flat=True)
-    )
+    student_course_ids = _student_course_ids(student)
     if not student_course_ids:
         return PairingError.NOT_A_STUDENT
     if by is None or by.pk == student.pk:
         return None
     return _code_keeper_refusal(student=student, by=by, student_course_ids=student_course_ids)
+
+
+def _student_course_ids(student: User) -> list[int]:
+    """The courses where ``student`` holds a student enrollment that counts for pairing."""
+    return list(
+        Enrollment.objects.visible()
+        .filter(user=student, type=Role.STUDENT)
+        .values_list("course_id", flat=True)
+    )
 
 
 def _code_keeper_refusal(
@@ -101,11 +99,7 @@ def _code_keeper_refusal(
     if user_has_permission(by, Permission.GENERATE_OBSERVER_PAIRING_CODE):
         return None
     if student_course_ids is None:
-        student_course_ids = list(
-            Enrollment.objects.filter(
-                user=student, type=Role.STUDENT, state__in=STUDENT_STATES_FOR_PAIRING
-            ).values_list("course_id", flat=True)
-        )
+        student_course_ids = _student_course_ids(student)
     shared_courses = Course.objects.filter(
         pk__in=student_course_ids,
         enrollments__user=by,
@@ -130,9 +124,7 @@ def pairing_codes_revoke_refusal(*, student: User, by: User) -> str | None:
 
 
 def pairing_codes_active_count(*, student: User) -> int:
-    return PairingCode.objects.filter(
-        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=timezone.now()
-    ).count()
+    return PairingCode.objects.live().filter(student=student).count()
 
 
 @transaction.atomic
@@ -144,9 +136,11 @@ def pairing_codes_revoke_all(*, student: User, by: User) -> int:
         raise PairingError(refusal)
     students_lock(student_ids=[student.pk])
     now = timezone.now()
-    revoked = PairingCode.objects.filter(
-        student=student, state=PairingCodeState.ACTIVE, expires_at__gt=now
-    ).update(state=PairingCodeState.REVOKED, ended_at=now)
+    revoked = (
+        PairingCode.objects.live()
+        .filter(student=student)
+        .update(state=PairingCodeState.REVOKED, ended_at=now)
+    )
     if revoked:
         audit_record(
             action=AuditAction.CODES_REVOKED,
@@ -174,39 +168,42 @@ def may_export_pairing_codes(*, course: Course, by: User) -> bool:
 # --- Limits on making codes -----------------------------------------------------------------------
 
 
-def _count_making(check: Check, *, reason: str) -> None:
-    """Count one making against ``check`` before it happens (a burst cannot slip past the limit);
-    past it, nothing is made and ``PairingPaused`` says when to try again."""
-    attempt = check.begin()
-    if attempt.refused_until is not None:
-        raise PairingPaused(attempt.refused_until, reason=reason)
+def _making(rules: tuple[tuple[str, Limit], ...], *, reason: str) -> AbstractContextManager:
+    """One making of codes, counted before it happens (a burst cannot slip past the limit) and
+    kept whatever comes of it; past a limit nothing is made and ``PairingPaused`` says when to
+    try again."""
+    return limited_attempt(
+        Check(rules=rules),
+        refused=lambda until: PairingPaused(until, reason=reason),
+        counts=every_attempt,
+    )
 
 
-def _count_single_code(*, student: User, by: User) -> None:
-    _count_making(
-        Check(
-            rules=(
-                (
-                    f"codes:student:{student.pk}",
-                    limit_from_settings("PAIRING_CODES_PER_STUDENT_PER_DAY"),
-                ),
-                (f"codes:maker:{by.pk}", limit_from_settings("PAIRING_CODES_PER_MAKER_PER_HOUR")),
-            )
+def _single_code_making(*, student: User, by: User | None) -> AbstractContextManager:
+    """One code made by ``by`` (an operator's command, ``by=None``, is not limited)."""
+    if by is None:
+        return _making((), reason=CODES_PAUSED)
+    return _making(
+        (
+            (
+                f"codes:student:{student.pk}",
+                limit_from_settings("PAIRING_CODES_PER_STUDENT_PER_DAY"),
+            ),
+            (f"codes:maker:{by.pk}", limit_from_settings("PAIRING_CODES_PER_MAKER_PER_HOUR")),
         ),
         reason=CODES_PAUSED,
     )
 
 
-def pairing_code_export_count(*, by: User) -> None:
-    """Count one export (a course's CSV or letters, or a school-wide export) by ``by``."""
-    _count_making(
-        Check(
-            rules=(
-                (
-                    f"codes:exports:{by.pk}",
-                    limit_from_settings("PAIRING_CODE_EXPORTS_PER_MAKER_PER_HOUR"),
-                ),
-            )
+def pairing_code_export_making(*, by: User) -> AbstractContextManager:
+    """One export (a course's CSV or letters, or a school-wide export) by ``by``, whatever its
+    size, around the export's making."""
+    return _making(
+        (
+            (
+                f"codes:exports:{by.pk}",
+                limit_from_settings("PAIRING_CODE_EXPORTS_PER_MAKER_PER_HOUR"),
+            ),
         ),
         reason=EXPORTS_PAUSED,
     )
@@ -222,12 +219,10 @@ def pairing_code_create(*, student: User, by: User | None) -> IssuedCode:
     refusal = pairing_code_refusal(student=student, by=by)
     if refusal is not None:
         raise PairingError(refusal)
-    if by is not None:
-        _count_single_code(student=student, by=by)
-    students_lock(student_ids=[student.pk])
-    return _issue_codes(student_ids=[student.pk], institution=student.institution, by=by)[
-        student.pk
-    ]
+    with _single_code_making(student=student, by=by):
+        students_lock(student_ids=[student.pk])
+        issued = _issue_codes(student_ids=[student.pk], institution=student.institution, by=by)
+    return issued[student.pk]
 
 
 def _course_students_locked(*, course: Course) -> list[User]:
@@ -264,11 +259,11 @@ def pairing_codes_create_for_course(*, course: Course, by: User) -> list[tuple[U
     refusal = pairing_codes_export_refusal(course=course, by=by)
     if refusal is not None:
         raise PairingError(refusal)
-    pairing_code_export_count(by=by)
-    students = _course_students_locked(course=course)
-    issued = _issue_codes(
-        student_ids=[s.pk for s in students], institution=course.institution, by=by
-    )
+    with pairing_code_export_making(by=by):
+        students = _course_students_locked(course=course)
+        issued = _issue_codes(
+            student_ids=[s.pk for s in students], institution=course.institution, by=by
+        )
     return [(student, issued[student.pk]) for student in students]
 
 

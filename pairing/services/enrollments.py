@@ -100,17 +100,10 @@ def course_observer_add(
         raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
     if observer.institution_id != course.institution_id:
         raise PairingError(PairingError.OTHER_INSTITUTION)
-    if not Enrollment.objects.filter(
-        course=course, user=student, type=Role.STUDENT, state__in=CURRENT_ENROLLMENT_STATES
-    ).exists():
+    enrolled = Enrollment.objects.current().filter(course=course, user=student)
+    if not enrolled.filter(type=Role.STUDENT).exists():
         raise PairingError(PairingError.STUDENT_NOT_IN_COURSE)
-    if Enrollment.objects.filter(
-        course=course,
-        user=student,
-        type=Role.OBSERVER,
-        associated_user=observer,
-        state__in=CURRENT_ENROLLMENT_STATES,
-    ).exists():
+    if enrolled.filter(type=Role.OBSERVER, associated_user=observer).exists():
         raise PairingError(PairingError.OBSERVING_EACH_OTHER)
     if state not in CURRENT_ENROLLMENT_STATES:
         raise ValueError(

@@ -23,12 +23,12 @@ from accounts.audit import audit_record
 from accounts.models import AuditAction, Institution, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
-from courses.models import CURRENT_ENROLLMENT_STATES, Course, CourseState, Enrollment
+from courses.models import Course, CourseState, Enrollment
 from pairing.csv_export import pairing_codes_csv_lines
 from pairing.errors import PairingError
 from pairing.letters import letters_build, letters_document
 from pairing.models import CodeExport, CodeExportFormat, CodeExportState
-from pairing.services.codes import pairing_code_export_count, pairing_codes_create_for_students
+from pairing.services.codes import pairing_code_export_making, pairing_codes_create_for_students
 from pairing_portal.jobs import jobs_defer
 
 logger = logging.getLogger(__name__)
@@ -68,17 +68,17 @@ def code_export_request(
         raise PairingError(refusal)
     if any(course.institution_id != institution.pk for course in courses):
         raise PairingError(PairingError.OTHER_INSTITUTION)
-    pairing_code_export_count(by=by)
-    export = CodeExport.objects.create(
-        institution=institution,
-        requested_by=by,
-        format=format,
-        paper=paper,
-        language=language,
-        time_zone=timezone.get_current_timezone_name(),
-        base_url=base_url,
-    )
-    export.courses.set(courses)
+    with pairing_code_export_making(by=by):
+        export = CodeExport.objects.create(
+            institution=institution,
+            requested_by=by,
+            format=format,
+            paper=paper,
+            language=language,
+            time_zone=timezone.get_current_timezone_name(),
+            base_url=base_url,
+        )
+        export.courses.set(courses)
     audit_record(
         action=AuditAction.EXPORT_REQUESTED,
         institution=institution,
@@ -233,11 +233,11 @@ def _fail_if_reachable(export: CodeExport) -> None:
 
 def _students_of(export: CodeExport):
     """Each current student once, by name, from the chosen courses or all of the institution's."""
-    enrollments = Enrollment.objects.filter(
-        type=Role.STUDENT,
-        state__in=CURRENT_ENROLLMENT_STATES,
-        course__institution=export.institution,
-    ).exclude(course__state=CourseState.DELETED)
+    enrollments = (
+        Enrollment.objects.current()
+        .filter(type=Role.STUDENT, course__institution=export.institution)
+        .exclude(course__state=CourseState.DELETED)
+    )
     course_ids = list(export.courses.values_list("pk", flat=True))
     if course_ids:
         enrollments = enrollments.filter(course_id__in=course_ids)

@@ -7,7 +7,7 @@ from accounts.audit import audit_record_many
 from accounts.models import AuditAction, Institution, User
 from accounts.permissions import user_has_permission
 from accounts.roles import Permission, Role
-from courses.models import Enrollment, EnrollmentState
+from courses.models import Enrollment
 from courses.services import (
     observer_enrollments_fan_out,
     observer_enrollments_remove,
@@ -234,8 +234,8 @@ def observers_clear(*, student: User, by: User) -> int:
         )
     )
     course_only = set(
-        Enrollment.objects.filter(type=Role.OBSERVER, associated_user=student)
-        .exclude(state=EnrollmentState.DELETED)
+        Enrollment.objects.undeleted()
+        .filter(type=Role.OBSERVER, associated_user=student)
         .values_list("user_id", "associated_user_id")
     ) - set(linked)
     observer_links_remove_many(institution_id=student.institution_id, pairs=linked, by=by)

@@ -1,5 +1,7 @@
 """Spending a code: limits on guessing, the redemption itself, and a parent's sign-up with a code."""
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -9,18 +11,22 @@ from django.utils.translation import gettext_lazy as _
 from accounts.audit import audit_record, current_context
 from accounts.errors import AccountError
 from accounts.models import AuditAction, Institution, SelfRegistration, User
-from accounts.proof_of_work import proof_verify
+from accounts.proof_of_work import challenge_json
 from accounts.services import user_create
 from accounts.throttle import (
     Attempt,
     Check,
     Limit,
+    ProofOfWork,
     address_rules,
+    failure_record,
     limit_from_settings,
+    limited_attempt,
+    successes,
     wait_in_words,
 )
 from pairing.alerts import guessing_alert_owe
-from pairing.codes import code_hash, code_normalize
+from pairing.code_format import code_hash, code_normalize
 from pairing.errors import PairingError
 from pairing.models import (
     ObserverLink,
@@ -91,17 +97,21 @@ def redemption_proof_purpose(*, institution_id: int | None, sign_up: bool = Fals
     return redemption_purpose(institution_id=institution_id, sign_up=sign_up)
 
 
+def redemption_challenge(*, institution_id: int | None, sign_up: bool = False) -> str | None:
+    """The proof-of-work challenge (JSON) a pairing form shows while its institution asks for
+    proofs of work, else None."""
+    purpose = redemption_proof_purpose(institution_id=institution_id, sign_up=sign_up)
+    return challenge_json(purpose=purpose) if purpose else None
+
+
 def _code_is_live(*, code: str, institution_id: int) -> bool:
     """Whether ``code`` is an active, unexpired code of a student of the institution (no lock)."""
     normalized = code_normalize(code)
     return (
         normalized is not None
-        and PairingCode.objects.filter(
-            code_hash=code_hash(normalized),
-            state=PairingCodeState.ACTIVE,
-            expires_at__gt=timezone.now(),
-            student__institution_id=institution_id,
-        ).exists()
+        and PairingCode.objects.live()
+        .filter(code_hash=code_hash(normalized), student__institution_id=institution_id)
+        .exists()
     )
 
 
@@ -133,26 +143,59 @@ def _redemption_limits(*, observer: User | None, institution_id: int | None) -> 
     return Check(rules=tuple(rules))
 
 
-def _require_proof(attempt: Attempt, *, proof: str | None, purpose: str) -> None:
-    """Past the institution's limit, an attempt goes ahead only with a fresh proof of work."""
-    if attempt.proof_required and not proof_verify(payload=proof, purpose=purpose):
-        attempt.succeeded()  # not tried, so not a guess
-        raise ProofOfWorkRequired(purpose=purpose)
+def _is_wrong_code(error: Exception) -> bool:
+    return isinstance(error, PairingError) and error.message == PairingError.INVALID_CODE
+
+
+def _wrong_codes(error: Exception | None) -> bool:
+    """What counts against the limits: a wrong code. A refusal for another reason was no guess;
+    an error nobody expected leaves the attempt counted."""
+    if isinstance(error, PairingError):
+        return _is_wrong_code(error)
+    return error is not None
+
+
+@contextmanager
+def _redemption_attempt(
+    *,
+    observer: User | None,
+    institution_id: int | None,
+    proof: str | None,
+    sign_up: bool = False,
+    counts: Callable[[Exception | None], bool] = _wrong_codes,
+) -> Iterator[Attempt]:
+    """One redemption (or sign-up) under the limits on guessing: refused with ``PairingPaused``
+    past a limit; past the institution's, it goes ahead only with a fresh ``proof`` of work (else
+    ``ProofOfWorkRequired``, uncounted). A wrong code is recorded, and may pause the guesser."""
+    purpose = redemption_purpose(institution_id=institution_id, sign_up=sign_up)
+    with limited_attempt(
+        _redemption_limits(observer=observer, institution_id=institution_id),
+        refused=PairingPaused,
+        counts=counts,
+        on_failure=lambda attempt, error: _count_failed_redemption(
+            attempt, error, observer=observer, institution_id=institution_id
+        ),
+        proof=ProofOfWork(
+            payload=proof, purpose=purpose, missing=lambda: ProofOfWorkRequired(purpose=purpose)
+        ),
+    ) as attempt:
+        yield attempt
 
 
 def _count_failed_redemption(
-    attempt: Attempt, *, observer: User | None, institution_id: int | None
+    attempt: Attempt, error: Exception, *, observer: User | None, institution_id: int | None
 ) -> None:
-    """Keep a wrong code's count (made up front), outside any transaction the failure rolls back."""
-    audit_record(action=AuditAction.CODE_FAILED, institution=institution_id, actor=observer)
-    status = attempt.failed()
-    if status.refused_until is not None:
-        audit_record(
-            action=AuditAction.PAUSED,
-            institution=institution_id,
-            actor=observer,
-            details={"what": "pairing codes", "until": status.refused_until.isoformat()},
-        )
+    """Record a wrong code, kept outside any transaction the failure rolls back (other errors
+    that count are not guesses to record)."""
+    if not _is_wrong_code(error):
+        return
+    status = failure_record(
+        attempt,
+        action=AuditAction.CODE_FAILED,
+        institution=institution_id,
+        actor=observer,
+        paused=lambda until: {"what": "pairing codes", "until": until.isoformat()},
+    )
     if status.proof_required and institution_id is not None:
         guessing_alert_owe(institution_id=institution_id)
 
@@ -182,26 +225,12 @@ def pairing_code_redeem(
     the code is kept for someone else; Canvas's observees API spends it all the same
     (``keep_code_if_linked=False``).
     """
-    attempt = _redemption_limits(observer=observer, institution_id=observer.institution_id).begin()
-    if attempt.refused_until is not None:
-        raise PairingPaused(attempt.refused_until)
-    _require_proof(
-        attempt, proof=proof, purpose=redemption_purpose(institution_id=observer.institution_id)
-    )
-    try:
-        redemption = _redeem(
+    with _redemption_attempt(
+        observer=observer, institution_id=observer.institution_id, proof=proof
+    ):
+        return _redeem(
             code=code, observer=observer, source=source, keep_code_if_linked=keep_code_if_linked
         )
-    except PairingError as error:
-        if error.message == PairingError.INVALID_CODE:
-            _count_failed_redemption(
-                attempt, observer=observer, institution_id=observer.institution_id
-            )
-        else:
-            attempt.succeeded()  # refused for another reason: not a guess
-        raise
-    attempt.succeeded()
-    return redemption
 
 
 @transaction.atomic
@@ -211,10 +240,7 @@ def _redeem(
     normalized = code_normalize(code)
     if normalized is None:
         raise PairingError(PairingError.INVALID_CODE)
-    now = timezone.now()
-    live = PairingCode.objects.filter(
-        code_hash=code_hash(normalized), state=PairingCodeState.ACTIVE, expires_at__gt=now
-    )
+    live = PairingCode.objects.live().filter(code_hash=code_hash(normalized))
     # Locks in the order every writer of a student's codes, links and enrollments takes them: the
     # student's row first (see students_lock), then the code's. Of twenty observers racing with
     # one code, one spends it; the others wait, and PostgreSQL then re-checks the WHERE on the
@@ -235,7 +261,7 @@ def _redeem(
         return Redemption(link=existing, already_linked=True)
     record.state = PairingCodeState.USED
     record.used_by = observer
-    record.ended_at = now
+    record.ended_at = timezone.now()
     record.save(update_fields=["state", "used_by", "ended_at"])
     audit_record(
         action=AuditAction.CODE_REDEEMED,
@@ -270,31 +296,32 @@ def observer_sign_up(
         SelfRegistration.ALL,
     ):
         raise PairingError(PairingError.SELF_REGISTRATION_OFF)
-    limits = _redemption_limits(observer=None, institution_id=institution.pk)
     address = current_context().client_address
-    sign_ups = Check(
-        rules=(
-            (f"signup:address:{address}:day", limit_from_settings("SIGN_UPS_PER_ADDRESS_PER_DAY")),
-        )
-        if address
-        else ()
+    sign_ups = limited_attempt(
+        Check(
+            rules=(
+                (
+                    f"signup:address:{address}:day",
+                    limit_from_settings("SIGN_UPS_PER_ADDRESS_PER_DAY"),
+                ),
+            )
+            if address
+            else ()
+        ),
+        refused=lambda until: PairingPaused(until, reason=SIGN_UPS_PAUSED),
+        counts=successes,
     )
-    until = sign_ups.blocked_until()
-    if until is not None:
-        raise PairingPaused(until, reason=SIGN_UPS_PAUSED)
-    attempt = limits.begin()
-    if attempt.refused_until is not None:
-        raise PairingPaused(attempt.refused_until)
-    _require_proof(
-        attempt,
+    redemption = _redemption_attempt(
+        observer=None,
+        institution_id=institution.pk,
         proof=proof,
-        purpose=redemption_purpose(institution_id=institution.pk, sign_up=True),
+        sign_up=True,
+        counts=_wrong_codes_or_taken_emails,
     )
-    if not _code_is_live(code=code, institution_id=institution.pk):
-        # The code first: without a real code nobody learns whether an e-mail has an account.
-        _count_failed_redemption(attempt, observer=None, institution_id=institution.pk)
-        raise PairingError(PairingError.INVALID_CODE)
-    try:
+    with sign_ups, redemption:
+        if not _code_is_live(code=code, institution_id=institution.pk):
+            # The code first: without a real code nobody learns whether an e-mail has an account.
+            raise PairingError(PairingError.INVALID_CODE)
         with transaction.atomic():
             observer = user_create(
                 institution=institution, email=email, name=name, password=password
@@ -305,17 +332,11 @@ def observer_sign_up(
                 source=ObserverLinkSource.SIGN_UP,
                 keep_code_if_linked=True,
             )
-    except PairingError as error:
-        if error.message == PairingError.INVALID_CODE:
-            _count_failed_redemption(attempt, observer=None, institution_id=institution.pk)
-        else:
-            attempt.succeeded()
-        raise
-    except AccountError as error:
-        # Probing which e-mails have accounts costs attempts too; other form mistakes do not.
-        if error.message != AccountError.EMAIL_TAKEN:
-            attempt.succeeded()
-        raise
-    attempt.succeeded()
-    sign_ups.record_failure()  # counts sign-ups, which are limited like failures
     return observer
+
+
+def _wrong_codes_or_taken_emails(error: Exception | None) -> bool:
+    """Probing which e-mails have accounts costs attempts too; other form mistakes do not."""
+    if isinstance(error, AccountError):
+        return error.message == AccountError.EMAIL_TAKEN
+    return _wrong_codes(error)

@@ -22,9 +22,9 @@ from django.urls import reverse
 from accounts.errors import AccountError
 from accounts.models import AuditAction, AuditEvent, AuditSource, User
 from accounts.services import user_change_refusal, user_update
-from pairing.models import SisImport
+from rostering.models import SisImport
 from tests.factories import PASSWORD, UserFactory
-from tests.pairing.sis_helpers import USERS, csv_bytes, run, skips
+from tests.rostering.sis_helpers import USERS, csv_bytes, run, skips
 
 ADDRESS = "203.0.113.9"
 ATTACKER = "taken-over@attacker.test"

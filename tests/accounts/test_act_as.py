@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
-from accounts.models import ActAsSession
+from accounts.models import ActAsSession, ApiToken
 from accounts.roles import Permission, Role
-from accounts.services import role_permission_set
+from accounts.services import api_token_create, role_permission_set
 from pairing.models import PairingCode
 from tests.factories import UserFactory
 
@@ -117,3 +117,20 @@ def test_logging_out_while_acting_logs_the_admin_out(client, admin, student):
     begin(client, student)
     client.post(reverse("logout"))
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_an_admin_acting_as_someone_cannot_make_or_revoke_their_tokens(client, admin, student):
+    token = api_token_create(user=student, purpose="Mine").record
+    client.force_login(admin)
+    client.post(reverse("act_as_begin", args=[student.pk]))
+    assert "Approved Integrations" not in client.get(reverse("profile_settings")).content.decode()
+    assert client.post(reverse("api_token_new"), {"purpose": "backdoor"}).status_code == 403
+    assert client.post(reverse("api_token_revoke", args=[token.pk])).status_code == 403
+    assert ApiToken.objects.filter(user=student).count() == 1
+
+
+def test_logging_out_while_acting_ends_and_records_the_acting(client, admin, student):
+    client.force_login(admin)
+    client.post(reverse("act_as_begin", args=[student.pk]))
+    client.post(reverse("logout"))
+    assert ActAsSession.objects.get().ended_at is not None

@@ -12,17 +12,20 @@ from django.contrib import admin as django_admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from accounts.audit import audit_context, audit_record
+from accounts.middleware import client_address
 from accounts.models import AuditAction, AuditEvent, AuditSource, User
 from accounts.permissions import permission_table
 from accounts.roles import PERMISSION_RULES, Permission, Role
 from accounts.services import api_token_create
-from pairing.models import ObserverLinkSource, PairingCode, SisImport
+from pairing.models import ObserverLinkSource, PairingCode
 from pairing.services import observer_link_create
+from rostering.models import SisImport
 from tests.factories import PASSWORD, EnrollmentFactory, UserFactory
 from tests.pairing.helpers import new_code
 
@@ -457,3 +460,27 @@ def test_the_django_admin_refuses_to_add_change_or_delete_events_even_for_a_supe
     assert list(AuditEvent.objects.values_list("pk", "action", "actor")) == [
         (event.pk, AuditAction.CODE_FAILED, observer.pk)
     ]
+
+
+@pytest.mark.parametrize(
+    ("header", "meta", "expected"),
+    [
+        (None, {"REMOTE_ADDR": "198.51.100.4"}, "198.51.100.4"),
+        (None, {"REMOTE_ADDR": "not-an-address"}, None),
+        (
+            "HTTP_X_FORWARDED_FOR",
+            {"HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.8", "REMOTE_ADDR": "10.0.0.1"},
+            "203.0.113.8",
+        ),
+        (
+            "HTTP_X_REAL_IP",
+            {"HTTP_X_REAL_IP": "2001:db8::1", "REMOTE_ADDR": "10.0.0.1"},
+            "2001:db8::1",
+        ),
+    ],
+)
+def test_the_client_address_is_what_the_trusted_proxy_saw(settings, header, meta, expected):
+    settings.CLIENT_ADDRESS_HEADER = header
+    request = RequestFactory().get("/", **meta)
+    request.META.update(meta)
+    assert client_address(request) == expected

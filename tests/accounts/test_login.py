@@ -2,9 +2,11 @@ import re
 
 import pytest
 from django.core import mail
+from django.test import override_settings
 from django.urls import reverse
 
-from tests.factories import PASSWORD
+from accounts.models import User
+from tests.factories import PASSWORD, UserFactory
 from tests.proof_of_work import challenge_on, solved
 
 pytestmark = pytest.mark.django_db
@@ -177,7 +179,6 @@ def test_the_address_that_failed_stays_paused_with_or_without_a_proof(client, te
 
 
 def test_one_network_guessing_many_accounts_is_stopped(client, institution, settings):
-    from tests.factories import UserFactory
 
     settings.LOGIN_FAILURES_PER_NETWORK_PER_DAY = (6, 24 * 3600)
     people = [UserFactory(institution=institution) for _ in range(7)]
@@ -213,3 +214,26 @@ def test_the_django_admin_log_in_asks_for_the_proof_too(client, settings):
         url, {**form, "altcha": solved(challenge_on(page))}, REMOTE_ADDR="192.0.2.30"
     )
     assert response.status_code == 302
+
+
+def test_the_django_admin_login_is_limited_too(client, db):
+    User.objects.create_superuser("ops@example.test", "a-long-operator-passphrase", name="Ops")
+    url = reverse("admin:login")
+    for _ in range(5):
+        client.post(url, {"username": "ops@example.test", "password": "wrong"})
+    response = client.post(
+        url, {"username": "ops@example.test", "password": "a-long-operator-passphrase"}
+    )
+    assert response.status_code == 200
+    assert "logging in is paused" in response.content.decode()
+
+
+@override_settings(PASSWORD_RESETS_PER_ADDRESS_PER_DAY=(3, 24 * 3600))
+def test_password_resets_are_limited_per_address(client, student):
+    from django.core import mail
+
+    for _ in range(4):
+        response = client.post(reverse("password_reset"), {"email": student.email})
+    assert response.status_code == 200
+    assert "Too many password resets" in response.content.decode()
+    assert len(mail.outbox) == 3

@@ -6,9 +6,9 @@ from accounts.roles import Permission, Role
 from accounts.services import role_permission_set
 from pairing.models import ObserverLinkSource
 from pairing.services import observer_link_create
+from tests import personas
 from tests.api.helpers import Api
 from tests.api.list_scenarios import SCENARIOS, ListScenario
-from tests.factories import UserFactory
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def api_as(client):
 @pytest.fixture
 def other(institution):
     """Someone at the same institution with no enrollment, link or admin right."""
-    return UserFactory(institution=institution, name="Oscar Other", email="oscar@example.test")
+    return personas.make_other(institution)
 
 
 @pytest.fixture

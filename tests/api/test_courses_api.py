@@ -3,6 +3,7 @@
 import pytest
 
 from accounts.roles import Role
+from accounts.services import api_token_create
 from courses.models import EnrollmentState
 from tests.api.helpers import (
     TIMESTAMP,
@@ -266,3 +267,18 @@ def test_invited_enrollments_count_as_current(api_as, course, observer):
     assert ids(caller.get("courses")) == [course.pk]
     rows = caller.get(f"users/{observer.pk}/enrollments").json()
     assert [(row["id"], row["enrollment_state"]) for row in rows] == [(invited.pk, "invited")]
+
+
+def test_students_cannot_search_the_roster_by_login(client, course, student, teacher):
+    token = api_token_create(user=student, purpose="t").token
+    url = f"/api/v1/courses/{course.pk}/search_users"
+    by_email = client.get(
+        url, {"search_term": "teacher@example"}, HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    assert by_email.json() == []
+    by_name = client.get(url, {"search_term": "Terry"}, HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert [u["id"] for u in by_name.json()] == [teacher.pk]
+    staff = api_token_create(user=teacher, purpose="t").token
+    assert client.get(
+        url, {"search_term": "sam@example"}, HTTP_AUTHORIZATION=f"Bearer {staff}"
+    ).json()

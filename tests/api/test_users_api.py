@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.errors import AccountError
 from accounts.models import SelfRegistration, User
-from accounts.services import institution_self_registration_set
+from accounts.services import api_token_create, institution_self_registration_set
 from pairing.models import PairingCode
 from tests.api.helpers import (
     TIMESTAMP,
@@ -243,3 +243,27 @@ def test_a_user_is_never_created_over_an_admins_login_or_sis_id(
         holder.name,
     )
     assert not User.objects.filter(name="Mallory").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("user[name]=Bob&pseudonym[unique_id]=bob", "Please enter a valid e-mail address"),
+        (
+            f"user[name]={'x' * 300}&pseudonym[unique_id]=bob%40example.test",
+            "at most 255 characters",
+        ),
+    ],
+)
+def test_the_api_refuses_a_login_that_is_no_email_and_overlong_names(
+    client, institution, admin, body, message
+):
+    token = api_token_create(user=admin, purpose="t").token
+    response = client.post(
+        f"/api/v1/accounts/{institution.pk}/users",
+        data=body,
+        content_type="application/x-www-form-urlencoded",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert response.status_code == 400
+    assert message in response.json()["errors"][0]["message"]

@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from pairing.codes import ALPHABET, CODE_LENGTH
+from pairing.code_format import ALPHABET, CODE_LENGTH
 from pairing.csv_export import HEADER
 from pairing.services import pairing_code_redeem
 from tests.browser.helpers import (

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditEvent, SelfRegistration
-from pairing.codes import code_hash
+from pairing.code_format import code_hash
 from pairing.errors import PairingError
 from pairing.models import CodeExport, CodeExportFormat, CodeExportState, PairingCode
 from pairing.services import exports, pairing_code_redeem

@@ -10,7 +10,7 @@ from accounts.models import SelfRegistration
 from accounts.roles import Permission, Role
 from accounts.services import role_permission_set
 from courses.models import EnrollmentState
-from pairing.codes import ALPHABET, code_hash, code_normalize
+from pairing.code_format import ALPHABET, code_hash, code_normalize
 from pairing.errors import PairingError
 from pairing.models import PairingCode, PairingCodeState
 from pairing.services import pairing_code_create, pairing_code_refusal

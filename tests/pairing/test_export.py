@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import SelfRegistration
 from accounts.roles import Role
 from courses.models import EnrollmentState
-from pairing.codes import code_hash
+from pairing.code_format import code_hash
 from pairing.models import PairingCode, PairingCodeState
 from pairing.services import pairing_code_redeem
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts.models import AuditAction, AuditEvent, ThrottleBucket
-from pairing.codes import ALPHABET, CODE_LENGTH
+from pairing.code_format import ALPHABET, CODE_LENGTH
 from pairing.models import ObserverLink
 from tests.factories import UserFactory
 from tests.pairing.helpers import new_code

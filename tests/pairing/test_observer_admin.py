@@ -146,3 +146,19 @@ def test_the_user_list_keeps_a_flat_query_count(client, admin, institution):
     few = queries()
     UserFactory.create_batch(40, institution=institution)
     assert queries() == few
+
+
+def test_linking_without_a_code_is_for_observer_admins_only(student, observer, teacher, admin):
+    from pairing.errors import PairingError
+    from pairing.models import ObserverLinkSource
+    from pairing.services import observer_link_create_by_admin
+
+    for person in (teacher, observer):
+        with pytest.raises(PairingError, match=PairingError.NOT_ALLOWED_TO_LINK_BY_ID):
+            observer_link_create_by_admin(
+                observer=observer, student=student, by=person, source=ObserverLinkSource.ADMIN
+            )
+    link = observer_link_create_by_admin(
+        observer=observer, student=student, by=admin, source=ObserverLinkSource.ADMIN
+    )
+    assert link.created_by == admin

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.models import SelfRegistration
 from accounts.roles import Permission, Role
 from accounts.services import role_permission_set
-from pairing.codes import code_hash
+from pairing.code_format import code_hash
 from pairing.models import PairingCode
 from tests.factories import EnrollmentFactory
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import SelfRegistration
-from pairing.codes import code_hash
+from pairing.code_format import code_hash
 from pairing.models import PairingCode
 from pairing.services import pairing_code_redeem
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
@@ -50,7 +50,7 @@ def test_each_student_gets_a_letter_with_a_working_code_link_and_qr(
 
 
 def test_each_qr_code_is_the_link_with_the_code_in_its_fragment(client, course, student, admin):
-    from pairing.links import qr_svg
+    from pairing.pairing_link import qr_svg
 
     client.force_login(admin)
     html = client.post(letters_url(course), {"paper": "letter"}).content.decode()

@@ -292,3 +292,36 @@ def test_the_host_of_an_institution_with_sign_up_off_gets_the_disabled_page(
     shelbyville.save()
     assert client.get(URL, headers={"host": "portal.shelbyville.test"}).status_code == 403
     assert client.get(URL).status_code == 403  # testserver matches neither institution
+
+
+def test_sign_up_with_a_made_up_code_does_not_tell_whether_an_email_has_an_account(client, student):
+    data = {
+        "name": "Prober",
+        "email": student.email,
+        "password": "a-long-family-passphrase",
+        "password_confirmation": "a-long-family-passphrase",
+        "code": "zzzzzz",
+    }
+    page = client.post(reverse("observer_sign_up"), data).content.decode()
+    assert "Invalid pairing code" in page
+    assert "already exists" not in page
+
+
+def test_sign_up_with_a_taken_email_keeps_the_code_and_counts_as_an_attempt(
+    client, student, settings
+):
+    from accounts.models import ThrottleBucket
+
+    settings.THROTTLE_STORE = "database"  # read back below, whatever CACHE_URL says
+
+    code = pairing_code_create(student=student, by=student).code
+    data = {
+        "name": "Parent",
+        "email": student.email,
+        "password": "a-long-family-passphrase",
+        "password_confirmation": "a-long-family-passphrase",
+        "code": code,
+    }
+    page = client.post(reverse("observer_sign_up"), data).content.decode()
+    assert "already exists" in page
+    assert ThrottleBucket.objects.filter(key__startswith="redeem:address:").exists()

@@ -1,24 +1,95 @@
-"""Pages about a student's codes beyond making one: printed letters, and revoking leaked codes."""
+"""Making pairing codes (one for a student, or a course's worth as a file or letters), and
+revoking a student's codes."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from courses.access import get_course_for_user
+from courses.models import Course
 from pairing.access import get_course_member_for_staff_action, get_institution_user_for_admin
+from pairing.csv_export import pairing_codes_csv_lines
 from pairing.errors import PairingError
 from pairing.forms import PairingLettersForm
 from pairing.letters import PAPER_STYLESHEETS, letters_build, letters_context
+from pairing.pairing_link import pairing_link, qr_svg
 from pairing.services import (
     PairingPaused,
+    pairing_code_create,
     pairing_codes_create_for_course,
     pairing_codes_revoke_all,
 )
+from pairing.services.codes import IssuedCode
+
+
+@require_POST
+@login_required
+@never_cache
+def profile_pairing_code(request):
+    return _code_dialog(request, request.user, back=reverse("profile_settings"))
+
+
+@require_POST
+@login_required
+@never_cache
+def course_user_pairing_code(request, course_id: int, user_id: int):
+    course, member = get_course_member_for_staff_action(request.user, course_id, user_id)
+    return _code_dialog(
+        request, member, back=reverse("course_user_details", args=[course.pk, member.pk])
+    )
+
+
+def _code_dialog(request, student: User, *, back: str):
+    """A new code for ``student``, shown in its dialog; when making codes is paused, back to
+    ``back`` with the reason."""
+    try:
+        issued = pairing_code_create(student=student, by=request.user)
+    except PairingPaused as paused:
+        messages.error(request, paused.translated)
+        return redirect(back)
+    except PairingError as error:
+        raise PermissionDenied(error.translated) from None
+    # Rendered straight from the POST, never stored or redirected: the code is shown this once.
+    link = pairing_link(request, issued.code)
+    return render(
+        request,
+        "pairing/pairing_code.html",
+        {
+            "student": student,
+            "code": issued.code,
+            "expires_at": issued.record.expires_at,
+            "lifetime_days": issued.lifetime_days,
+            "link": link,
+            "qr": qr_svg(link, title=gettext("QR code of the pairing link")),
+            "back": back,
+        },
+    )
+
+
+@require_POST
+@login_required
+@never_cache
+def course_pairing_codes_csv(request, course_id: int):
+    course = get_course_for_user(request.user, course_id, roster=True)
+    rows = _course_codes(request, course)
+    if rows is None:
+        return redirect("course_people", course.pk)
+    response = StreamingHttpResponse(
+        pairing_codes_csv_lines(rows, base_url=request.build_absolute_uri("/")),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{course.course_code}_Pairing_Codes.csv"
+    )
+    return response
 
 
 @require_POST
@@ -32,13 +103,9 @@ def course_pairing_letters(request, course_id: int):
     course = get_course_for_user(request.user, course_id, roster=True)
     form = PairingLettersForm(request.POST)
     paper = form.cleaned_data["paper"] if form.is_valid() else PairingLettersForm.default_paper()
-    try:
-        rows = pairing_codes_create_for_course(course=course, by=request.user)
-    except PairingPaused as paused:
-        messages.error(request, paused.translated)
+    rows = _course_codes(request, course)
+    if rows is None:
         return redirect("course_people", course.pk)
-    except PairingError as error:
-        raise PermissionDenied(error.translated) from None
     base_url = request.build_absolute_uri("/")
     return render(
         request,
@@ -51,6 +118,18 @@ def course_pairing_letters(request, course_id: int):
             **letters_context(institution=course.institution, base_url=base_url),
         },
     )
+
+
+def _course_codes(request, course: Course) -> list[tuple[User, IssuedCode]] | None:
+    """A new code for each student of ``course`` (Export Pairing Codes, Print Pairing Letters);
+    None, with the reason in a message, while making codes is paused."""
+    try:
+        return pairing_codes_create_for_course(course=course, by=request.user)
+    except PairingPaused as paused:
+        messages.error(request, paused.translated)
+        return None
+    except PairingError as error:
+        raise PermissionDenied(error.translated) from None
 
 
 @require_POST

@@ -6,8 +6,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Institution
-from pairing.models import SisImportState
-from pairing.sis_import import sis_import_run
+from rostering.models import SisImportState
+from rostering.sis_import import sis_import_run
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from accounts.models import User
 from accounts.roles import Role
 from courses.models import Course, Enrollment, EnrollmentState
 from pairing.models import ObserverLink
-from pairing.sis_import import sis_import_run
+from rostering.sis_import import sis_import_run
 
 USERS = "user_id,login_id,first_name,last_name,email,status"
 COURSES = "course_id,short_name,long_name,status"

@@ -12,8 +12,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains
 
 from accounts.models import User
-from pairing.models import SisImport, SisImportState
-from tests.pairing.sis_helpers import USERS, csv_bytes
+from rostering.models import SisImport, SisImportState
+from tests.rostering.sis_helpers import USERS, csv_bytes
 
 ROWS = csv_bytes(USERS, *[f"U{n},u{n}@example.test,Ann,Lee,,active" for n in range(2000)])
 
@@ -162,3 +162,23 @@ def test_an_intact_zip_of_the_same_rows_imports(client, institution, admin):
 
     assert SisImport.objects.get().state == SisImportState.DONE
     assert User.objects.filter(sis_user_id__isnull=False).count() == 2000
+
+
+def test_a_zip_that_would_unpack_too_far_is_refused_before_unpacking(institution, monkeypatch):
+    import io
+    import zipfile
+
+    from rostering import sis_csv
+    from rostering.sis_import import sis_import_run
+
+    monkeypatch.setattr(sis_csv, "MAX_FILE_BYTES", 1000)  # a small ceiling instead of a huge file
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(
+            "user_observers.csv", "observer_id,student_id,status\n" + "A,B,active\n" * 500
+        )
+    record = sis_import_run(
+        institution=institution, filename="big.zip", data=buffer.getvalue(), by=None
+    )
+    assert record.state == "failed"
+    assert "unpacks to more than" in record.error

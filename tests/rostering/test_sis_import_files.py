@@ -1,4 +1,4 @@
-"""The SIS import's files as a whole (pairing.sis_import): unreadable uploads, broken lines, text
+"""The SIS import's files as a whole (rostering.sis_import): unreadable uploads, broken lines, text
 encodings, zips and the order they apply in, re-imports, dry runs and a large user_observers.csv."""
 
 import pytest
@@ -7,10 +7,11 @@ from accounts.models import User
 from accounts.names import short_name_for, sortable_name_for
 from accounts.roles import Role
 from courses.models import Enrollment, EnrollmentState
-from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState, SisImportState
+from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
 from pairing.services import observer_link_create
+from rostering.models import SisImportState
 from tests.factories import _PASSWORD_HASH, CourseFactory
-from tests.pairing.sis_helpers import (
+from tests.rostering.sis_helpers import (
     USER_OBSERVERS,
     USERS,
     counts,

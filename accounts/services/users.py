@@ -1,40 +1,22 @@
-"""Writes to users, institutions and the permission table. Every entry point calls these."""
+"""Users: making one, their names and login, and who may change them."""
 
 import unicodedata
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.errors import AccountError
+from accounts.errors import AccountError, PasswordRefused
 from accounts.models import (
-    MAX_AUDIT_RETENTION_YEARS,
-    MAX_CODE_LIFETIME_DAYS,
-    MIN_AUDIT_RETENTION_YEARS,
-    MIN_CODE_LIFETIME_DAYS,
-    ActAsSession,
-    ApiToken,
     AuditAction,
     Institution,
-    RolePermission,
-    SelfRegistration,
     User,
 )
 from accounts.names import short_name_for, sortable_name_for
-from accounts.permissions import is_institution_admin, user_has_permission
-from accounts.roles import PERMISSION_RULES, Permission, Role
+from accounts.permissions import is_institution_admin
 from accounts.time_zones import is_time_zone
-from accounts.tokens import token_generate, token_hash
-
-
-def institution_create(
-    *, name: str, self_registration: SelfRegistration = SelfRegistration.NONE
-) -> Institution:
-    return Institution.objects.create(name=name.strip(), self_registration=self_registration)
 
 
 def user_create(
@@ -48,7 +30,10 @@ def user_create(
     sortable_name: str | None = None,
     is_account_admin: bool = False,
 ) -> User:
-    """Make a user who logs in with ``email``. ``password=None`` makes a login-less account."""
+    """Make a user who logs in with ``email``. ``password=None`` makes a login-less account; a
+    password must pass the password policy (``password_policy_check``)."""
+    if password is not None:
+        password_policy_check(password=password, name=name, email=email)
     name = name.strip()
     if not name:
         raise AccountError(AccountError.NAME_REQUIRED)
@@ -68,6 +53,16 @@ def user_create(
             )
     except IntegrityError as error:
         raise _account_error_for(error) from error
+
+
+def password_policy_check(*, password: str, name: str, email: str) -> None:
+    """``PasswordRefused`` where the password policy refuses ``password`` for a person of that name
+    and e-mail; forms call it too, to show the problem beside the field before anything else."""
+    try:
+        # An unsaved user, so that a password close to the name or e-mail is refused.
+        validate_password(password, user=User(name=name, email=email))
+    except ValidationError as error:
+        raise PasswordRefused(error.messages) from None
 
 
 def _check_login_and_lengths(*, email: str, values: list[str | None]) -> None:
@@ -222,210 +217,6 @@ def _record_login_changes(*, user: User, previous: dict[str, object], by: User |
             subject=user,
             details=details,
         )
-
-
-def institution_self_registration_set(
-    *, institution: Institution, value: SelfRegistration, by: User | None
-) -> Institution:
-    _require_admin_of(institution, by)
-    before = institution.self_registration
-    institution.self_registration = SelfRegistration(value)
-    institution.save(update_fields=["self_registration"])
-    if before != institution.self_registration:
-        audit_record(
-            action=AuditAction.SELF_REGISTRATION_CHANGED,
-            institution=institution,
-            actor=by,
-            details={"from": before, "to": institution.self_registration},
-        )
-    return institution
-
-
-def institution_pairing_settings_set(
-    *,
-    institution: Institution,
-    code_lifetime_days: int,
-    students_may_remove_observers: bool,
-    by: User | None,
-) -> Institution:
-    """How long new pairing codes last (1 to 30 days) and whether students may remove their own
-    observers. Codes already made keep the expiry they were made with."""
-    _require_admin_of(institution, by)
-    if not MIN_CODE_LIFETIME_DAYS <= code_lifetime_days <= MAX_CODE_LIFETIME_DAYS:
-        raise AccountError(AccountError.CODE_LIFETIME_OUT_OF_RANGE)
-    wanted = {
-        "pairing_code_lifetime_days": code_lifetime_days,
-        "students_may_remove_observers": students_may_remove_observers,
-    }
-    before = {field: getattr(institution, field) for field in wanted}
-    changed = [field for field, value in wanted.items() if before[field] != value]
-    if changed:
-        for field in changed:
-            setattr(institution, field, wanted[field])
-        institution.save(update_fields=changed)
-        audit_record(
-            action=AuditAction.PAIRING_SETTINGS_CHANGED,
-            institution=institution,
-            actor=by,
-            details={field: {"from": before[field], "to": wanted[field]} for field in changed},
-        )
-    return institution
-
-
-def institution_audit_retention_set(
-    *, institution: Institution, years: int | None, by: User | None
-) -> Institution:
-    """How many years (1 to 7) the audit trail keeps its entries; None keeps them all (the
-    default). Older entries go at the next nightly housekeeping (accounts.tasks)."""
-    _require_admin_of(institution, by)
-    if years is not None and not MIN_AUDIT_RETENTION_YEARS <= years <= MAX_AUDIT_RETENTION_YEARS:
-        raise AccountError(AccountError.AUDIT_RETENTION_OUT_OF_RANGE)
-    before = institution.audit_retention_years
-    if before != years:
-        institution.audit_retention_years = years
-        institution.save(update_fields=["audit_retention_years"])
-        audit_record(
-            action=AuditAction.AUDIT_RETENTION_CHANGED,
-            institution=institution,
-            actor=by,
-            details={"from": before, "to": years},
-        )
-    return institution
-
-
-@transaction.atomic
-def role_permission_set(
-    *,
-    institution: Institution,
-    role: Role,
-    permission: Permission,
-    enabled: bool,
-    by: User | None,
-) -> RolePermission:
-    """Switch ``permission`` on or off for ``role`` at ``institution``.
-
-    ``by=None`` is for set-up commands (seed_demo, a SIS import run by an operator); a person must be
-    an admin of the institution.
-    """
-    _require_admin_of(institution, by)
-    if role not in PERMISSION_RULES[permission].configurable_roles:
-        raise AccountError(AccountError.PERMISSION_NOT_CONFIGURABLE)
-    row, _created = RolePermission.objects.update_or_create(
-        institution=institution,
-        role=role,
-        permission=permission,
-        defaults={"enabled": enabled, "updated_by": by, "updated_at": timezone.now()},
-    )
-    audit_record(
-        action=AuditAction.PERMISSION_CHANGED,
-        institution=institution,
-        actor=by,
-        details={"role": str(role), "permission": str(permission), "enabled": enabled},
-    )
-    return row
-
-
-@dataclass(frozen=True)
-class IssuedToken:
-    """A token just made: ``token`` exists only here and in the response that shows it once."""
-
-    token: str
-    record: ApiToken
-
-
-def api_token_create(
-    *, user: User, purpose: str, expires_at: datetime | None = None
-) -> IssuedToken:
-    purpose = purpose.strip()
-    if not purpose:
-        raise AccountError(AccountError.TOKEN_PURPOSE_REQUIRED)
-    if expires_at is not None and expires_at <= timezone.now():
-        raise AccountError(AccountError.TOKEN_EXPIRY_IN_PAST)
-    token = token_generate()
-    record = ApiToken.objects.create(
-        user=user,
-        purpose=purpose,
-        token_hash=token_hash(token),
-        hint=token[-4:],
-        expires_at=expires_at,
-    )
-    return IssuedToken(token=token, record=record)
-
-
-def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
-    if by.pk != token.user_id:
-        raise AccountError(AccountError.NOT_YOUR_TOKEN)
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    token.refresh_from_db()
-    return token
-
-
-def api_token_authenticate(raw: str) -> ApiToken | None:
-    """The usable token ``raw`` names, with its active user, or None (unknown, revoked, expired)."""
-    record = (
-        ApiToken.objects.select_related("user", "user__institution")
-        .filter(token_hash=token_hash(raw.strip()), revoked_at__isnull=True)
-        .first()
-    )
-    if record is None or not record.is_usable or not record.user.is_active:
-        return None
-    now = timezone.now()
-    # Record use at most once a minute, so a busy integration does not write on every call.
-    if record.last_used_at is None or now - record.last_used_at > timedelta(minutes=1):
-        ApiToken.objects.filter(pk=record.pk).update(last_used_at=now)
-    return record
-
-
-def act_as_refusal(*, actor: User, subject: User) -> str | None:
-    """Why ``actor`` may not act as ``subject``, or None. Checked at the start and on every request."""
-    if not user_has_permission(actor, Permission.ACT_AS_USER):
-        return AccountError.ACT_AS_NOT_ALLOWED
-    if subject.pk == actor.pk:
-        return AccountError.ACT_AS_SELF
-    if subject.institution_id != actor.institution_id or not subject.is_active:
-        return AccountError.ACT_AS_NOT_ALLOWED
-    # Acting as another admin (equal rights) or a platform operator (higher) is never allowed.
-    if subject.is_account_admin or subject.is_superuser or subject.is_staff:
-        return AccountError.ACT_AS_ADMIN
-    return None
-
-
-def act_as_start(*, actor: User, subject: User, client_address: str | None) -> ActAsSession:
-    refusal = act_as_refusal(actor=actor, subject=subject)
-    if refusal is not None:
-        raise AccountError(refusal)
-    session = ActAsSession.objects.create(
-        actor=actor, subject=subject, client_address=client_address
-    )
-    audit_record(
-        action=AuditAction.ACT_AS_STARTED,
-        institution=actor.institution_id,
-        actor=actor,
-        subject=subject,
-        details={"session": session.pk},
-    )
-    return session
-
-
-def act_as_stop(*, session: ActAsSession) -> ActAsSession:
-    stopped = ActAsSession.objects.filter(pk=session.pk, ended_at__isnull=True).update(
-        ended_at=timezone.now()
-    )
-    session.refresh_from_db()
-    if stopped:
-        audit_record(
-            action=AuditAction.ACT_AS_STOPPED,
-            institution=session.actor.institution_id,
-            actor=session.actor,
-            subject=session.subject,
-            details={"session": session.pk},
-        )
-    return session
-
-
-def _require_admin_of(institution: Institution, by: User | None) -> None:
-    if by is not None and not is_institution_admin(by, institution.pk):
-        raise AccountError(AccountError.NOT_AN_ADMIN)
 
 
 def _account_error_for(error: IntegrityError) -> AccountError:

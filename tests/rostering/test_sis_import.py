@@ -1,4 +1,4 @@
-"""The SIS import of each kind of CSV file (pairing.sis_import): good rows land, and every bad row
+"""The SIS import of each kind of CSV file (rostering.sis_import): good rows land, and every bad row
 is skipped with its file, row number (the header is row 1) and the reason, in Canvas's words."""
 
 import pytest
@@ -6,10 +6,11 @@ import pytest
 from accounts.models import User
 from accounts.roles import Role
 from courses.models import Course, CourseState, Enrollment, EnrollmentState
-from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState, SisImportState
+from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState
 from pairing.services import observer_link_create
+from rostering.models import SisImportState
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
-from tests.pairing.sis_helpers import (
+from tests.rostering.sis_helpers import (
     COURSES,
     ENROLLMENTS,
     USER_OBSERVERS,
@@ -370,3 +371,19 @@ def test_a_deactivated_user_cannot_be_linked_as_observer_or_student(institution,
         ("user_observers.csv", 3, "A student referenced a non-existent user S1"),
     ]
     assert not ObserverLink.objects.exists()
+
+
+def test_an_invited_observer_row_in_enrollments_csv_obeys_the_course_observer_rules(
+    institution, course, student
+):
+    from rostering.sis_import import sis_import_run
+
+    outsider = UserFactory(institution=institution, sis_user_id="S-OUT")  # not in the course
+    UserFactory(institution=institution, sis_user_id="P-1")
+    course.sis_course_id = "C-1"
+    course.save()
+    data = b"course_id,user_id,role,status,associated_user_id\nC-1,P-1,observer,invited,S-OUT\n"
+    record = sis_import_run(institution=institution, filename="enrollments.csv", data=data, by=None)
+    assert record.counts["enrollments.csv"]["skipped"] == 1
+    assert "not enrolled in this course" in record.messages[0]["message"]
+    assert not outsider.observed_enrollments.exists()

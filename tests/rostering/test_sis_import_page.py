@@ -11,9 +11,9 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from accounts.models import User
-from pairing.models import SisImport, SisImportState
+from rostering.models import SisImport, SisImportState
 from tests.factories import InstitutionFactory
-from tests.pairing.sis_helpers import USERS, csv_bytes, run, school_zip, snapshot
+from tests.rostering.sis_helpers import USERS, csv_bytes, run, school_zip, snapshot
 
 GOOD_AND_HOSTILE = csv_bytes(
     USERS,

@@ -1,0 +1,61 @@
+"""Writes to users, institutions and the permission table. Every entry point calls these.
+
+The modules: users, institutions, tokens, act_as, and sign_in (limits on log-ins and password
+resets).
+"""
+
+from accounts.services.act_as import (
+    act_as_refusal,
+    act_as_start,
+    act_as_stop,
+)
+from accounts.services.institutions import (
+    institution_audit_retention_set,
+    institution_create,
+    institution_pairing_settings_set,
+    institution_self_registration_set,
+    role_permission_set,
+)
+from accounts.services.sign_in import (
+    login_attempt,
+    login_proof_purpose,
+    password_reset_count,
+)
+from accounts.services.tokens import (
+    IssuedToken,
+    api_token_authenticate,
+    api_token_create,
+    api_token_revoke,
+)
+from accounts.services.users import (
+    password_policy_check,
+    user_change_refusal,
+    user_create,
+    user_login_set,
+    user_profile_update,
+    user_update,
+)
+
+__all__ = [
+    "IssuedToken",
+    "act_as_refusal",
+    "act_as_start",
+    "act_as_stop",
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
+    "institution_audit_retention_set",
+    "institution_create",
+    "institution_pairing_settings_set",
+    "institution_self_registration_set",
+    "login_attempt",
+    "login_proof_purpose",
+    "password_policy_check",
+    "password_reset_count",
+    "role_permission_set",
+    "user_change_refusal",
+    "user_create",
+    "user_login_set",
+    "user_profile_update",
+    "user_update",
+]

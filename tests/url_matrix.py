@@ -1,0 +1,253 @@
+"""What the permission matrix (tests/test_url_permissions.py) needs besides its tables: the objects
+each URL points at, a valid body for each mutating route, and how a cell is sent and judged."""
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from accounts.models import ApiToken, Institution, User
+from accounts.roles import Role
+from accounts.services import api_token_create
+from courses.models import Course, Enrollment
+from pairing.models import CodeExport, CodeExportFormat, ObserverLink, ObserverLinkSource
+from pairing.services import observer_link_create
+from rostering.models import SisImport
+from rostering.sis_import import sis_import_run
+from tests import personas as persona
+from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
+from tests.pairing.helpers import new_code
+
+LOGIN = "login"  # a 302 to the log-in page, with ?next=
+
+
+# Which object each URL argument names, unless ROUTE_ARGS says otherwise for a route.
+DEFAULT_ARGS = {
+    "institution_id": "institution",
+    "account_id": "institution",
+    "course_id": "course",
+    "user_id": "student",
+    "user_ref": "student",
+    "observee_id": "student",
+    "observer_id": "observer",
+    "link_id": "link",
+    "enrollment_id": "enrollment",
+    "import_id": "sis_import",
+    "token_id": "token",
+    "export_id": "export",
+    "uidb64": "reset_uid",
+    "token": "reset_token",
+}
+ROUTE_ARGS = {
+    "api/v1/users/<user:user_ref>/observees": {"user_ref": "observer"},
+    "api/v1/users/<user:user_ref>/observees/<int:observee_id>": {"user_ref": "observer"},
+    "accounts/<int:institution_id>/users/<int:user_id>/observees": {"user_id": "observer"},
+}
+# Arguments that are not objects of an institution (a password-reset link carries its own check).
+NOT_OBJECT_IDS = {"uidb64", "token"}
+ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
+USERS_CSV = (
+    b"user_id,login_id,first_name,last_name,email,status\nZ1,z1@example.test,Zoe,Zed,,active\n"
+)
+
+
+@dataclass
+class World:
+    """One institution's objects that URLs point at."""
+
+    institution: Institution
+    course: Course
+    student: User
+    observer: User
+    link: ObserverLink
+    enrollment: Enrollment
+    sis_import: SisImport
+    token: ApiToken
+    export: CodeExport
+    teacher: User | None = None
+
+    def id_of(self, symbol: str):
+        if symbol == "reset_uid":
+            return urlsafe_base64_encode(force_bytes(self.student.pk))
+        if symbol == "reset_token":
+            return "not-a-valid-token"
+        return getattr(self, symbol).pk
+
+
+def furnish(*, institution, course, student, observer, admin, token_owner, teacher=None) -> World:
+    link = observer_link_create(
+        observer=observer, student=student, by=admin, source=ObserverLinkSource.ADMIN
+    )
+    return World(
+        institution=institution,
+        course=course,
+        student=student,
+        observer=observer,
+        teacher=teacher,
+        link=link,
+        enrollment=Enrollment.objects.get(course=course, user=observer, type=Role.OBSERVER),
+        sis_import=sis_import_run(
+            institution=institution, filename="users.csv", data=USERS_CSV, by=admin
+        ),
+        token=api_token_create(user=token_owner, purpose="permission matrix").record,
+        export=CodeExport.objects.create(
+            institution=institution,
+            requested_by=admin,
+            format=CodeExportFormat.CSV,
+            language="en",
+            base_url="http://testserver/",
+        ),
+    )
+
+
+def post_data(route: str, world: World) -> dict:
+    """A valid body for each mutating route, so that allowed personas reach the happy path."""
+    if route == "profile/settings":
+        return {"name": "Renamed Person"}
+    if route in ("profile/observees", "api/v1/users/<user:user_ref>/observees"):
+        return {"code": (code := new_code(world.student)), "pairing_code": code}
+    if route == "register/observer":
+        password = "a-long-unusual-passphrase"
+        return {
+            "name": "New Parent",
+            "email": "new.parent@example.test",
+            "password": password,
+            "password_confirmation": password,
+            "code": new_code(world.student),
+        }
+    if route == "profile/tokens":
+        return {"purpose": "Matrix"}
+    if route == "i18n/setlang/":
+        return {"language": "es", "next": "/"}
+    if route.endswith("<int:user_id>/observers") and route.startswith("courses/"):
+        return {"email": world.observer.email}
+    if route.endswith("<int:user_id>/observees"):
+        return {"person": world.student.email}
+    if route.endswith("<int:user_id>/observers"):
+        return {"person": world.observer.email}
+    if route.endswith("/sis_imports"):
+        return {"file": SimpleUploadedFile("users.csv", USERS_CSV, "text/csv")}
+    if route.endswith("/authentication"):
+        return {"self_registration": "all"}
+    if route.endswith("/pairing_exports"):
+        return {"format": "csv", "paper": "a4"}
+    if route.endswith("/pairing_settings"):
+        return {"code_lifetime_days": "10"}
+    if route.endswith("/audit_retention"):
+        return {"audit_retention_years": "3"}
+    if route.endswith("/permissions"):
+        # A browser always sends something (the CSRF token); an empty body is an unbound form.
+        return {"allow_course_admin_actions__TeacherEnrollment": "on"}
+    if route == "password/reset":
+        return {"email": world.student.email}
+    if route == "api/v1/accounts/<int:account_id>/users":
+        return {"user[name]": "New Person", "pseudonym[unique_id]": "new.person@example.test"}
+    if route == "api/v1/courses/<int:course_id>/enrollments":
+        return {
+            "enrollment[user_id]": world.observer.pk,
+            "enrollment[associated_user_id]": world.student.pk,
+        }
+    return {}
+
+
+def portal_routes(resolver=None, prefix: str = ""):
+    """Every route the portal answers, as written in its urls.py files, minus the Django admin."""
+    for pattern in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(pattern.pattern)
+        if route.startswith(("django-admin/", "static/")):
+            continue
+        if isinstance(pattern, URLResolver):
+            yield from portal_routes(pattern, route)
+        else:
+            yield route
+
+
+def url_of(route: str, worlds: dict[str, World], args: dict[str, str] | None = None) -> str:
+    """``route`` with each argument filled from ``worlds[argument]`` (main or mirror); ``args``
+    names other objects for some arguments."""
+    symbols = {**DEFAULT_ARGS, **ROUTE_ARGS.get(route, {}), **(args or {})}
+    return "/" + ARGUMENT.sub(lambda m: str(worlds[m[1]].id_of(symbols[m[1]])), route)
+
+
+def send(client, method: str, url: str, data: dict, user: User | None, token: str | None):
+    headers = {}
+    if url.startswith("/api/"):
+        if token is not None:
+            headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
+    elif user is not None:
+        client.force_login(user)
+    if method == "GET":
+        return client.get(url, **headers)
+    if method == "POST":
+        return client.post(url, data, **headers)
+    form = "application/x-www-form-urlencoded"
+    return client.generic(method, url, urlencode(data), content_type=form, **headers)
+
+
+def assert_status(response, expected, *, api: bool, anonymous: bool) -> None:
+    if expected == LOGIN:
+        assert response.status_code == 302, response.content[:300]
+        assert response["Location"].startswith("/login?next="), response["Location"]
+        return
+    assert response.status_code == expected, response.content[:300]
+    if api and expected >= 400:
+        # JSON, never an HTML error page (the schema view answers in its own JSON type).
+        assert re.fullmatch(r"application/([\w.]+\+)?json", response["Content-Type"])
+        assert response.json()["errors"][0]["message"]
+        # Only a missing or bad token carries WWW-Authenticate (canvasapi tells the 401s apart).
+        assert ("WWW-Authenticate" in response) == (anonymous and expected == 401)
+
+
+@dataclass
+class Matrix:
+    personas: dict[str, User | None]
+    main: World
+    mirror: World
+
+
+def matrix_create() -> Matrix:
+    institution = persona.make_institution()
+    # The sign-up page serves the institution whose domain the visitor uses.
+    Institution.objects.filter(pk=institution.pk).update(domain="testserver")
+    course = persona.make_course(institution)
+    teacher, student = persona.make_teacher(course), persona.make_student(course)
+    observer, admin = persona.make_observer(institution), persona.make_admin(institution)
+    other_admin = persona.make_other_admin()
+    main = furnish(
+        institution=institution,
+        course=course,
+        student=student,
+        observer=observer,
+        admin=admin,
+        token_owner=admin,
+        teacher=teacher,
+    )
+    # Another institution with the same kinds of objects, each the twin of one in ``main``.
+    elsewhere = other_admin.institution
+    mirror_course = CourseFactory(institution=elsewhere, name="Mirror Biology", course_code="MBIO")
+    mirror_student = UserFactory(institution=elsewhere, name="Mira Mirrorstudent")
+    EnrollmentFactory(course=mirror_course, user=mirror_student, type=Role.STUDENT)
+    mirror = furnish(
+        institution=elsewhere,
+        course=mirror_course,
+        student=mirror_student,
+        observer=UserFactory(institution=elsewhere, name="Mo Mirrorparent"),
+        admin=other_admin,
+        token_owner=mirror_student,
+    )
+    personas = {
+        "anonymous": None,
+        "student": student,
+        "observer": observer,
+        "teacher": teacher,
+        "other_admin": other_admin,
+        "admin": admin,
+        # The contract's personas beyond the table's (CONTRACT below).
+        "other": persona.make_other(institution),
+        "teacher_may_make_codes": teacher,
+    }
+    return Matrix(personas=personas, main=main, mirror=mirror)
