@@ -94,6 +94,10 @@ def test_the_worker_survives_postgresql_stopping_and_starting(own_postgres, tmp_
         "DATABASE_URL": database_url,
         "CACHE_URL": "locmemcache://",
         "EMAIL_URL": f"smtp://127.0.0.1:{mail.port}",
+        # A production worker: its pool, whatever a developer's .env (read into this process's
+        # environment by the settings) says about connections.
+        "CONN_MAX_AGE": "0",
+        "DB_POOL_MAX_SIZE": "2",
     }
     manage(env, "migrate", "--noinput")
     manage(env, "shell", "--no-imports", stdin=LINK.format(student="s1@x.test", parent="p1@x.test"))
