@@ -233,10 +233,14 @@ class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
 class PasswordResetRequestForm(PasswordResetForm):
     """Password reset, limited per address (``accounts.services.password_reset_count``)."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, *args):
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, *args, **kwargs
+    ):
         """In the school's name (accounts.mail), as every e-mail of the portal."""
         sender = school_sender(context["user"].institution)
-        super().send_mail(subject_template_name, email_template_name, context, sender, *args)
+        super().send_mail(
+            subject_template_name, email_template_name, context, sender, *args, **kwargs
+        )
 
     def clean(self):
         cleaned = super().clean()

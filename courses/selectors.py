@@ -99,20 +99,31 @@ def current_courses_of(*, user: User) -> QuerySet[Course]:
     )
 
 
-def course_navigation(*, course: Course, user: User, current: str) -> SideNav:
+def course_navigation(
+    *,
+    course: Course,
+    user: User,
+    current: str,
+    roster: bool | None = None,
+    permissions: frozenset[Permission] | None = None,
+) -> SideNav:
     """Course Navigation: Home for everyone who may open the course, People for those who may read
     its roster (not observers: they follow one student), Settings for those who may change it.
-    ``current`` is "home", "people" or "settings". Two queries."""
-    roster = is_institution_admin(user, course.institution_id) or (
-        Enrollment.objects.visible()
-        .filter(course=course, user=user)
-        .exclude(type=Role.OBSERVER)
-        .exists()
-    )
+    ``current`` is "home", "people" or "settings". Up to two queries, none when the page already
+    knows whether the roster is open to the user (``roster``) and their ``permissions`` there."""
+    if roster is None:
+        roster = is_institution_admin(user, course.institution_id) or (
+            Enrollment.objects.visible()
+            .filter(course=course, user=user)
+            .exclude(type=Role.OBSERVER)
+            .exists()
+        )
+    if permissions is None:
+        permissions = permissions_for(user, course=course)
     pages = [("home", _("Home"), "course_detail", "house")]
     if roster:
         pages.append(("people", _("People"), "course_people", "users"))
-    if Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions_for(user, course=course):
+    if Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions:
         pages.append(("settings", _("Settings"), "course_settings", "settings"))
     return SideNav(
         label=_("Course Navigation"),

@@ -64,7 +64,12 @@ def course_detail(request, course_id: int):
         "courses/course_detail.html",
         {
             "course": course,
-            "course_nav": course_navigation(course=course, user=request.user, current="home"),
+            "course_nav": course_navigation(
+                course=course,
+                user=request.user,
+                current="home",
+                roster=is_admin or any(e.type != Role.OBSERVER for e in mine),
+            ),
             "teachers": course_teachers(course=course),
             "mine": mine,
             "observed_enrollments": observed_enrollments,

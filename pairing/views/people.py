@@ -49,7 +49,13 @@ def course_people(request, course_id: int):
         "courses/people.html",
         {
             "course": course,
-            "course_nav": course_navigation(course=course, user=request.user, current="people"),
+            "course_nav": course_navigation(
+                course=course,
+                user=request.user,
+                current="people",
+                roster=True,
+                permissions=permissions,
+            ),
             "page": page,
             "staff_view": staff_view,
             "may_export": may_export_pairing_codes(course=course, by=request.user),
@@ -94,7 +100,13 @@ def course_user_details(request, course_id: int, user_id: int):
         "pairing/user_details.html",
         {
             "course": course,
-            "course_nav": course_navigation(course=course, user=request.user, current="people"),
+            "course_nav": course_navigation(
+                course=course,
+                user=request.user,
+                current="people",
+                roster=True,
+                permissions=permissions,
+            ),
             "member": member,
             "enrollments": enrollments,
             "is_student": is_student,

@@ -147,7 +147,10 @@ def test_anonymous_visitors_are_sent_to_log_in(client, db):
 def test_people_lead_to_user_details(client, course, student, teacher):
     client.force_login(teacher)
     page = client.get(reverse("course_people", args=[course.pk])).content.decode()
-    assert f'href="{details_url(course, student)}">User Details</a>' in page
+    assert f'href="{details_url(course, student)}">' in page
+    assert "User Details</a>" in page
+    # The options icon names the student it is for (seed 000: "Click the student's Options icon").
+    assert '<span class="visually-hidden">Options for Sam Student</span>' in page
 
 
 def test_a_teacher_with_both_permissions_pairs_from_user_details(
