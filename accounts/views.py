@@ -371,8 +371,8 @@ def institution_branding(request, institution_id: int):
     """Branding: the school's display name, logo and colour, on every page, e-mail and letter."""
     institution = get_institution_for_user(request.user, institution_id, write=True)
     form = BrandingForm(
-        request.POST or None,
-        request.FILES or None,
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
         initial={
             "display_name": institution.display_name,
             "brand_color": institution.brand_color,

@@ -87,8 +87,10 @@ def course_settings(request, course_id: int):
     refusal = course_self_enrollment_refusal(course=course, by=request.user)
     if refusal == CourseError.NOT_ALLOWED_TO_CHANGE:
         raise PermissionDenied(gettext(refusal))
+    # Bound on every POST: an unticked box sends nothing at all.
     form = CourseSelfEnrollmentForm(
-        request.POST or None, initial={"enabled": course.self_enrollment_code is not None}
+        request.POST if request.method == "POST" else None,
+        initial={"enabled": course.self_enrollment_code is not None},
     )
     if request.method == "POST" and form.is_valid():
         try:
