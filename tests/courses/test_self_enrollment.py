@@ -55,9 +55,10 @@ def test_the_course_navigation_offers_settings_to_those_who_may_change_them(
     client, course, teacher, student
 ):
     client.force_login(teacher)
-    assert f'href="{settings_url(course)}"' in client.get(
-        reverse("course_detail", args=[course.pk])
-    ).content.decode()
+    assert (
+        f'href="{settings_url(course)}"'
+        in client.get(reverse("course_detail", args=[course.pk])).content.decode()
+    )
     client.force_login(student)
     page = client.get(reverse("course_detail", args=[course.pk])).content.decode()
     assert f'href="{settings_url(course)}"' not in page

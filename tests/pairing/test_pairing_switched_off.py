@@ -90,9 +90,7 @@ def test_the_authentication_page_names_the_choices_as_the_seed_does(client, inst
     assert labels == ["None", "Observer accounts only", "All account types"]
 
 
-def test_every_page_that_states_the_lifetime_states_the_institutions(
-    client, institution, observer
-):
+def test_every_page_that_states_the_lifetime_states_the_institutions(client, institution, observer):
     institution.pairing_code_lifetime_days = 3
     institution.save()
     client.force_login(observer)
