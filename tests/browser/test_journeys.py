@@ -60,7 +60,7 @@ def test_an_instructor_pairs_from_user_details_and_exports_the_codes(
     page.get_by_role("link", name="People").click()
     expect(page.get_by_role("heading", name="People")).to_be_visible()
 
-    page.get_by_text("Options for Sam Student").click()
+    page.locator("summary", has_text="Options for Sam Student").click()
     save_screenshot(page, "people")
     page.get_by_role("link", name="User Details").click()
     expect(page.get_by_role("heading", name="Sam Student")).to_be_visible()
@@ -74,7 +74,7 @@ def test_an_instructor_pairs_from_user_details_and_exports_the_codes(
     expect(page.get_by_role("heading", name="User Details")).to_be_visible()
 
     page.get_by_role("link", name="People").click()
-    page.get_by_text("Options for the People page").click()
+    page.locator("summary", has_text="Options for the People page").click()
     with page.expect_download() as download_info:
         page.get_by_role("button", name="Export Pairing Codes").click()
     download = download_info.value
@@ -120,7 +120,7 @@ def test_an_observer_enters_a_code_sees_the_students_courses_and_removes_the_lin
     expect(linked.get_by_role("listitem")).to_contain_text(["Sam Student"])
     save_screenshot(page, "observing")
 
-    page.get_by_role("link", name="Home").click()
+    page.get_by_role("link", name="Dashboard").click()
     observing = page.get_by_role("region", name="Students you observe")
     expect(observing.get_by_role("heading", name="Sam Student")).to_be_visible()
     save_screenshot(page, "observer-home")
@@ -130,10 +130,12 @@ def test_an_observer_enters_a_code_sees_the_students_courses_and_removes_the_lin
     )
 
     page.goto("/profile/observees")
-    page.get_by_role("button", name="Remove Sam Student").click()
+    page.locator("summary", has_text="Remove Sam Student").click()
+    expect(page.get_by_text("Stop observing Sam Student?")).to_be_visible()
+    page.get_by_role("button", name="Yes, stop observing").click()
     expect(page.get_by_role("status")).to_have_text("You are no longer observing Sam Student.")
     expect(page.get_by_text("You are not observing any students yet.")).to_be_visible()
-    page.get_by_role("link", name="Home").click()
+    page.get_by_role("link", name="Dashboard").click()
     expect(page.get_by_role("link", name="Biology 101")).to_have_count(0)
 
 
@@ -173,10 +175,10 @@ def test_an_admin_switches_self_registration_off_and_the_pairing_buttons_disappe
     page.get_by_role("link", name="Authentication").click()
     expect(page.get_by_label("Observer accounts only")).to_be_checked()
     save_screenshot(page, "authentication")
-    page.get_by_label("Disabled").check()
+    page.get_by_label("None", exact=True).check()
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Authentication settings saved.")
-    expect(page.get_by_label("Disabled")).to_be_checked()
+    expect(page.get_by_label("None", exact=True)).to_be_checked()
 
     student_page.reload()
     expect(student_page.get_by_role("heading", name="User Settings")).to_be_visible()
