@@ -19,7 +19,10 @@ def symbol(name: str, svg: str) -> str:
     view_box = re.search(r'viewBox="([^"]+)"', svg).group(1)
     body = re.search(r"<svg[^>]*>(.*)</svg>", svg, re.S).group(1)
     body = re.sub(r"\s*\n\s*", "", body)
-    return f'<symbol id="{name}" viewBox="{view_box}">{body}</symbol>'
+    return (
+        f'<symbol id="{name}" viewBox="{view_box}" fill="none" stroke="currentColor" '
+        f'stroke-width="2" stroke-linecap="round" stroke-linejoin="round">{body}</symbol>'
+    )
 
 
 def sprite(source: Path = SOURCE) -> str:

@@ -81,7 +81,7 @@ def pages(school, course, student):
     admin_base = f"/accounts/{school.pk}"
 
     def open_options(page):
-        page.locator("summary", has_text=f"Options for {student.name}").click()
+        page.locator("tr", has_text=student.email).locator("summary").click()
 
     def make_code(page):
         page.locator("form[action='/profile/pairing_code'] button").click()
