@@ -128,3 +128,34 @@ def test_a_pairing_link_opened_logged_out_says_the_code_is_kept(page, student, o
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_label("Student Pairing Code")).to_have_value(code)  # and filled in
+
+
+def box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def test_what_looked_broken(page, admin, course, student, institution):
+    """Checkboxes beside their labels, a short days field, buttons apart, and a favicon."""
+    log_in(page, admin)
+    page.goto(f"/accounts/{institution.pk}/authentication")
+    checkbox, label = (
+        box(page, "#id_students_may_remove_observers"),
+        box(page, "label[for=id_students_may_remove_observers]"),
+    )
+    assert abs(checkbox["y"] - label["y"]) < 12, (checkbox, label)  # on one line, not below
+    assert checkbox["x"] < label["x"]
+    assert box(page, "#id_code_lifetime_days")["width"] <= 160  # two digits, not the full width
+    favicon = page.locator("link[rel=icon]").get_attribute("href")
+    assert page.request.get(favicon).status == 200
+
+    page.goto(f"/courses/{course.pk}/users")
+    page.locator("summary", has_text="Options for the People page").click()
+    page.get_by_role("button", name="Print Pairing Letters").click()
+    printed, back = box(page, "#print-letters"), box(page, "text=Back to People")
+    assert back["x"] - (printed["x"] + printed["width"]) >= 8  # not touching
+
+    page.context.clear_cookies()
+    page.goto("/register/observer")
+    start = box(page, "button[type=submit]:has-text('Start Participating')")
+    cancel = box(page, "a:has-text('Cancel')")
+    assert cancel["x"] - (start["x"] + start["width"]) >= 8

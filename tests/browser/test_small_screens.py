@@ -15,12 +15,13 @@ from tests.browser.helpers import assert_no_horizontal_scroll, log_in
 pytestmark = pytest.mark.slow
 
 PHONE = {"width": 375, "height": 667}
+LARGER_PHONE = {"width": 390, "height": 844}
 ZOOMED = {"width": 640, "height": 400}
 
 
 def assert_reflows(page, paths):
     for path in paths:
-        for size in (PHONE, ZOOMED):
+        for size in (PHONE, LARGER_PHONE, ZOOMED):
             page.set_viewport_size(size)
             if path:
                 page.goto(path)
