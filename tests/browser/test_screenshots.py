@@ -102,6 +102,10 @@ def pages(school, course, student):
         ("admin", "admin", admin_base, None),
         ("authentication", "admin", f"{admin_base}/authentication", None),
         ("branding", "admin", f"{admin_base}/branding", None),
+        ("permissions", "admin", f"{admin_base}/permissions", None),
+        ("users", "admin", f"{admin_base}/users/{student.pk}", None),
+        ("sis-import", "admin", f"{admin_base}/sis_imports", None),
+        ("audit", "admin", f"{admin_base}/audit", None),
     ]
 
 
