@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run test lint format migrations-check messages ci clean-db bench
+.PHONY: install run test lint format migrations-check messages icons ci clean-db bench
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -55,6 +55,13 @@ migrations-check: install
 messages: install
 	$(BIN)/python manage.py makemessages -l es --ignore=.venv --ignore=bench --ignore=tests --ignore=node_modules --ignore=staticfiles
 	$(BIN)/python manage.py compilemessages --ignore=.venv --ignore=node_modules
+
+## Copy the Lucide icons the portal uses (static/icons/lucide/*.svg) again from npm's lucide-static, then rebuild the sprite (commit both; `make run` needs no npm).
+icons: $(AXE)
+	for icon in static/icons/lucide/*.svg; do cp node_modules/lucide-static/icons/$$(basename $$icon) $$icon; done
+	cp node_modules/lucide-static/LICENSE static/icons/lucide/LICENSE.txt
+	node -p 'require("./node_modules/lucide-static/package.json").version' > static/icons/lucide/VERSION
+	$(BIN)/python -m pairing_portal.icons
 
 ## Benchmarks (a fresh pairing_portal_bench database): prints a table, writes bench/results.json.
 bench: install

@@ -50,6 +50,36 @@ class AccountError(DomainError):
         "Only an admin of this person's institution can download or delete their data."
     )
     DELETE_SELF = _("You cannot delete your own account here.")
+    SIGN_UP_CLOSED = _(
+        "This school does not let students and teachers make their own accounts. Please ask "
+        "the school office for one."
+    )
+    DISPLAY_NAME_TOO_LONG = _("The display name can be at most 100 characters long.")
+    LOGO_TOO_LARGE = _("The logo must be at most 512 KB: please save a smaller image.")
+    LOGO_NOT_AN_IMAGE = _(
+        "The logo must be a PNG or JPEG image. SVG files are refused, since they can carry "
+        "scripts: please save the logo as PNG."
+    )
+    LOGO_TOO_WIDE = _("The logo can be at most 2000 pixels wide and high.")
+    BRAND_COLOR_INVALID = _(
+        "Please enter the colour as # and six hexadecimal digits, e.g. #0b5cad."
+    )
+    BRAND_COLOR_LOW_CONTRAST = _(
+        "White text on that colour would be hard to read (a contrast of %(ratio)s:1; at least "
+        "4.5:1 is needed). Please choose a darker colour."
+    )
+
+
+class LowContrast(AccountError):
+    """A brand colour that white text cannot be read on; ``ratio`` is its contrast with white."""
+
+    def __init__(self, ratio: float) -> None:
+        super().__init__(AccountError.BRAND_COLOR_LOW_CONTRAST % {"ratio": f"{ratio:.1f}"})
+        self.ratio = ratio
+
+    @property
+    def translated(self) -> str:
+        return gettext(AccountError.BRAND_COLOR_LOW_CONTRAST) % {"ratio": f"{self.ratio:.1f}"}
 
 
 class AttemptsPaused(AccountError):
@@ -61,6 +91,13 @@ class AttemptsPaused(AccountError):
     )
     PASSWORD_RESETS = _(
         "Too many password resets were asked for from your network; please try again %(wait)s."
+    )
+    SIGN_UPS = _(
+        "Many accounts were made from your network today, so sign-up is paused here for now. "
+        "Please try again %(wait)s, or ask the school office to make your account."
+    )
+    JOIN_CODES = _(
+        "Too many wrong join codes were entered from your network. Please try again %(wait)s."
     )
 
     def __init__(self, message: str, *, until) -> None:

@@ -5,7 +5,8 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import AttemptsPaused, LoginProofRequired
+from accounts.errors import AttemptsPaused, LoginProofRequired, PasswordRefused
+from accounts.mail import school_sender
 from accounts.models import (
     MAX_AUDIT_RETENTION_YEARS,
     MAX_CODE_LIFETIME_DAYS,
@@ -17,7 +18,12 @@ from accounts.models import (
 )
 from accounts.proof_of_work import PROOF_FIELD, challenge_json
 from accounts.roles import PERMISSION_RULES, Permission, Role
-from accounts.services import login_attempt, login_proof_purpose, password_reset_count
+from accounts.services import (
+    login_attempt,
+    login_proof_purpose,
+    password_policy_check,
+    password_reset_count,
+)
 from accounts.throttle import wait_in_words
 from accounts.time_zones import time_zone_names
 
@@ -98,6 +104,44 @@ class AuditRetentionForm(forms.Form):
     )
 
 
+class BrandingForm(forms.Form):
+    """The Branding page: it only reads the fields; accounts.services.branding checks them."""
+
+    display_name = forms.CharField(
+        label=_("Display name"),
+        max_length=100,
+        required=False,
+        help_text=_("The school's name as parents and students should see it."),
+    )
+    brand_color = forms.CharField(
+        label=_("Brand colour"),
+        max_length=7,
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "class": "input-short",
+                "autocomplete": "off",
+                "spellcheck": "false",
+                "autocapitalize": "off",
+                "placeholder": "#0b5cad",
+                "size": 8,
+            }
+        ),
+        help_text=_(
+            "As # and six hexadecimal digits; blank for the portal's blue. It is used behind "
+            "white text in the header and on buttons, so it must be dark enough: the portal "
+            "checks the contrast (at least 4.5:1) before saving."
+        ),
+    )
+    logo = forms.FileField(
+        label=_("Logo"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/png,image/jpeg"}),
+        help_text=_("PNG or JPEG, at most 512 KB and 2000 pixels a side. SVG is not accepted."),
+    )
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+
+
 class PermissionsForm(forms.Form):
     """One checkbox for each permission and role an institution may switch."""
 
@@ -164,7 +208,22 @@ class ThrottledLoginMixin:
 
 
 class LoginForm(ThrottledLoginMixin, AuthenticationForm):
-    """The portal's log-in form."""
+    """The portal's log-in form: an e-mail field (a phone shows its e-mail keyboard) and the
+    autocomplete names password managers look for."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget = forms.EmailInput(
+            attrs={
+                "autocomplete": "username",
+                "inputmode": "email",
+                "autocapitalize": "off",
+                "spellcheck": "false",
+                "autofocus": True,
+                "maxlength": self.fields["username"].max_length,
+            }
+        )
+        self.fields["password"].widget.attrs["autocomplete"] = "current-password"
 
 
 class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
@@ -173,6 +232,15 @@ class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
 
 class PasswordResetRequestForm(PasswordResetForm):
     """Password reset, limited per address (``accounts.services.password_reset_count``)."""
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, *args, **kwargs
+    ):
+        """In the school's name (accounts.mail), as every e-mail of the portal."""
+        sender = school_sender(context["user"].institution)
+        super().send_mail(
+            subject_template_name, email_template_name, context, sender, *args, **kwargs
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -207,3 +275,55 @@ class AuditFilterForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format=ISO_DATE),
     )
+
+
+PASSWORDS_AGAIN = _(
+    "For your safety the passwords are not sent back to this page: please enter your password "
+    "again in both fields."
+)
+
+
+class SignUpForm(forms.Form):
+    """Name, e-mail and a new password twice: what every sign-up asks (parents, students,
+    teachers), with the attributes that bring up a phone's e-mail keyboard and let a password
+    manager offer and save a new password."""
+
+    name = forms.CharField(
+        label=_("Your Name"),
+        max_length=255,
+        widget=forms.TextInput(attrs={"autocomplete": "name", "autocapitalize": "words"}),
+    )
+    email = forms.EmailField(
+        label=_("Your Email"),
+        max_length=254,
+        widget=forms.EmailInput(
+            attrs={"autocomplete": "username", "inputmode": "email", "autocapitalize": "off"}
+        ),
+    )
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
+    password_confirmation = forms.CharField(
+        label=_("Re-enter Password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def ask_for_passwords_again(self) -> None:
+        """A form sent back with an error keeps every answer but the passwords (never written
+        into a page): say so on the password field, unless it already says what is wrong."""
+        if self.data.get("password") and "password" not in self.errors:
+            self.add_error("password", gettext(PASSWORDS_AGAIN))
+
+    def clean(self):
+        cleaned = super().clean()
+        password = cleaned.get("password")
+        if password and password != cleaned.get("password_confirmation"):
+            self.add_error("password_confirmation", gettext("The two passwords are not the same."))
+        elif password:
+            try:
+                password_policy_check(
+                    password=password, name=cleaned.get("name", ""), email=cleaned.get("email", "")
+                )
+            except PasswordRefused as error:
+                self.add_error("password", error.problems)
+        return cleaned

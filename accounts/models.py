@@ -15,7 +15,7 @@ from accounts.time_zones import validate_time_zone
 
 
 class SelfRegistration(models.TextChoices):
-    NONE = "none", _("Disabled")
+    NONE = "none", _("None")
     OBSERVER = "observer", _("Observer accounts only")
     ALL = "all", _("All account types")
 
@@ -55,6 +55,23 @@ class Institution(models.Model):
             "Audit trail entries older than this many years (1 to 7) are deleted; empty: kept."
         ),
     )
+    # The school's own look (Branding page): shown in every page's header, e-mails and letters.
+    display_name = models.CharField(
+        _("display name"),
+        max_length=100,
+        blank=True,
+        default="",
+        help_text=_("The school's name as people should see it; blank: the institution's name."),
+    )
+    logo = models.FileField(upload_to="logos/", blank=True, default="")
+    logo_content_type = models.CharField(max_length=32, blank=True, default="")
+    brand_color = models.CharField(
+        _("brand colour"),
+        max_length=7,
+        blank=True,
+        default="",
+        help_text=_("A #rrggbb colour that white text can be read on; blank: the portal's blue."),
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -76,6 +93,10 @@ class Institution(models.Model):
                 name="institution_code_lifetime_in_range",
             ),
             models.CheckConstraint(
+                condition=models.Q(brand_color="") | models.Q(brand_color__regex=r"^#[0-9a-f]{6}$"),
+                name="institution_brand_color_hex",
+            ),
+            models.CheckConstraint(
                 condition=models.Q(audit_retention_years__isnull=True)
                 | models.Q(
                     audit_retention_years__gte=MIN_AUDIT_RETENTION_YEARS,
@@ -87,6 +108,11 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display(self) -> str:
+        """The name people see: the display name an admin chose, else the institution's name."""
+        return self.display_name or self.name
 
     @property
     def pairing_enabled(self) -> bool:
@@ -317,6 +343,10 @@ class AuditAction(models.TextChoices):
     PAIRING_SETTINGS_CHANGED = "institution.pairing_settings", _("Pairing settings changed")
     PERMISSION_CHANGED = "institution.permission", _("Permission changed")
     AUDIT_RETENTION_CHANGED = "institution.audit_retention", _("Audit trail retention changed")
+    BRANDING_CHANGED = "institution.branding", _("Branding changed")
+    SELF_ENROLLMENT_CHANGED = "course.self_enrollment", _("Course self-enrollment changed")
+    SELF_ENROLLED = "course.self_enrolled", _("Student joined a course with its join code")
+    SIGNED_UP = "user.signed_up", _("Account made by self registration")
     ACT_AS_STARTED = "act_as.started", _("Started acting as")
     ACT_AS_STOPPED = "act_as.stopped", _("Stopped acting as")
     EMAIL_CHANGED = "user.email_changed", _("Login e-mail changed")

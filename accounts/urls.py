@@ -7,6 +7,7 @@ from accounts.forms import PasswordResetRequestForm
 urlpatterns = [
     path("login", views.LoginView.as_view(), name="login"),
     path("privacy", views.privacy, name="privacy"),
+    path("register/teacher", views.teacher_sign_up_page, name="teacher_sign_up"),
     path("logout", views.LogoutView.as_view(), name="logout"),
     path(
         "password/reset",
@@ -42,6 +43,7 @@ urlpatterns = [
         views.api_token_revoke_page,
         name="api_token_revoke",
     ),
+    path("accounts/<int:institution_id>", views.institution_admin, name="institution_admin"),
     path(
         "accounts/<int:institution_id>/authentication",
         views.institution_authentication,
@@ -58,6 +60,17 @@ urlpatterns = [
         name="institution_audit_retention",
     ),
     path("accounts/<int:institution_id>/audit", views.institution_audit, name="institution_audit"),
+    path(
+        "accounts/<int:institution_id>/branding",
+        views.institution_branding,
+        name="institution_branding",
+    ),
+    path("institutions/<int:institution_id>/logo", views.institution_logo, name="institution_logo"),
+    path(
+        "institutions/<int:institution_id>/brand.css",
+        views.institution_brand_css,
+        name="institution_brand_css",
+    ),
     path(
         "accounts/<int:institution_id>/permissions",
         views.institution_permissions,

@@ -2,32 +2,35 @@ from datetime import UTC, datetime, time
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import Http404
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_api_token_for_user, get_institution_for_user
-from accounts.errors import AccountError
+from accounts.errors import AccountError, AttemptsPaused, LowContrast
 from accounts.forms import (
     ApiTokenForm,
     AuditFilterForm,
     AuditRetentionForm,
+    BrandingForm,
     LoginForm,
     PairingSettingsForm,
     PermissionsForm,
     SelfRegistrationForm,
+    SignUpForm,
 )
 from accounts.middleware import SESSION_KEY as ACT_AS_SESSION_KEY
 from accounts.middleware import client_address
-from accounts.models import SelfRegistration, User
+from accounts.models import Institution, SelfRegistration, User
 from accounts.permissions import permission_table
 from accounts.roles import PERMISSION_RULES, Role
 from accounts.selectors import audit_events, institution_for_host
@@ -37,10 +40,15 @@ from accounts.services import (
     api_token_create,
     api_token_revoke,
     institution_audit_retention_set,
+    institution_branding_set,
     institution_pairing_settings_set,
     institution_self_registration_set,
     role_permission_set,
+    sign_up_open_to_everyone,
+    teacher_sign_up,
 )
+from accounts.services.branding import LOGO_FORMATS
+from accounts.throttle import wait_in_words
 
 
 @require_GET
@@ -83,7 +91,49 @@ class LoginView(auth_views.LoginView):
         context["sign_up_open"] = (
             institution is not None and institution.self_registration != SelfRegistration.NONE
         )
+        # "All account types": students and teachers sign up too (Canvas's "Need an account?").
+        context["sign_up_for_everyone"] = sign_up_open_to_everyone(institution)
         return context
+
+
+@require_http_methods(["GET", "POST"])
+def teacher_sign_up_page(request):
+    """Teachers make their own account while the school allows all account types."""
+    if request.user.is_authenticated:
+        return redirect("home")
+    institution = institution_for_host(request.get_host())
+    if not sign_up_open_to_everyone(institution):
+        return render(request, "pairing/sign_up_disabled.html", {"for_everyone": True}, status=403)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            teacher = teacher_sign_up(
+                institution=institution,
+                name=data["name"],
+                email=data["email"],
+                password=data["password"],
+            )
+        except AttemptsPaused as paused:
+            form.add_error(None, gettext(paused.message) % {"wait": wait_in_words(paused.until)})
+        except AccountError as error:
+            form.add_error(
+                "email" if error.message == AccountError.EMAIL_TAKEN else "name", error.translated
+            )
+        else:
+            login(request, teacher, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(
+                request,
+                gettext(
+                    "Welcome! Your account is ready. The school office adds you to your courses."
+                ),
+            )
+            return redirect("home")
+    if form.errors:
+        form.ask_for_passwords_again()
+    return render(
+        request, "accounts/teacher_sign_up.html", {"form": form, "institution": institution}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -213,6 +263,8 @@ def institution_permissions(request, institution_id: int):
     )
 
 
+LOGO_CONTENT_TYPES = frozenset(LOGO_FORMATS.values())
+
 NO_TOKENS_WHILE_ACTING = _("Access tokens cannot be made or revoked while acting as someone else.")
 
 
@@ -311,3 +363,95 @@ def institution_audit(request, institution_id: int):
         "accounts/audit.html",
         {"institution": institution, "form": form, "page": page, "query": query.urlencode()},
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def institution_branding(request, institution_id: int):
+    """Branding: the school's display name, logo and colour, on every page, e-mail and letter."""
+    institution = get_institution_for_user(request.user, institution_id, write=True)
+    form = BrandingForm(
+        request.POST if request.method == "POST" else None,
+        request.FILES if request.method == "POST" else None,
+        initial={
+            "display_name": institution.display_name,
+            "brand_color": institution.brand_color,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            institution_branding_set(
+                institution=institution,
+                display_name=data["display_name"],
+                brand_color=data["brand_color"],
+                logo=data["logo"],
+                remove_logo=data["remove_logo"],
+                by=request.user,
+            )
+        except LowContrast as error:
+            form.add_error("brand_color", error.translated)
+        except AccountError as error:
+            form.add_error(_BRANDING_FIELDS.get(error.message, "logo"), error.translated)
+        else:
+            messages.success(request, gettext("Branding saved."))
+            return redirect("institution_branding", institution.pk)
+    return render(
+        request,
+        "accounts/branding.html",
+        {"institution": institution, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+_BRANDING_FIELDS = {
+    AccountError.DISPLAY_NAME_TOO_LONG: "display_name",
+    AccountError.BRAND_COLOR_INVALID: "brand_color",
+}
+# A logo or colour changes its address (?v=…) when it changes: a year of caching is safe.
+BRANDING_CACHE = "public, max-age=31536000, immutable"
+
+
+@require_GET
+def institution_logo(request, institution_id: int):
+    """The school's logo, for everyone (the log-in page shows it): served with the content type
+    its check found when it was uploaded, never one guessed from the file."""
+    institution = get_object_or_404(Institution, pk=institution_id)
+    if not institution.logo or institution.logo_content_type not in LOGO_CONTENT_TYPES:
+        raise Http404("No logo.")
+    try:
+        response = FileResponse(
+            institution.logo.open("rb"), content_type=institution.logo_content_type
+        )
+    except FileNotFoundError:
+        raise Http404("No logo.") from None
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = BRANDING_CACHE
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Content-Disposition"] = "inline"
+    return response
+
+
+@require_GET
+def institution_brand_css(request, institution_id: int):
+    """The school's colour as CSS custom properties (a stylesheet, since the CSP refuses inline
+    styles). The colour was checked for contrast with white text when it was saved."""
+    institution = get_object_or_404(Institution, pk=institution_id)
+    if not institution.brand_color:
+        raise Http404("No brand colour.")
+    colour = institution.brand_color  # #rrggbb: the database's constraint holds it
+    response = HttpResponse(
+        f":root {{ --brand: {colour}; --brand-strong: {colour}; --on-brand: #fff; }}\n",
+        content_type="text/css; charset=utf-8",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = BRANDING_CACHE
+    return response
+
+
+@require_GET
+@login_required
+def institution_admin(request, institution_id: int):
+    """Admin: the institution's admin pages at a glance (the global navigation's "Admin")."""
+    institution = get_institution_for_user(request.user, institution_id, write=True)
+    return render(request, "accounts/institution_admin.html", {"institution": institution})

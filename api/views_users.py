@@ -169,6 +169,9 @@ class ObserveesView(APIView):
                 API_PROOF_REQUIRED, challenge=challenge_create(purpose=required.purpose)
             ) from None
         except PairingError as error:
+            if error.message == PairingError.REDEMPTION_OFF:
+                # As R3 answers while self-registration is "none": pairing codes exist only then.
+                raise Unauthorized(error.message) from None
             message = (
                 INVALID_PAIRING_CODE
                 if error.message == PairingError.INVALID_CODE

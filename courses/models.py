@@ -22,6 +22,11 @@ class Course(models.Model):
     state = models.CharField(
         max_length=16, choices=CourseState.choices, default=CourseState.UNPUBLISHED
     )
+    start_at = models.DateTimeField(_("starts"), null=True, blank=True)
+    end_at = models.DateTimeField(_("ends"), null=True, blank=True)
+    # Course self-enrollment (Canvas's "join code"): set while a teacher lets students join with it,
+    # for example while signing up under "All account types"; NULL while it is off.
+    self_enrollment_code = models.CharField(max_length=16, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -41,6 +46,16 @@ class Course(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(state__in=CourseState.values), name="course_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(self_enrollment_code=""),
+                name="course_self_enrollment_code_null_not_empty",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(start_at__isnull=True)
+                | models.Q(end_at__isnull=True)
+                | models.Q(end_at__gte=models.F("start_at")),
+                name="course_ends_after_it_starts",
             ),
         ]
 

@@ -1,9 +1,13 @@
 """Reads of courses and enrollments, shaped for the pages that show them."""
 
 from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Institution, User
-from accounts.roles import Role
+from accounts.navigation import NavItem, SideNav
+from accounts.permissions import is_institution_admin, permissions_for
+from accounts.roles import Permission, Role
 from courses.access import visible_enrollments
 from courses.models import (
     CURRENT_ENROLLMENT_STATES,
@@ -92,4 +96,40 @@ def current_courses_of(*, user: User) -> QuerySet[Course]:
             Prefetch("enrollments", queryset=mine.order_by("id"), to_attr="listed_enrollments")
         )
         .order_by("id")
+    )
+
+
+def course_navigation(
+    *,
+    course: Course,
+    user: User,
+    current: str,
+    roster: bool | None = None,
+    permissions: frozenset[Permission] | None = None,
+) -> SideNav:
+    """Course Navigation: Home for everyone who may open the course, People for those who may read
+    its roster (not observers: they follow one student), Settings for those who may change it.
+    ``current`` is "home", "people" or "settings". Up to two queries, none when the page already
+    knows whether the roster is open to the user (``roster``) and their ``permissions`` there."""
+    if roster is None:
+        roster = is_institution_admin(user, course.institution_id) or (
+            Enrollment.objects.visible()
+            .filter(course=course, user=user)
+            .exclude(type=Role.OBSERVER)
+            .exists()
+        )
+    if permissions is None:
+        permissions = permissions_for(user, course=course)
+    pages = [("home", _("Home"), "course_detail", "house")]
+    if roster:
+        pages.append(("people", _("People"), "course_people", "users"))
+    if Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions:
+        pages.append(("settings", _("Settings"), "course_settings", "settings"))
+    return SideNav(
+        label=_("Course Navigation"),
+        title=course.course_code,
+        items=[
+            NavItem(label, reverse(name, args=[course.pk]), icon, current=key == current)
+            for key, label, name, icon in pages
+        ],
     )

@@ -1,10 +1,17 @@
-"""Writes to courses and enrollments."""
+"""Writes to courses and enrollments, and course self-enrollment (a join code per course)."""
+
+import secrets
 
 from django.db import connection, transaction
 from django.utils import timezone
 
-from accounts.models import Institution, User
-from accounts.roles import Role
+from accounts.audit import audit_record, current_context
+from accounts.errors import AccountError, AttemptsPaused
+from accounts.models import AuditAction, Institution, User
+from accounts.permissions import permissions_for
+from accounts.roles import Permission, Role
+from accounts.services import sign_up_limited, sign_up_open_to_everyone, user_create
+from accounts.throttle import Check, address_rules, limited_attempt
 from courses.errors import CourseError
 from courses.models import (
     CURRENT_ENROLLMENT_STATES,
@@ -142,3 +149,111 @@ def observer_enrollments_remove(*, institution_id: int, pairs: list[tuple[int, i
                 institution_id,
             ],
         )
+
+
+# --- Course self-enrollment (Canvas's join code) --------------------------------------------------
+
+# Canvas's join codes: six capitals and digits, without the look-alikes 0, O, 1 and I.
+JOIN_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+JOIN_CODE_LENGTH = 6
+
+
+def course_self_enrollment_refusal(*, course: Course, by: User) -> str | None:
+    """Why ``by`` may not switch the course's self-enrollment, or None: those with course admin
+    actions there (its teachers, the institution's admins), while the course is open."""
+    if Permission.ALLOW_COURSE_ADMIN_ACTIONS not in permissions_for(by, course=course):
+        return CourseError.NOT_ALLOWED_TO_CHANGE
+    if course.is_read_only:
+        return CourseError.COURSE_CLOSED
+    return None
+
+
+@transaction.atomic
+def course_self_enrollment_set(*, course: Course, enabled: bool, by: User) -> Course:
+    """Let students join the course with its join code (a new one each time it is switched on),
+    or stop it. Students sign up with the code while the institution allows "All account types"."""
+    refusal = course_self_enrollment_refusal(course=course, by=by)
+    if refusal is not None:
+        raise CourseError(refusal)
+    course = Course.objects.select_for_update().get(pk=course.pk)
+    if enabled == (course.self_enrollment_code is not None):
+        return course
+    while enabled:
+        code = "".join(secrets.choice(JOIN_CODE_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if not Course.objects.filter(self_enrollment_code=code).exists():
+            break
+    course.self_enrollment_code = code if enabled else None
+    course.save(update_fields=["self_enrollment_code"])
+    audit_record(
+        action=AuditAction.SELF_ENROLLMENT_CHANGED,
+        institution=course.institution_id,
+        actor=by,
+        details={"course": course.pk, "enabled": enabled},
+    )
+    return course
+
+
+def _course_for_join_code(*, institution: Institution, join_code: str) -> Course | None:
+    code = join_code.strip().upper()
+    if not code:
+        return None
+    return (
+        Course.objects.filter(institution=institution, self_enrollment_code=code)
+        .exclude(state__in=(CourseState.COMPLETED, CourseState.DELETED))
+        .first()
+    )
+
+
+def _wrong_join_codes(error: Exception | None) -> bool:
+    return isinstance(error, CourseError) and error.message == CourseError.INVALID_JOIN_CODE
+
+
+def student_sign_up(
+    *, institution: Institution | None, name: str, email: str, password: str, join_code: str
+) -> tuple[User, Course]:
+    """A student makes their own account and joins the course whose join code they have, in one
+    transaction or not at all, while the institution allows "All account types".
+
+    The code is checked first (without a real one, nobody learns whether an e-mail has an
+    account); wrong codes count against the client's address and network like wrong pairing
+    codes. The new student has no observers yet, so the enrollment needs no observer's."""
+    if not sign_up_open_to_everyone(institution):
+        raise AccountError(AccountError.SIGN_UP_CLOSED)
+    join_codes = limited_attempt(
+        Check(
+            rules=tuple(
+                address_rules(
+                    "join",
+                    current_context().client_address,
+                    per_address="PAIRING_FAILURES_PER_ADDRESS_PER_DAY",
+                    per_network="PAIRING_FAILURES_PER_NETWORK_PER_DAY",
+                )
+            )
+        ),
+        refused=lambda until: AttemptsPaused(AttemptsPaused.JOIN_CODES, until=until),
+        counts=_wrong_join_codes,
+    )
+    with sign_up_limited(), join_codes:
+        course = _course_for_join_code(institution=institution, join_code=join_code)
+        if course is None:
+            raise CourseError(CourseError.INVALID_JOIN_CODE)
+        with transaction.atomic():
+            student = user_create(
+                institution=institution, email=email, name=name, password=password
+            )
+            enrollment_row_upsert(course=course, user=student, type=Role.STUDENT)
+            audit_record(
+                action=AuditAction.SIGNED_UP,
+                institution=institution,
+                actor=student,
+                subject=student,
+                details={"as": "student"},
+            )
+            audit_record(
+                action=AuditAction.SELF_ENROLLED,
+                institution=institution,
+                actor=student,
+                subject=student,
+                details={"course": course.pk},
+            )
+    return student, course

@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from accounts.mail import school_sender, school_signature
 from accounts.models import Institution, User
 from pairing.models import GuessingAlert
 from pairing_portal.jobs import jobs_defer
@@ -90,7 +91,7 @@ def _alert(institution: Institution) -> EmailMessage | None:
     )
     limit = settings.PAIRING_FAILURES_PER_INSTITUTION_PER_DAY[0]
     subject = gettext("Many wrong pairing codes at %(institution)s today") % {
-        "institution": " ".join(institution.name.split())
+        "institution": " ".join(institution.display.split())
     }
     body = gettext(
         "Hello,\n\n"
@@ -102,6 +103,13 @@ def _alert(institution: Institution) -> EmailMessage | None:
         "guess too often are stopped as usual.\n\n"
         "The portal's audit trail shows each wrong code's time and the address it came from.\n\n"
         "This e-mail is sent at most once a day.\n"
-    ) % {"limit": limit, "institution": institution.name}
+    ) % {"limit": limit, "institution": institution.display}
     # One message to every admin (colleagues at one institution): sent once, or not at all.
-    return EmailMessage(subject=subject, body=body, to=admins) if admins else None
+    if not admins:
+        return None
+    return EmailMessage(
+        subject=subject,
+        body=body + school_signature(institution),
+        from_email=school_sender(institution),
+        to=admins,
+    )

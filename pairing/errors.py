@@ -11,6 +11,13 @@ class PairingError(DomainError):
     SELF_REGISTRATION_OFF = _(
         "Pairing codes are switched off at this school: self registration is disabled."
     )
+    # Redemption while self-registration is None: the code is kept, and works again (until it
+    # expires) once the school switches self-registration back on.
+    REDEMPTION_OFF = _(
+        "Your school has switched pairing codes off, so a code cannot link you to a student "
+        "right now. Please contact the school office: your code is kept and works again if "
+        "they switch pairing codes back on."
+    )
     NOT_A_STUDENT = _("Pairing codes can only be made for students.")
     NOT_ALLOWED = _("You are not allowed to make pairing codes for this student.")
     NOT_ALLOWED_TO_EXPORT = _(

@@ -1,9 +1,8 @@
 from django import forms
-from django.utils.translation import get_language, gettext
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from accounts.errors import PasswordRefused
-from accounts.services import password_policy_check
+from accounts.forms import SignUpForm
 from courses.models import Course, CourseState
 from pairing.models import CodeExportFormat
 
@@ -35,31 +34,8 @@ class RedeemCodeForm(forms.Form):
     code = PairingCodeField()
 
 
-class ObserverSignUpForm(forms.Form):
-    name = forms.CharField(label=_("Your Name"), max_length=255)
-    email = forms.EmailField(label=_("Your Email"), max_length=254)
-    password = forms.CharField(
-        label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
-    )
-    password_confirmation = forms.CharField(
-        label=_("Re-enter Password"),
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+class ObserverSignUpForm(SignUpForm):
     code = PairingCodeField()
-
-    def clean(self):
-        cleaned = super().clean()
-        password = cleaned.get("password")
-        if password and password != cleaned.get("password_confirmation"):
-            self.add_error("password_confirmation", gettext("The two passwords are not the same."))
-        elif password:
-            try:
-                password_policy_check(
-                    password=password, name=cleaned.get("name", ""), email=cleaned.get("email", "")
-                )
-            except PasswordRefused as error:
-                self.add_error("password", error.problems)
-        return cleaned
 
 
 class PairingLettersForm(forms.Form):

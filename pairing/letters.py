@@ -1,5 +1,6 @@
 """Printable pairing letters: built once, for the People page and for a district-wide export."""
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urljoin
@@ -41,11 +42,14 @@ def letters_build(rows, *, base_url: str) -> list[Letter]:
     ]
 
 
-def letters_context(*, institution: Institution, base_url: str) -> dict:
-    """What every letter says besides the student's own lines: the school and where to go."""
+def letters_context(*, institution: Institution, base_url: str, inline_logo: bool = False) -> dict:
+    """What every letter says besides the student's own lines: the school (its display name and
+    logo) and where to go. ``inline_logo`` puts the logo inside the page (a data: address), for a
+    file opened away from the portal."""
     signs_up = institution.self_registration in (SelfRegistration.OBSERVER, SelfRegistration.ALL)
     return {
-        "school": institution.name,
+        "school": institution.display,
+        "school_logo": _logo_source(institution, base_url=base_url, inline=inline_logo),
         "link_base": urljoin(base_url, reverse("observees")),
         "sign_up_url": urljoin(base_url, reverse("observer_sign_up")) if signs_up else None,
     }
@@ -62,9 +66,23 @@ def letters_document(
             "letters": letters,
             "title": title,
             "styles": mark_safe(css),  # noqa: S308 - our own stylesheets, read from disk
-            **letters_context(institution=institution, base_url=base_url),
+            **letters_context(institution=institution, base_url=base_url, inline_logo=True),
         },
     )
+
+
+def _logo_source(institution: Institution, *, base_url: str, inline: bool) -> str:
+    if not institution.logo or not institution.logo_content_type:
+        return ""
+    if inline:
+        try:
+            with institution.logo.open("rb") as logo:
+                data = base64.b64encode(logo.read()).decode()
+        except FileNotFoundError:
+            return ""
+        return f"data:{institution.logo_content_type};base64,{data}"
+    version = institution.logo.name.rsplit("-", 1)[-1].split(".")[0]
+    return f"{reverse('institution_logo', args=[institution.pk])}?v={version}"
 
 
 def _static_text(path: str) -> str:

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
+from accounts.mail import school_sender, school_signature
 from accounts.models import User
 from pairing.models import ObserverNotice
 from pairing_portal.jobs import jobs_defer
@@ -144,4 +145,10 @@ def _notice(*, student: User, observer: User) -> EmailMessage:
         "observer": observer.name,
         "email": observer.email,
     }
-    return EmailMessage(subject=subject, body=body, to=[student.email])
+    institution = student.institution
+    return EmailMessage(
+        subject=subject,
+        body=body + school_signature(institution),
+        from_email=school_sender(institution),
+        to=[student.email],
+    )

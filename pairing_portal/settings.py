@@ -4,6 +4,7 @@ Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABA
 EMAIL_URL, EMAIL_ALLOW_CONSOLE, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, DB_POOL_MAX_SIZE, DB_POOL_MIN_SIZE,
 DB_POOL_TIMEOUT, DB_CONNECT_TIMEOUT, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
 TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, THROTTLE_STORE, CLIENT_ADDRESS_HEADER, STATIC_ROOT,
+MEDIA_ROOT,
 LOG_FORMAT, LOG_LEVEL, SENTRY_DSN, SENTRY_ENVIRONMENT, ENV_FILE (and GUNICORN_* in
 deploy/gunicorn.conf.py). A value that cannot be read stops the start with a message naming it
 (see pairing_portal/config.py).
@@ -92,6 +93,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                # The school's name, logo and colour on every page (accounts.context_processors).
+                "accounts.context_processors.portal",
             ],
         },
     },
@@ -308,6 +311,12 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
+# Uploaded files (schools' logos): kept under MEDIA_ROOT and served by the portal's own view
+# (accounts.views.institution_logo) with the content type its check found, never as a folder.
+MEDIA_ROOT = Path(config.env_str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
+# The largest logo accepted (bytes), and its largest side (pixels).
+LOGO_MAX_BYTES = 512 * 1024
+LOGO_MAX_SIDE = 2000
 if DEBUG:
     # Development serves static/ as it is: the collected copy need not exist.
     warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)

@@ -56,6 +56,9 @@ def user_data() -> list[str]:
     for course in Course.objects.all():
         values |= {course.name, course.course_code, course.sis_course_id}
     values |= set(Institution.objects.values_list("name", flat=True))
+    values |= set(Institution.objects.values_list("display_name", flat=True))
+    values |= set(Course.objects.values_list("self_enrollment_code", flat=True))
+    values.add("#0b5cad")  # the brand colour field's example: a colour, in any language
     values |= set(ApiToken.objects.values_list("purpose", flat=True))
     values |= set(ApiToken.objects.values_list("hint", flat=True))
     values |= set(SisImport.objects.values_list("filename", flat=True))
@@ -141,6 +144,40 @@ def _sign_up_with_a_wrong_code(client, w):
     return client.post(reverse("observer_sign_up"), data)
 
 
+def _pairing_off_settings(client, w):
+    Institution.objects.filter(pk=w.institution.pk).update(self_registration=SelfRegistration.NONE)
+    return client.get(reverse("profile_settings"))
+
+
+def _pairing_off_observing(client, w):
+    Institution.objects.filter(pk=w.institution.pk).update(self_registration=SelfRegistration.NONE)
+    return client.post(reverse("observees"), {"code": "Zz9Zz9"})
+
+
+def _all_types(url_name):
+    """The page at ``url_name`` while the institution allows "All account types"."""
+
+    def action(client, w):
+        Institution.objects.filter(pk=w.institution.pk).update(
+            self_registration=SelfRegistration.ALL
+        )
+        return client.get(reverse(url_name))
+
+    return action
+
+
+def _student_sign_up_wrong_code(client, w):
+    data = {
+        "name": "Nia Newcomer",
+        "email": "nia@example.test",
+        "password": "quiet-meadow-at-dawn",
+        "password_confirmation": "quiet-meadow-at-dawn",
+        "join_code": "NOPE42",
+    }
+    Institution.objects.filter(pk=w.institution.pk).update(self_registration=SelfRegistration.ALL)
+    return client.post(reverse("student_sign_up"), data)
+
+
 def _redeem(client, w):
     return client.post(reverse("observees"), {"code": new_code(w.sibling)}, follow=True)
 
@@ -191,7 +228,16 @@ PAGES = {
         "student",
         lambda c, w: c.post(reverse("profile_settings"), {"name": "Sam Student"}, follow=True),
     ),
-    "pair with observer": ("student", lambda c, w: c.post(reverse("profile_pairing_code"))),
+    "pair with observer": (
+        "student",
+        lambda c, w: c.post(reverse("profile_pairing_code"), follow=True),
+    ),
+    "pair with observer, reloaded": (
+        "student",
+        lambda c, w: c.get(reverse("profile_pairing_code")),
+    ),
+    "user settings, pairing switched off": ("student", _pairing_off_settings),
+    "observing, pairing switched off": ("observer", _pairing_off_observing),
     "access token made": (
         "student",
         lambda c, w: c.post(reverse("api_token_new"), {"purpose": "Sync script"}),
@@ -290,8 +336,33 @@ PAGES = {
     "courses, admin": ("admin", lambda c, w: c.get(reverse("course_list"))),
     "pair with observer, admin": (
         "admin",
-        lambda c, w: c.post(_course(w, "course_user_pairing_code", w.student.pk)),
+        lambda c, w: c.post(_course(w, "course_user_pairing_code", w.student.pk), follow=True),
     ),
+    "user details, no pair with observer for the teacher": (
+        "teacher",
+        lambda c, w: c.get(_course(w, "course_user_details", w.student.pk)),
+    ),
+    "admin overview": ("admin", lambda c, w: c.get(_admin(w, "institution_admin"))),
+    "branding": ("admin", lambda c, w: c.get(_admin(w, "institution_branding"))),
+    "branding, colour refused": (
+        "admin",
+        lambda c, w: c.post(_admin(w, "institution_branding"), {"brand_color": "#eeeeee"}),
+    ),
+    "branding, saved": (
+        "admin",
+        lambda c, w: c.post(
+            _admin(w, "institution_branding"), {"display_name": "Springfield"}, follow=True
+        ),
+    ),
+    "course settings": (
+        "teacher",
+        lambda c, w: c.post(_course(w, "course_settings"), {"enabled": "on"}, follow=True),
+    ),
+    "log in, all account types": ("anonymous", _all_types("login")),
+    "student sign-up": ("anonymous", _all_types("student_sign_up")),
+    "student sign-up, wrong join code": ("anonymous", _student_sign_up_wrong_code),
+    "teacher sign-up": ("anonymous", _all_types("teacher_sign_up")),
+    "teacher sign-up, closed": ("anonymous", lambda c, w: c.get(reverse("teacher_sign_up"))),
     "authentication": ("admin", lambda c, w: c.get(_admin(w, "institution_authentication"))),
     "authentication, saved": (
         "admin",
@@ -396,5 +467,10 @@ def test_the_check_catches_a_string_left_in_english():
 
 def test_the_spanish_text_is_really_there(world):
     page = " ".join(render(world, "user settings", "es").texts)
-    for words in ("Configuración del usuario", "Su cuenta", "Vincular con observador", "Idioma"):
+    for words in (
+        "Configuración del usuario",
+        "Integraciones",
+        "Vincular con observador",
+        "Idioma",
+    ):
         assert words in page

@@ -1,6 +1,6 @@
 """Writes to users, institutions and the permission table. Every entry point calls these.
 
-The modules: users, institutions, tokens, act_as, and sign_in (limits on log-ins and password
+The modules: users, institutions, branding, tokens, act_as, and sign_in (limits on log-ins and password
 resets).
 """
 
@@ -9,6 +9,7 @@ from accounts.services.act_as import (
     act_as_start,
     act_as_stop,
 )
+from accounts.services.branding import institution_branding_set
 from accounts.services.institutions import (
     institution_audit_retention_set,
     institution_create,
@@ -20,6 +21,11 @@ from accounts.services.sign_in import (
     login_attempt,
     login_proof_purpose,
     password_reset_count,
+)
+from accounts.services.sign_up import (
+    sign_up_limited,
+    sign_up_open_to_everyone,
+    teacher_sign_up,
 )
 from accounts.services.tokens import (
     IssuedToken,
@@ -45,6 +51,7 @@ __all__ = [
     "api_token_create",
     "api_token_revoke",
     "institution_audit_retention_set",
+    "institution_branding_set",
     "institution_create",
     "institution_pairing_settings_set",
     "institution_self_registration_set",
@@ -53,6 +60,9 @@ __all__ = [
     "password_policy_check",
     "password_reset_count",
     "role_permission_set",
+    "sign_up_limited",
+    "sign_up_open_to_everyone",
+    "teacher_sign_up",
     "user_change_refusal",
     "user_create",
     "user_login_set",

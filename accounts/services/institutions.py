@@ -29,7 +29,7 @@ def institution_create(
 def institution_self_registration_set(
     *, institution: Institution, value: SelfRegistration, by: User | None
 ) -> Institution:
-    _require_admin_of(institution, by)
+    require_admin_of(institution, by)
     before = institution.self_registration
     institution.self_registration = SelfRegistration(value)
     institution.save(update_fields=["self_registration"])
@@ -52,7 +52,7 @@ def institution_pairing_settings_set(
 ) -> Institution:
     """How long new pairing codes last (1 to 30 days) and whether students may remove their own
     observers. Codes already made keep the expiry they were made with."""
-    _require_admin_of(institution, by)
+    require_admin_of(institution, by)
     if not MIN_CODE_LIFETIME_DAYS <= code_lifetime_days <= MAX_CODE_LIFETIME_DAYS:
         raise AccountError(AccountError.CODE_LIFETIME_OUT_OF_RANGE)
     wanted = {
@@ -79,7 +79,7 @@ def institution_audit_retention_set(
 ) -> Institution:
     """How many years (1 to 7) the audit trail keeps its entries; None keeps them all (the
     default). Older entries go at the next nightly housekeeping (accounts.tasks)."""
-    _require_admin_of(institution, by)
+    require_admin_of(institution, by)
     if years is not None and not MIN_AUDIT_RETENTION_YEARS <= years <= MAX_AUDIT_RETENTION_YEARS:
         raise AccountError(AccountError.AUDIT_RETENTION_OUT_OF_RANGE)
     before = institution.audit_retention_years
@@ -109,7 +109,7 @@ def role_permission_set(
     ``by=None`` is for set-up commands (seed_demo, a SIS import run by an operator); a person must be
     an admin of the institution.
     """
-    _require_admin_of(institution, by)
+    require_admin_of(institution, by)
     if role not in PERMISSION_RULES[permission].configurable_roles:
         raise AccountError(AccountError.PERMISSION_NOT_CONFIGURABLE)
     row, _created = RolePermission.objects.update_or_create(
@@ -127,6 +127,6 @@ def role_permission_set(
     return row
 
 
-def _require_admin_of(institution: Institution, by: User | None) -> None:
+def require_admin_of(institution: Institution, by: User | None) -> None:
     if by is not None and not is_institution_admin(by, institution.pk):
         raise AccountError(AccountError.NOT_AN_ADMIN)

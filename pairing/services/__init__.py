@@ -9,6 +9,7 @@ background worker), people (everything held about one person) and locks (the one
 
 from pairing.services.codes import (
     may_export_pairing_codes,
+    pair_with_observer_note,
     pairing_code_create,
     pairing_code_refusal,
     pairing_codes_active_count,
@@ -52,6 +53,7 @@ __all__ = [
     "may_export_pairing_codes",
     "may_manage_observers_of",
     "may_remove_observer_link",
+    "pair_with_observer_note",
     "observer_focus_remember",
     "observer_link_create",
     "observer_link_create_by_admin",

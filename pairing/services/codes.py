@@ -80,6 +80,41 @@ def pairing_code_refusal(*, student: User, by: User | None) -> str | None:
     return _code_keeper_refusal(student=student, by=by, student_course_ids=student_course_ids)
 
 
+# Where Pair with Observer would be, why it is not (seed 001: "If the Pair with Observer button
+# doesn't display ... self registration has not been enabled ... contact your institution").
+PAIRING_OFF_FOR_STUDENT = _(
+    "Pair with Observer is not offered: your school has not turned on pairing codes (self "
+    "registration). To link a parent or mentor to your account, ask the school office."
+)
+PAIRING_OFF_FOR_STAFF = _(
+    "Pair with Observer is not offered: your school has not turned on pairing codes (self "
+    "registration). Ask an administrator to turn it on, or to link the observer for you "
+    "(Users and observers)."
+)
+NOT_ALLOWED_FOR_STAFF = _(
+    "Pair with Observer is not offered: your role may not make pairing codes for students "
+    "here. Ask an administrator to allow it (Permissions: generate observer pairing codes, "
+    "and course admin actions), or to make a code for you."
+)
+
+
+def pair_with_observer_note(*, student: User, by: User, may_act_for_student: bool) -> str | None:
+    """Why ``by`` is not offered Pair with Observer for ``student`` (a student themself, or
+    someone on the student's User Details page), or None where the button is shown or would make
+    no sense (someone with no student enrollment). ``may_act_for_student`` is False when User
+    Details' own condition (course admin actions) is missing."""
+    refusal = pairing_code_refusal(student=student, by=by)
+    if refusal == PairingError.NOT_A_STUDENT:
+        return None
+    if refusal is None and may_act_for_student:
+        return None
+    if refusal == PairingError.SELF_REGISTRATION_OFF:
+        if not _student_course_ids(student):
+            return None
+        return PAIRING_OFF_FOR_STUDENT if by.pk == student.pk else PAIRING_OFF_FOR_STAFF
+    return NOT_ALLOWED_FOR_STAFF
+
+
 def _student_course_ids(student: User) -> list[int]:
     """The courses where ``student`` holds a student enrollment that counts for pairing."""
     return list(

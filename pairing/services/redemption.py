@@ -220,17 +220,30 @@ def pairing_code_redeem(
     failure counts against the observer, their address (from the request) and their institution;
     past a limit every attempt is refused with ``PairingPaused`` until the time it names. Past the
     institution's limit, an attempt without a fresh ``proof`` of work raises ``ProofOfWorkRequired``
-    (and is not counted). For a
+    (and is not counted). While the institution's self-registration is None, every redemption is
+    refused with ``REDEMPTION_OFF`` before the code is looked at (nothing is counted or spent: the
+    code works again once self-registration is back on, as seeds 001 and 004 say codes exist only
+    with self-registration). For a
     student the observer already observes, the existing link is returned and, as Canvas's pages do,
     the code is kept for someone else; Canvas's observees API spends it all the same
     (``keep_code_if_linked=False``).
     """
+    _refuse_while_pairing_is_off(observer=observer)
     with _redemption_attempt(
         observer=observer, institution_id=observer.institution_id, proof=proof
     ):
         return _redeem(
             code=code, observer=observer, source=source, keep_code_if_linked=keep_code_if_linked
         )
+
+
+def _refuse_while_pairing_is_off(*, observer: User) -> None:
+    """Refuse (``PairingError.REDEMPTION_OFF``) while the observer's institution has
+    self-registration None: the one rule every way of spending a code follows (the Observing
+    page, the API; sign-up is closed then anyway)."""
+    institution = observer.institution
+    if institution is None or not institution.pairing_enabled:
+        raise PairingError(PairingError.REDEMPTION_OFF)
 
 
 @transaction.atomic

@@ -10,12 +10,13 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext, ngettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import User
 from courses.access import get_course_for_user
 from courses.models import Course
 from pairing.access import get_course_member_for_staff_action, get_institution_user_for_admin
+from pairing.code_once import code_to_show_keep, code_to_show_take
 from pairing.csv_export import pairing_codes_csv_lines
 from pairing.errors import PairingError
 from pairing.forms import PairingLettersForm
@@ -24,52 +25,71 @@ from pairing.pairing_link import pairing_link, qr_svg
 from pairing.services import (
     PairingPaused,
     pairing_code_create,
+    pairing_code_refusal,
     pairing_codes_create_for_course,
     pairing_codes_revoke_all,
 )
 from pairing.services.codes import IssuedCode
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @never_cache
 def profile_pairing_code(request):
-    return _code_dialog(request, request.user, back=reverse("profile_settings"))
+    """User Settings → Pair with Observer: POST makes a code, the GET after it shows it once."""
+    return _code_dialog(
+        request,
+        request.user,
+        back=reverse("profile_settings"),
+        here=reverse("profile_pairing_code"),
+    )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 @never_cache
 def course_user_pairing_code(request, course_id: int, user_id: int):
     course, member = get_course_member_for_staff_action(request.user, course_id, user_id)
     return _code_dialog(
-        request, member, back=reverse("course_user_details", args=[course.pk, member.pk])
+        request,
+        member,
+        back=reverse("course_user_details", args=[course.pk, member.pk]),
+        here=reverse("course_user_pairing_code", args=[course.pk, member.pk]),
     )
 
 
-def _code_dialog(request, student: User, *, back: str):
-    """A new code for ``student``, shown in its dialog; when making codes is paused, back to
-    ``back`` with the reason."""
-    try:
-        issued = pairing_code_create(student=student, by=request.user)
-    except PairingPaused as paused:
-        messages.error(request, paused.translated)
-        return redirect(back)
-    except PairingError as error:
-        raise PermissionDenied(error.translated) from None
-    # Rendered straight from the POST, never stored or redirected: the code is shown this once.
-    link = pairing_link(request, issued.code)
+def _code_dialog(request, student: User, *, back: str, here: str):
+    """POST: a new code for ``student``, kept for the page it redirects to (``here``); when making
+    codes is paused, back to ``back`` with the reason. GET: that code, shown this once; a reload
+    says it was shown and offers to make another."""
+    if request.method == "POST":
+        try:
+            issued = pairing_code_create(student=student, by=request.user)
+        except PairingPaused as paused:
+            messages.error(request, paused.translated)
+            return redirect(back)
+        except PairingError as error:
+            raise PermissionDenied(error.translated) from None
+        code_to_show_keep(request.session, student_id=student.pk, issued=issued)
+        return redirect(here)
+    shown = code_to_show_take(request.session, student_id=student.pk)
+    context = {"student": student, "back": back, "here": here}
+    if shown is None:
+        refusal = pairing_code_refusal(student=student, by=request.user)
+        if refusal is not None:
+            raise PermissionDenied(gettext(refusal))
+        return render(request, "pairing/pairing_code.html", {**context, "shown_already": True})
+    link = pairing_link(request, shown.code)
     return render(
         request,
         "pairing/pairing_code.html",
         {
-            "student": student,
-            "code": issued.code,
-            "expires_at": issued.record.expires_at,
-            "lifetime_days": issued.lifetime_days,
+            **context,
+            "code": shown.code,
+            "expires_at": shown.expires_at,
+            "lifetime_days": shown.lifetime_days,
             "link": link,
             "qr": qr_svg(link, title=gettext("QR code of the pairing link")),
-            "back": back,
         },
     )
 

@@ -18,6 +18,7 @@ from courses.selectors import enrollments_for_user
 from pairing.selectors import observed_student_in_focus, observed_students, observers_of
 from pairing.services import (
     observer_focus_remember,
+    pair_with_observer_note,
     pairing_code_refusal,
     pairing_codes_active_count,
     students_may_remove_observers,
@@ -88,6 +89,8 @@ def profile_settings(request):
         {
             "form": form,
             "may_pair": pairing_code_refusal(student=user, by=user) is None,
+            "pair_note": pair_with_observer_note(student=user, by=user, may_act_for_student=True),
+            "observed": observed_students(observer=user),
             "active_codes": pairing_codes_active_count(student=user),
             "my_observers": list(observers_of(student=user)),
             "may_remove_observers": students_may_remove_observers(

@@ -50,10 +50,16 @@ def observees(request):
                 messages.success(request, gettext("You are now observing %(name)s.") % name)
             return redirect("observees")
     form.proof_of_work = redemption_challenge(institution_id=request.user.institution_id)
+    institution = request.user.institution
     return render(
         request,
         "pairing/observees.html",
-        {"form": form, "links": observer_links_for(observer=request.user)},
+        {
+            "form": form,
+            "links": observer_links_for(observer=request.user),
+            "institution": institution,
+            "pairing_off": institution is None or not institution.pairing_enabled,
+        },
     )
 
 

@@ -12,7 +12,7 @@ from accounts.models import User
 from accounts.permissions import permissions_for
 from accounts.roles import Permission, Role
 from courses.access import get_course_for_user, sees_all_observers
-from courses.selectors import course_roster
+from courses.selectors import course_navigation, course_roster
 from pairing.access import get_course_enrollment_for_user, get_course_member_for_user
 from pairing.errors import PairingError
 from pairing.forms import CourseObserverForm, PairingLettersForm
@@ -21,6 +21,7 @@ from pairing.services import (
     course_observer_add,
     course_observer_remove,
     may_export_pairing_codes,
+    pair_with_observer_note,
     pairing_code_refusal,
     pairing_codes_active_count,
     pairing_codes_revoke_refusal,
@@ -48,6 +49,13 @@ def course_people(request, course_id: int):
         "courses/people.html",
         {
             "course": course,
+            "course_nav": course_navigation(
+                course=course,
+                user=request.user,
+                current="people",
+                roster=True,
+                permissions=permissions,
+            ),
             "page": page,
             "staff_view": staff_view,
             "may_export": may_export_pairing_codes(course=course, by=request.user),
@@ -77,15 +85,33 @@ def course_user_details(request, course_id: int, user_id: int):
         and pairing_codes_revoke_refusal(student=member, by=request.user) is None
     )
     active_codes = pairing_codes_active_count(student=member) if may_revoke else None
+    # Where the button would be, staff are told why it is not (students see their own page).
+    pair_note = (
+        pair_with_observer_note(
+            student=member,
+            by=request.user,
+            may_act_for_student=Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions,
+        )
+        if is_student and member.pk != request.user.pk and seen_by["all_observers"]
+        else None
+    )
     return render(
         request,
         "pairing/user_details.html",
         {
             "course": course,
+            "course_nav": course_navigation(
+                course=course,
+                user=request.user,
+                current="people",
+                roster=True,
+                permissions=permissions,
+            ),
             "member": member,
             "enrollments": enrollments,
             "is_student": is_student,
             "may_pair": may_pair,
+            "pair_note": pair_note,
             "active_codes": active_codes,
             "staff_view": Permission.ALLOW_COURSE_ADMIN_ACTIONS in permissions,
             "shows_observers": shows_observers,

@@ -48,5 +48,7 @@ def observer_sign_up_page(request):
                 request, gettext("Welcome! Your account is ready and linked to your student.")
             )
             return redirect("home")
+    if form.errors:
+        form.ask_for_passwords_again()
     form.proof_of_work = redemption_challenge(institution_id=institution.pk, sign_up=True)
     return render(request, "pairing/sign_up.html", {"form": form, "institution": institution})

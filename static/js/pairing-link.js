@@ -24,6 +24,13 @@
     } catch (unavailable) {
       // As above.
     }
+    if (code && !field) {
+      // The log-in page on the way: say that the code is kept (it names no student: it is secret).
+      var kept = document.querySelector("[data-pairing-kept]");
+      if (kept) {
+        kept.hidden = false;
+      }
+    }
     if (!field || !code) {
       return;
     }

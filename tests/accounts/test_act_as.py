@@ -30,7 +30,7 @@ def test_an_admin_acts_as_a_student_and_sees_their_settings(client, admin, stude
 def test_acting_as_a_student_the_admin_pairs_with_an_observer_for_them(client, admin, student):
     client.force_login(admin)
     begin(client, student)
-    response = client.post(reverse("profile_pairing_code"))
+    response = client.post(reverse("profile_pairing_code"), follow=True)
     assert response.status_code == 200
     assert "<strong>Sam Student</strong>" in response.content.decode()
     assert PairingCode.objects.get().student == student

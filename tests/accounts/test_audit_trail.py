@@ -63,7 +63,7 @@ def test_a_code_a_student_makes_on_their_settings_page_is_recorded_from_the_page
     client, institution, student, since
 ):
     client.force_login(student)
-    response = client.post(reverse("profile_pairing_code"), REMOTE_ADDR=ADDRESS)
+    response = client.post(reverse("profile_pairing_code"), REMOTE_ADDR=ADDRESS, follow=True)
     code = response.context["code"]
     event = the_event(AuditAction.CODE_CREATED)
     assert summary(event, since) == (student, student, PAGE, ADDRESS, institution)
@@ -272,7 +272,7 @@ def test_acting_as_a_user_records_the_start_and_the_stop(
 def test_a_code_made_while_acting_as_a_student_names_the_admin_who_made_it(client, admin, student):
     client.force_login(admin)
     client.post(reverse("act_as_begin", args=[student.pk]))
-    client.post(reverse("profile_pairing_code"), REMOTE_ADDR=ADDRESS)
+    client.post(reverse("profile_pairing_code"), REMOTE_ADDR=ADDRESS, follow=True)
     event = the_event(AuditAction.CODE_CREATED)
     # The admin made it for the student: "who did it" is the admin, never the student.
     assert (event.actor, event.subject) == (admin, student)

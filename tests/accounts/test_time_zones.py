@@ -79,7 +79,7 @@ def make_code_page(student, zone: str, language: str = "en") -> tuple[str, datet
     student.save()
     client = Client(headers={"accept-language": language})
     client.force_login(student)
-    page = client.post(reverse("profile_pairing_code")).content.decode()
+    page = client.post(reverse("profile_pairing_code"), follow=True).content.decode()
     expires_at = PairingCode.objects.filter(student=student).latest("created_at").expires_at
     return page, expires_at
 
@@ -138,7 +138,7 @@ def test_an_admin_acting_as_someone_reads_their_own_clock(client, admin, student
     student.save()
     client.force_login(admin)
     client.post(reverse("act_as_begin", args=[student.pk]))
-    page = client.post(reverse("profile_pairing_code")).content.decode()
+    page = client.post(reverse("profile_pairing_code"), follow=True).content.decode()
     assert expiry_shown(page)[1].endswith(" JST")
 
 

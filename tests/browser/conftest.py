@@ -92,11 +92,9 @@ def new_page(browser, live_server):
     contexts = []
 
     def open_page(*, width: int = 1280, height: int = 800, **options):
+        options.setdefault("locale", "en-US")
         context = browser.new_context(
-            base_url=live_server.url,
-            viewport={"width": width, "height": height},
-            locale="en-US",
-            **options,
+            base_url=live_server.url, viewport={"width": width, "height": height}, **options
         )
         context.set_default_timeout(TIMEOUT_MS)
         contexts.append(context)

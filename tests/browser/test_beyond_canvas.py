@@ -8,7 +8,7 @@ import pytest
 
 from pairing.models import ObserverLinkSource
 from pairing.services import observer_link_create, pairing_code_create
-from tests.browser.helpers import assert_no_axe_violations, expect, log_in, save_screenshot
+from tests.browser.helpers import assert_no_axe_violations, expect, log_in
 from tests.factories import PASSWORD, CourseFactory, EnrollmentFactory, UserFactory
 
 pytestmark = pytest.mark.slow
@@ -26,7 +26,6 @@ def test_a_pairing_link_fills_in_the_code_across_log_in_and_is_in_no_requested_a
     assert link.endswith(f"/profile/observees#code={code}")
     expect(page.get_by_role("img", name="QR code of the pairing link")).to_be_visible()
     assert_no_axe_violations(page)
-    save_screenshot(page, "pairing-link-qr")
 
     parent = new_page()
     requested: list[str] = []
@@ -56,7 +55,6 @@ def test_a_student_sees_who_observes_them_and_revokes_their_codes(page, student,
     expect(main).to_contain_text("Pat Parent (parent@example.test), since")
     expect(main).to_contain_text("2 pairing codes of yours work right now.")
     assert_no_axe_violations(page)
-    save_screenshot(page, "user-settings-observers")
     page.get_by_text("Revoke all codes", exact=True).click()  # one more step before it happens
     page.get_by_role("button", name="Yes, revoke all codes").click()
 
@@ -69,7 +67,7 @@ def test_letters_print_one_a4_page_per_student_with_its_code_and_qr(
 ):
     log_in(page, admin)
     page.goto(f"/courses/{course.pk}/users")
-    page.get_by_text("Options").first.click()
+    page.locator("summary", has_text="Options for the People page").click()
     page.get_by_label("Paper size").select_option("a4")
     page.get_by_role("button", name="Print Pairing Letters").click()
 
@@ -80,7 +78,6 @@ def test_letters_print_one_a4_page_per_student_with_its_code_and_qr(
         3
     )
     assert_no_axe_violations(page)
-    save_screenshot(page, "pairing-letters")
 
     pdf = page.pdf(prefer_css_page_size=True)
     assert len(re.findall(rb"/Type\s*/Page\b", pdf)) == 3  # one sheet per student
@@ -109,7 +106,6 @@ def test_an_observer_of_two_children_switches_and_comes_back_to_the_last(
 
     switcher.get_by_role("link", name="Sam Student").click()
     expect(page.get_by_role("link", name="Biology 101")).to_be_visible()
-    save_screenshot(page, "observer-switcher")
     page.goto("/")
     expect(page.get_by_role("link", name="Biology 101")).to_be_visible()
     expect(page.get_by_role("link", name="Art")).to_have_count(0)
@@ -167,7 +163,6 @@ def test_a_school_wide_export_shows_its_progress_and_offers_the_file(page, admin
     expect(page.get_by_role("link", name="Download the file")).to_be_visible(timeout=15_000)
     expect(page.get_by_role("main")).to_contain_text("Done: a new code for 1 student.")
     assert_no_axe_violations(page)
-    save_screenshot(page, "school-export")
     with page.expect_download() as caught:
         page.get_by_role("link", name="Download the file").click()
     html = Path(caught.value.path()).read_text()

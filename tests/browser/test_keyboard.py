@@ -75,6 +75,9 @@ def test_an_observer_adds_and_removes_a_student_by_keyboard(page, observer, stud
     assert ObserverLink.objects.get(observer=observer).state == ObserverLinkState.ACTIVE
 
     tab_to(page, "Remove Sam Student")
+    page.keyboard.press("Enter")  # asks once: "Stop observing Sam Student?"
+    expect(page.get_by_text("Stop observing Sam Student?")).to_be_visible()
+    tab_to(page, "Yes, stop observing")
     press_enter_to_go(page)
     expect(page.get_by_role("status")).to_have_text("You are no longer observing Sam Student.")
     assert ObserverLink.objects.get(observer=observer).state == ObserverLinkState.DELETED
@@ -134,9 +137,9 @@ def test_an_admin_switches_self_registration_off_by_keyboard(page, admin, course
     press_enter_to_go(page)
     tab_to(page, "Observer accounts only")  # Tab enters the group on its chosen option
     page.keyboard.press("ArrowUp")  # the arrow keys move within a radio group, as everywhere
-    assert assert_focus_visible(page)["name"] == "Disabled"
+    assert assert_focus_visible(page)["name"] == "None"
     tab_to(page, "Save")
     press_enter_to_go(page)
 
     expect(page.get_by_role("status")).to_have_text("Authentication settings saved.")
-    expect(page.get_by_label("Disabled")).to_be_checked()
+    expect(page.get_by_label("None", exact=True)).to_be_checked()

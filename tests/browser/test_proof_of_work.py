@@ -13,7 +13,6 @@ from tests.browser.helpers import (
     assert_no_axe_violations,
     expect,
     press_enter_to_go,
-    save_screenshot,
     tab_to,
 )
 from tests.factories import PASSWORD
@@ -64,7 +63,6 @@ def test_a_parent_signs_up_by_keyboard_while_the_school_asks_for_a_proof_of_work
     print(f"solved in {time.monotonic() - started:.2f} s")  # about a second on two cores
     expect(page.get_by_text("Checked: you may send the form")).to_be_visible()
     assert_no_axe_violations(page)
-    save_screenshot(page, "sign-up-proof-of-work")
 
     for label, text in (
         ("Your Name (required)", "Robin Parent"),

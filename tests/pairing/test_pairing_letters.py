@@ -36,7 +36,7 @@ def test_each_student_gets_a_letter_with_a_working_code_link_and_qr(
     for person in (student, classmate):
         assert person.name in html
     assert "Springfield Schools" in html
-    assert html.count("<svg") == 2
+    assert html.count('<svg role="img"') == 2  # the QR codes (icons are aria-hidden)
     assert "css/letters-a4.css" in html
     assert "/register/observer" in html  # self-registration is on: parents may sign up
     assert all(PairingCode.objects.filter(code_hash=code_hash(c)).exists() for c in codes)
@@ -55,7 +55,7 @@ def test_each_qr_code_is_the_link_with_the_code_in_its_fragment(client, course, 
     client.force_login(admin)
     html = client.post(letters_url(course), {"paper": "letter"}).content.decode()
     [code] = CODE.findall(html)
-    [svg] = re.findall(r"<svg .*?</svg>", html, re.S)
+    [svg] = re.findall(r"<svg role=\"img\" .*?</svg>", html, re.S)
     expected = qr_svg(
         f"http://testserver/profile/observees#code={code}",
         title="QR code: the pairing link for Sam Student",
