@@ -50,6 +50,7 @@ class AccountError(DomainError):
         "Only an admin of this person's institution can download or delete their data."
     )
     DELETE_SELF = _("You cannot delete your own account here.")
+    NO_SUCH_USER = _("There is no such user to deactivate.")
 
 
 class AttemptsPaused(AccountError):

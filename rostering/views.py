@@ -3,15 +3,17 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.access import get_institution_for_user
+from accounts.audit import current_context
 from pairing_portal.middleware import accepts_bodies_up_to
 from rostering.access import get_sis_import_for_user
 from rostering.forms import SisImportForm
 from rostering.selectors import sis_imports_of
 from rostering.sis_csv import MAX_FILE_BYTES
-from rostering.sis_import import sis_import_run
+from rostering.sis_import import sis_import_request
 
 IMPORTS_PER_PAGE = 20
 
@@ -26,12 +28,14 @@ def sis_imports(request, institution_id: int):
     form = SisImportForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        record = sis_import_run(
+        record = sis_import_request(
             institution=institution,
             filename=upload.name,
-            data=upload.read(),
+            upload=upload,
             by=request.user,
             dry_run=form.cleaned_data["dry_run"],
+            language=get_language(),
+            client_address=current_context().client_address,
         )
         return redirect("sis_import_detail", institution.pk, record.pk)
     page = Paginator(sis_imports_of(institution=institution), IMPORTS_PER_PAGE).get_page(

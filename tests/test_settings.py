@@ -101,6 +101,7 @@ def test_the_example_env_file_documents_every_setting():
         "DB_POOL_TIMEOUT",
         "DB_CONNECT_TIMEOUT",
         "STATIC_ROOT",
+        "MEDIA_ROOT",
         "LOG_FORMAT",
         "LOG_LEVEL",
         "SENTRY_DSN",

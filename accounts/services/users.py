@@ -70,6 +70,8 @@ def _check_login_and_lengths(*, email: str, values: list[str | None]) -> None:
         validate_email(email.strip())
     except ValidationError:
         raise AccountError(AccountError.EMAIL_INVALID) from None
+    if len(email.strip()) > User._meta.get_field("email").max_length:
+        raise AccountError(AccountError.EMAIL_INVALID)  # valid, but longer than we can keep
     _check_names(values)
 
 
