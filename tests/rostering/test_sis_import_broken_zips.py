@@ -128,7 +128,9 @@ def test_the_upload_page_shows_why_a_broken_zip_failed(client, institution, admi
     assert not User.objects.filter(sis_user_id__isnull=False).exists()
 
 
-def test_the_command_fails_on_a_broken_zip_with_the_same_message(job_queue, institution, tmp_path, broken):
+def test_the_command_fails_on_a_broken_zip_with_the_same_message(
+    job_queue, institution, tmp_path, broken
+):
     data, message = broken
     path = tmp_path / "school.zip"
     path.write_bytes(data)

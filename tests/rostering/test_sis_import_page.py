@@ -220,7 +220,9 @@ def users_file(tmp_path):
     return path
 
 
-def test_the_command_imports_a_file_and_prints_counts_and_messages(job_queue, institution, users_file):
+def test_the_command_imports_a_file_and_prints_counts_and_messages(
+    job_queue, institution, users_file
+):
     output = command(users_file, institution=str(institution.pk))
 
     record = SisImport.objects.get()
@@ -233,7 +235,9 @@ def test_the_command_imports_a_file_and_prints_counts_and_messages(job_queue, in
     assert imported_users() == ["U1"]
 
 
-def test_the_command_finds_the_only_institution_or_one_named_exactly(job_queue, institution, users_file):
+def test_the_command_finds_the_only_institution_or_one_named_exactly(
+    job_queue, institution, users_file
+):
     first = command(users_file)
     again = command(users_file, institution="Springfield Schools")
 
