@@ -1,5 +1,6 @@
 """Writes to courses and enrollments."""
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,7 @@ from courses.models import (
     Enrollment,
     EnrollmentState,
 )
+from pairing_portal.sql import one_of
 
 
 def course_create(
@@ -105,8 +107,10 @@ def _courses_upsert_run(institution, rows, run, outcomes) -> None:
     known = {
         course.sis_course_id: course
         for course in Course.objects.filter(
-            institution=institution, sis_course_id__in=[rows[i].sis_course_id for i in wanted]
-        ).only("sis_course_id", "name", "course_code", "state")
+            institution=institution, sis_course_id__in=one_of(rows[i].sis_course_id for i in wanted)
+        )
+        .order_by()
+        .only("sis_course_id", "name", "course_code", "state")
     }
     creates, updates = [], []
     for index, fields in wanted.items():
@@ -125,16 +129,18 @@ def _courses_upsert_run(institution, rows, run, outcomes) -> None:
                 INSERT INTO {table} (institution_id, name, course_code, sis_course_id, state,
                     created_at)
                 SELECT %s, new.name, new.course_code, new.sis_course_id, new.state, %s
-                FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])
-                    AS new(name, course_code, sis_course_id, state)
+                FROM json_to_recordset(%s::json)
+                    AS new(name text, course_code text, sis_course_id text, state text)
                 """,  # noqa: S608 - the table name is ours; every value is a parameter
                 [
                     institution.pk,
                     timezone.now(),
-                    [wanted[i]["name"] for i in creates],
-                    [wanted[i]["course_code"] for i in creates],
-                    [rows[i].sis_course_id.strip() for i in creates],
-                    [wanted[i]["state"] for i in creates],
+                    json.dumps(
+                        [
+                            {**wanted[i], "sis_course_id": rows[i].sis_course_id.strip()}
+                            for i in creates
+                        ]
+                    ),
                 ],
             )
         if updates:
@@ -148,9 +154,10 @@ def _courses_upsert_run(institution, rows, run, outcomes) -> None:
                 """,  # noqa: S608 - the table name is ours; every value is a parameter
                 [
                     [course.pk for _index, course in updates],
-                    [wanted[index]["name"] for index, _course in updates],
-                    [wanted[index]["course_code"] for index, _course in updates],
-                    [wanted[index]["state"] for index, _course in updates],
+                    *(
+                        [wanted[index][name] for index, _course in updates]
+                        for name in ("name", "course_code", "state")
+                    ),
                 ],
             )
     for index in creates + [index for index, _course in updates]:
@@ -220,9 +227,16 @@ def observer_enrollments_fan_out(*, institution_id: int, pairs: list[tuple[int, 
             INSERT INTO {table} (user_id, course_id, type, state, associated_user_id, created_at, updated_at)
             SELECT pair.observer_id, student.course_id, %s, %s, pair.student_id, %s, %s
             FROM unnest(%s::bigint[], %s::bigint[]) AS pair(observer_id, student_id)
-            JOIN {table} student ON student.user_id = pair.student_id
-                AND student.type = %s AND student.state = ANY(%s)
-            JOIN {course_table} course ON course.id = student.course_id AND course.institution_id = %s
+            CROSS JOIN LATERAL (
+                -- The student's enrollments by index, pair by pair: a district's first import
+                -- fills these tables faster than PostgreSQL's statistics follow them.
+                SELECT student.course_id FROM {table} student
+                JOIN {course_table} course ON course.id = student.course_id
+                    AND course.institution_id = %s
+                WHERE student.user_id = pair.student_id
+                    AND student.type = %s AND student.state = ANY(%s)
+                OFFSET 0
+            ) AS student
             ON CONFLICT ON CONSTRAINT enrollment_unique
             DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
             WHERE {table}.state <> EXCLUDED.state
@@ -234,9 +248,9 @@ def observer_enrollments_fan_out(*, institution_id: int, pairs: list[tuple[int, 
                 now,
                 [observer for observer, _student in pairs],
                 [student for _observer, student in pairs],
+                institution_id,
                 Role.STUDENT,
                 list(CURRENT_ENROLLMENT_STATES),
-                institution_id,
             ],
         )
 

@@ -9,6 +9,7 @@ observers who follow); where that cannot come out as applying the rows in turn w
 applied row by row through those functions.
 """
 
+import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from pairing.errors import PairingError
 from pairing.models import ObserverLink, ObserverLinkState
 from pairing.services.enrollments import course_observer_add, enrollment_upsert
 from pairing.services.locks import students_lock
+from pairing_portal.sql import one_of
 
 # True: the row changed something; False: nothing needed changing; or the error that refused it.
 Outcome = bool | DomainError
@@ -59,8 +61,12 @@ def enrollments_upsert_many(
     outcomes: list[Outcome | None] = [None] * len(rows)
     homes = dict(
         User.objects.filter(
-            pk__in={p for row in rows for p in (row.user_id, row.associated_user_id) if p}
-        ).values_list("pk", "institution_id")
+            pk__in=one_of(
+                {p for row in rows for p in (row.user_id, row.associated_user_id) if p}, "bigint"
+            )
+        )
+        .order_by()
+        .values_list("pk", "institution_id")
     )
     for index, row in enumerate(rows):
         if row.course.institution_id != institution_id or any(
@@ -91,7 +97,8 @@ def _runs(rows: Sequence[EnrollmentWanted], outcomes: list) -> Iterator[list[int
     for index, row in enumerate(rows):
         if outcomes[index] is not None:
             continue
-        keys = {(row.course.pk, row.user_id), (row.course.pk, row.associated_user_id)}
+        keys = {(row.course.pk, person) for person in (row.user_id, row.associated_user_id)}
+        keys.discard((row.course.pk, None))
         if seen & keys:
             yield run
             run, seen = [], set()
@@ -112,12 +119,17 @@ def _upsert_run(
     students = sorted({rows[i].user_id for i in run if rows[i].type == Role.STUDENT})
     if students:
         students_lock(student_ids=students)  # a link being made now sees these enrollments
+    # Every enrollment the run's people hold in its courses (the associated students' too).
+    held = _enrollments_of(
+        {
+            (rows[i].course.pk, person)
+            for i in run
+            for person in (rows[i].user_id, rows[i].associated_user_id)
+            if person is not None
+        }
+    )
     previous = {
-        (course, user, kind, associated): state
-        for course, user, kind, associated, state in Enrollment.objects.filter(
-            course_id__in={rows[i].course.pk for i in run},
-            user_id__in={rows[i].user_id for i in run},
-        ).values_list("course_id", "user_id", "type", "associated_user_id", "state")
+        (course, user, kind, associated): state for course, user, kind, associated, state in held
     }
     writes = []
     for index in run:
@@ -125,7 +137,7 @@ def _upsert_run(
             outcomes[index] = False
         else:
             writes.append(index)
-    writes = _course_observer_rules(rows, writes, outcomes, by=by)
+    writes = _course_observer_rules(rows, writes, held, outcomes, by=by)
     if not writes:
         return
     now = timezone.now()
@@ -135,24 +147,50 @@ def _upsert_run(
         outcomes[index] = True
 
 
+def _enrollments_of(pairs: set[tuple[int, int]]) -> list[tuple]:
+    """(course, user, type, associated user, state) of every enrollment of each (course, user).
+
+    Looked up pair by pair, by index: a district's first import fills the tables faster than
+    PostgreSQL's statistics follow, and a plan chosen on stale ones could read whole courses."""
+    if not pairs:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT held.course_id, held.user_id, held.type, held.associated_user_id, held.state
+            FROM unnest(%s::bigint[], %s::bigint[]) AS pair(course_id, user_id)
+            CROSS JOIN LATERAL (
+                SELECT * FROM {Enrollment._meta.db_table} enrollment
+                WHERE enrollment.user_id = pair.user_id AND enrollment.course_id = pair.course_id
+                OFFSET 0
+            ) AS held
+            """,  # noqa: S608 - the table name is ours; every value is a parameter
+            [[course for course, _user in pairs], [user for _course, user in pairs]],
+        )
+        return cursor.fetchall()
+
+
 def _course_observer_rules(
-    rows: Sequence[EnrollmentWanted], writes: list[int], outcomes: list, *, by: User | None
+    rows: Sequence[EnrollmentWanted],
+    writes: list[int],
+    held: list[tuple],
+    outcomes: list,
+    *,
+    by: User | None,
 ) -> list[int]:
     """The rows of ``writes`` that may be written: course-only observers as course_observer_add
     allows them (the permission, the student enrolled in the course, nobody observing each
-    other); every other row."""
+    other); every other row. ``held`` holds the enrollments of the rows' people."""
     asked = [i for i in writes if rows[i].is_course_observer]
     if not asked:
         return writes
-    courses = {rows[i].course.pk for i in asked}
-    students = {rows[i].associated_user_id for i in asked}
-    current = Enrollment.objects.current().filter(course_id__in=courses, user_id__in=students)
-    enrolled = set(current.filter(type=Role.STUDENT).values_list("course_id", "user_id"))
-    observing = set(
-        current.filter(
-            type=Role.OBSERVER, associated_user_id__in={rows[i].user_id for i in asked}
-        ).values_list("course_id", "user_id", "associated_user_id")
-    )
+    current = [row for row in held if row[4] in CURRENT_ENROLLMENT_STATES]
+    enrolled = {(course, user) for course, user, kind, _a, _s in current if kind == Role.STUDENT}
+    observing = {
+        (course, user, associated)
+        for course, user, kind, associated, _state in current
+        if kind == Role.OBSERVER
+    }
     permitted: dict[int, bool] = {}
     refused = set()
     for index in asked:
@@ -185,8 +223,8 @@ def _write(rows: Sequence[EnrollmentWanted], writes: list[int], now) -> None:
             INSERT INTO {table} (user_id, course_id, type, state, associated_user_id, created_at,
                 updated_at)
             SELECT row.user_id, row.course_id, row.type, row.state, row.associated_user_id, %s, %s
-            FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::text[], %s::bigint[])
-                AS row(user_id, course_id, type, state, associated_user_id)
+            FROM json_to_recordset(%s::json) AS row(user_id bigint, course_id bigint, type text,
+                state text, associated_user_id bigint)
             ON CONFLICT ON CONSTRAINT enrollment_unique
             DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
             WHERE {table}.state <> EXCLUDED.state
@@ -194,11 +232,18 @@ def _write(rows: Sequence[EnrollmentWanted], writes: list[int], now) -> None:
             [
                 now,
                 now,
-                [rows[i].user_id for i in writes],
-                [rows[i].course.pk for i in writes],
-                [str(rows[i].type) for i in writes],
-                [str(rows[i].state) for i in writes],
-                [rows[i].associated_user_id for i in writes],
+                json.dumps(
+                    [
+                        {
+                            "user_id": rows[i].user_id,
+                            "course_id": rows[i].course.pk,
+                            "type": rows[i].type,
+                            "state": rows[i].state,
+                            "associated_user_id": rows[i].associated_user_id,
+                        }
+                        for i in writes
+                    ]
+                ),
             ],
         )
 
@@ -231,11 +276,19 @@ def _students_observers_follow(
                 student.user_id, %s, %s
             FROM unnest(%s::bigint[], %s::bigint[], %s::text[], %s::boolean[])
                 AS student(course_id, user_id, observer_state, keep_removed)
-            JOIN {links} link ON link.student_id = student.user_id
-                AND link.institution_id = %s AND link.state = %s
-            LEFT JOIN {table} observer ON observer.course_id = student.course_id
-                AND observer.user_id = link.observer_id AND observer.type = %s
-                AND observer.associated_user_id = student.user_id
+            CROSS JOIN LATERAL (
+                SELECT link.observer_id FROM {links} link
+                WHERE link.student_id = student.user_id AND link.institution_id = %s
+                    AND link.state = %s
+                OFFSET 0
+            ) AS link
+            LEFT JOIN LATERAL (
+                SELECT observer.state FROM {table} observer
+                WHERE observer.course_id = student.course_id AND observer.user_id = link.observer_id
+                    AND observer.type = %s AND observer.associated_user_id = student.user_id
+                OFFSET 0
+            ) AS observer ON true
+            -- (Each lookup above by index, pair by pair, whatever the statistics say.)
             WHERE NOT (student.keep_removed AND COALESCE(observer.state = ANY(%s), false))
             ON CONFLICT ON CONSTRAINT enrollment_unique
             DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at

@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass
 
 from accounts.models import Institution, User
 from courses.models import Course
+from pairing_portal.sql import one_of
 from rostering.models import SisImport
 from rostering.rows import BadRow, Row
 
@@ -105,7 +106,7 @@ def users_by_sis_id(
 ) -> dict[str, User]:
     """Users by SIS id; enrollments and links refer only to active ones (Canvas: active logins)."""
     ids = {sis_id for sis_id in sis_ids if sis_id}
-    users = User.objects.filter(institution=institution, sis_user_id__in=ids)
+    users = User.objects.filter(institution=institution, sis_user_id__in=one_of(ids)).order_by()
     if active_only:
         users = users.filter(is_active=True)
     return {u.sis_user_id: u for u in users}
@@ -113,5 +114,5 @@ def users_by_sis_id(
 
 def courses_by_sis_id(institution: Institution, sis_ids) -> dict[str, Course]:
     ids = {sis_id for sis_id in sis_ids if sis_id}
-    courses = Course.objects.filter(institution=institution, sis_course_id__in=ids)
+    courses = Course.objects.filter(institution=institution, sis_course_id__in=one_of(ids))
     return {c.sis_course_id: c for c in courses}

@@ -8,6 +8,7 @@ from accounts.models import User
 from accounts.roles import COURSE_ROLES_BY_NAME, Role
 from courses.models import EnrollmentState
 from pairing.services import EnrollmentWanted, enrollments_upsert_many
+from pairing_portal.sql import one_of
 from rostering.appliers.base import ImportRun, courses_by_sis_id
 from rostering.rows import ENROLLMENTS, BadRow, Row
 
@@ -29,13 +30,17 @@ def apply_enrollments(run: ImportRun, name: str, rows: list[Row | BadRow]) -> No
         User.objects.filter(
             institution=run.institution,
             is_active=True,
-            sis_user_id__in={
-                sis_id
-                for r in good
-                for sis_id in (r.values.get("user_id"), r.values.get("associated_user_id"))
-                if sis_id
-            },
-        ).values_list("sis_user_id", "pk")
+            sis_user_id__in=one_of(
+                {
+                    sis_id
+                    for r in good
+                    for sis_id in (r.values.get("user_id"), r.values.get("associated_user_id"))
+                    if sis_id
+                }
+            ),
+        )
+        .order_by()
+        .values_list("sis_user_id", "pk")
     )
     wanted: list[tuple[Row, EnrollmentWanted]] = []
     for row in good:

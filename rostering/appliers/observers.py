@@ -10,6 +10,7 @@ from accounts.models import User
 from pairing.errors import PairingError
 from pairing.models import ObserverLink, ObserverLinkSource
 from pairing.services import observer_links_create_many, observer_links_remove_many
+from pairing_portal.sql import one_of
 from rostering.appliers.base import FileCounts, ImportRun
 from rostering.rows import USER_OBSERVERS, BadRow, Row
 
@@ -33,13 +34,17 @@ def apply_user_observers(run: ImportRun, name: str, rows: list[Row | BadRow]) ->
         User.objects.filter(
             institution=run.institution,
             is_active=True,
-            sis_user_id__in={
-                sis_id
-                for r in good
-                for sis_id in (r.values.get("observer_id"), r.values.get("student_id"))
-                if sis_id
-            },
-        ).values_list("sis_user_id", "pk")
+            sis_user_id__in=one_of(
+                {
+                    sis_id
+                    for r in good
+                    for sis_id in (r.values.get("observer_id"), r.values.get("student_id"))
+                    if sis_id
+                }
+            ),
+        )
+        .order_by()
+        .values_list("sis_user_id", "pk")
     )
     valid: list[_LinkRow] = []
     for row in good:

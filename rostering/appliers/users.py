@@ -1,8 +1,6 @@
 """users.csv: people, matched by SIS id, made or brought up to date a chunk at a time through
 accounts.services.users_upsert_many (never an admin: see accounts.services.user_change_refusal)."""
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils.translation import gettext
 
 from accounts.errors import AccountError
@@ -48,13 +46,6 @@ def _wanted(values: dict[str, str]) -> UserWanted | str:
         ) % {"login": login, "user": sis_id}
     if not email:
         return gettext("No login_id or email given for user %(user)s") % {"user": sis_id}
-    try:
-        validate_email(email)
-    except ValidationError:
-        return gettext("The login %(login)s of user %(user)s is not an e-mail address") % {
-            "login": repr(email),
-            "user": sis_id,
-        }
     first, last = values.get("first_name", ""), values.get("last_name", "")
     name = values.get("full_name") or " ".join(part for part in (first, last) if part)
     if not name:
@@ -70,6 +61,11 @@ def _wanted(values: dict[str, str]) -> UserWanted | str:
 
 def _refusal(error: AccountError, user: UserWanted) -> str:
     sis_id = user.sis_user_id
+    if error.message == AccountError.EMAIL_INVALID:
+        return gettext("The login %(login)s of user %(user)s is not an e-mail address") % {
+            "login": repr(user.email),
+            "user": sis_id,
+        }
     if error.message == AccountError.NO_SUCH_USER:
         return gettext("Can't delete user %(user)s: no such user") % {"user": sis_id}
     if error.message == AccountError.CHANGE_ADMIN:
