@@ -31,7 +31,7 @@ from itertools import islice
 
 import psycopg
 from django.core.files import File
-from django.db import DatabaseError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.db.models.expressions import RawSQL
 from django.utils import timezone, translation
 from django.utils.formats import number_format
@@ -219,12 +219,26 @@ def _apply(
         if should_stop():
             raise ImportInterrupted
         with transaction.atomic():
+            _commit_without_waiting_for_the_disk()
             applier(run, roster_file.name, chunk)
             entry["done"] += len(chunk)
             entry["total"] = max(entry["total"], entry["done"])
             progress.save(run)
     entry["total"] = entry["done"]
     progress.save(run)
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """A chunk's transaction commits without waiting for its write-ahead log to reach the disk.
+
+    A chunk writes thousands of rows, and waiting for each commit's flush took a third of an
+    import's time. Should PostgreSQL itself crash, the last chunks committed may be forgotten,
+    their progress with them (it is saved in the same transaction): the record says what
+    landed, and the import carried on or run again applies them again. The database stays
+    consistent either way; other transactions are not affected.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _chunks(rows: Iterator) -> Iterator[list]:
