@@ -205,3 +205,21 @@ def test_a_course_of_another_institution_with_the_same_sis_id_stays_out_of_reach
 
     assert api_as(admin).get("courses/sis_course_id:BIO-2026").json()["id"] == course.pk
     assert api_as(other_admin).get("courses/sis_course_id:BIO-2026").json()["id"] == theirs.pk
+
+
+def test_a_file_that_cannot_be_read_fails_with_its_reason_as_a_processing_error(
+    api_as, admin, institution
+):
+    record = run(institution, "people.csv", b"name,email\nAnn,ann@example.test\n", by=admin)
+
+    body = api_as(admin).get(f"accounts/self/sis_imports/{record.pk}").json()
+
+    assert (body["workflow_state"], body["progress"]) == ("failed_with_messages", 100)
+    assert body["processing_errors"] == [
+        [
+            "people.csv",
+            "people.csv: the header (name, email) is not one of users.csv, courses.csv, "
+            "enrollments.csv or user_observers.csv.",
+        ]
+    ]
+    assert body["data"]["counts"]["error_count"] == 1
