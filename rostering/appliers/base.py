@@ -101,18 +101,9 @@ def _printable(text: str) -> str:
     )
 
 
-def users_by_sis_id(
-    institution: Institution, sis_ids, *, active_only: bool = True
-) -> dict[str, User]:
-    """Users by SIS id; enrollments and links refer only to active ones (Canvas: active logins)."""
-    ids = {sis_id for sis_id in sis_ids if sis_id}
-    users = User.objects.filter(institution=institution, sis_user_id__in=one_of(ids)).order_by()
-    if active_only:
-        users = users.filter(is_active=True)
-    return {u.sis_user_id: u for u in users}
-
-
 def courses_by_sis_id(institution: Institution, sis_ids) -> dict[str, Course]:
+    """The institution's courses by SIS id (whole objects: the rules of course-only observers
+    ask about the course)."""
     ids = {sis_id for sis_id in sis_ids if sis_id}
     courses = Course.objects.filter(institution=institution, sis_course_id__in=one_of(ids))
     return {c.sis_course_id: c for c in courses}
