@@ -85,19 +85,19 @@ def audit_record_many(
     if not entries:
         return
     context = current_context()
-    actors, details = [], []
-    for _subject_id, entry_details in entries:
+    events = []
+    for subject_id, entry_details in entries:
         actor_id, entry = _who(context, actor, entry_details)
-        actors.append(actor_id)
-        details.append(json.dumps(entry))
+        events.append({"actor_id": actor_id, "subject_id": subject_id, "details": entry})
     table = AuditEvent._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
             INSERT INTO {table}
                 (institution_id, at, action, actor_id, subject_id, source, client_address, details)
-            SELECT %s, %s, %s, event.actor_id, event.subject_id, %s, %s::inet, event.details::jsonb
-            FROM unnest(%s::bigint[], %s::bigint[], %s::text[]) AS event(actor_id, subject_id, details)
+            SELECT %s, %s, %s, event.actor_id, event.subject_id, %s, %s::inet, event.details
+            FROM json_to_recordset(%s::json) AS event(actor_id bigint, subject_id bigint,
+                details jsonb)
             """,  # noqa: S608 - the table name is ours; every value is a parameter
             [
                 institution_id,
@@ -105,8 +105,7 @@ def audit_record_many(
                 action,
                 context.source,
                 context.client_address,
-                actors,
-                [subject_id for subject_id, _details in entries],
-                details,
+                # One JSON document: PostgreSQL reads it faster than psycopg writes arrays.
+                json.dumps(events),
             ],
         )

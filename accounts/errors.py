@@ -68,6 +68,7 @@ class AccountError(DomainError):
         "White text on that colour would be hard to read (a contrast of %(ratio)s:1; at least "
         "4.5:1 is needed). Please choose a darker colour."
     )
+    NO_SUCH_USER = _("There is no such user to deactivate.")
 
 
 class LowContrast(AccountError):

@@ -1,4 +1,9 @@
-"""Who the API lets see what. Outsiders get 404; insiders without the right get 401 (Canvas)."""
+"""Who the API lets see what. Outsiders get 404; insiders without the right get 401 (Canvas).
+
+Every route that takes a user, course or account takes it as Canvas does: an id, ``self`` (users
+and accounts), or an SIS id (``sis_user_id:S1001``, ``sis_course_id:BIO-2026``), always looked up
+within the caller's institution (api.urls's converters).
+"""
 
 from django.http import Http404
 
@@ -10,12 +15,67 @@ from courses.models import Course, CourseState
 from pairing.models import ObserverLink, ObserverLinkState
 from pairing.services import may_manage_observers_of
 
+SIS_USER = "sis_user_id:"
+SIS_COURSE = "sis_course_id:"
+
+
+def user_id_for_ref(caller: User, user_ref: str | int) -> int:
+    """The id a user reference names: ``self``, an id, or ``sis_user_id:`` and an SIS id of the
+    caller's institution (404 when there is none)."""
+    user_ref = str(user_ref)
+    if user_ref == "self":
+        return caller.pk
+    if user_ref.startswith(SIS_USER):
+        found = (
+            User.objects.filter(
+                institution_id=caller.institution_id,
+                sis_user_id=user_ref.removeprefix(SIS_USER),
+                institution_id__isnull=False,
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            raise Http404
+        return found
+    return int(user_ref)
+
+
+def course_id_for_ref(caller: User, course_ref: str | int) -> int:
+    """The id a course reference names: an id, or ``sis_course_id:`` and an SIS id of the
+    caller's institution (404 when there is none)."""
+    course_ref = str(course_ref)
+    if course_ref.startswith(SIS_COURSE):
+        found = (
+            Course.objects.filter(
+                institution_id=caller.institution_id,
+                sis_course_id=course_ref.removeprefix(SIS_COURSE),
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        if found is None:
+            raise Http404
+        return found
+    return int(course_ref)
+
+
+def account_id_for_ref(caller: User, account_ref: str | int) -> int:
+    """The institution an account reference names: an id, or ``self`` (the caller's own)."""
+    if str(account_ref) == "self":
+        if caller.institution_id is None:
+            raise Http404
+        return caller.institution_id
+    return int(account_ref)
+
 
 def get_user_for_caller(caller: User, user_ref: str) -> User:
-    """``self`` or a numeric id of an active user of the caller's institution; else 404."""
-    if user_ref == "self":
+    """An active user of the caller's institution, by any reference (``user_id_for_ref``); else
+    404."""
+    user_id = user_id_for_ref(caller, user_ref)
+    if user_id == caller.pk:
         return caller
-    user = User.objects.filter(pk=int(user_ref), is_active=True).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or user.institution_id != caller.institution_id:
         raise Http404
     return user
@@ -49,8 +109,10 @@ def require_may_read_courses_of(caller: User, user: User) -> None:
         raise Unauthorized()
 
 
-def get_course_for_caller(caller: User, course_id: int, *, roster: bool = False) -> Course:
-    """A course of the caller's institution (404 otherwise) that they may open (401 otherwise)."""
+def get_course_for_caller(caller: User, course_ref: str, *, roster: bool = False) -> Course:
+    """A course of the caller's institution (404 otherwise) that they may open (401 otherwise),
+    by any reference (``course_id_for_ref``)."""
+    course_id = course_id_for_ref(caller, course_ref)
     course = (
         Course.objects.exclude(state=CourseState.DELETED)
         .filter(pk=course_id)

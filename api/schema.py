@@ -49,12 +49,31 @@ def errors(*codes: int) -> dict:
     return {code: OpenApiResponse(ErrorBody, description=meaning[code]) for code in codes}
 
 
-USER_REF = OpenApiParameter(
-    "user_ref",
+def user_parameter(name: str) -> OpenApiParameter:
+    return OpenApiParameter(
+        name,
+        OpenApiTypes.STR,
+        OpenApiParameter.PATH,
+        pattern=r"^(self|[0-9]+|sis_user_id:[^/]+)$",
+        description="A user id, `self` for the caller, or `sis_user_id:` and an SIS id of the "
+        "caller's institution.",
+    )
+
+
+USER_REF = user_parameter("user_ref")
+COURSE_REF = OpenApiParameter(
+    "course_id",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    pattern=r"^([0-9]+|sis_course_id:[^/]+)$",
+    description="A course id, or `sis_course_id:` and an SIS id of the caller's institution.",
+)
+ACCOUNT_REF = OpenApiParameter(
+    "account_id",
     OpenApiTypes.STR,
     OpenApiParameter.PATH,
     pattern=r"^(self|[0-9]+)$",
-    description="A user id, or `self` for the caller.",
+    description="An institution's id (Canvas's root account), or `self` for the caller's.",
 )
 PAGE = [
     OpenApiParameter(

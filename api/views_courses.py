@@ -11,10 +11,10 @@ from rest_framework.views import APIView
 from accounts.models import User
 from accounts.permissions import permissions_for
 from accounts.roles import COURSE_ROLES_BY_NAME, Permission, Role
-from api.access import get_course_for_caller
+from api.access import get_course_for_caller, user_id_for_ref
 from api.errors import BadRequest, Unauthorized
 from api.pagination import paginated_response
-from api.schema import INCLUDE, PAGE, STATES, TYPES, errors, form_body
+from api.schema import COURSE_REF, INCLUDE, PAGE, STATES, TYPES, errors, form_body, user_parameter
 from api.serializers import CourseSerializer, EnrollmentSerializer, UserSerializer
 from api.views_users import enrollment_filters
 from courses.access import sees_all_observers, visible_enrollments
@@ -48,8 +48,8 @@ def _roster_context(request, course) -> dict:
 class CourseView(APIView):
     """R13: GET /courses/:id, for people enrolled in it and admins."""
 
-    @extend_schema(responses={200: CourseSerializer, **errors(401, 404)})
-    def get(self, request, course_id: int):
+    @extend_schema(parameters=[COURSE_REF], responses={200: CourseSerializer, **errors(401, 404)})
+    def get(self, request, course_id: str):
         course = get_course_for_caller(request.user, course_id)
         return Response(CourseSerializer(course, context={"request": request}).data)
 
@@ -59,6 +59,7 @@ class CourseUsersView(APIView):
 
     @extend_schema(
         parameters=[
+            COURSE_REF,
             OpenApiParameter(
                 "enrollment_type[]", OpenApiTypes.STR, many=True, enum=list(ENROLLMENT_TYPES)
             ),
@@ -68,7 +69,7 @@ class CourseUsersView(APIView):
         ],
         responses={200: UserSerializer(many=True), **errors(400, 401, 404)},
     )
-    def get(self, request, course_id: int):
+    def get(self, request, course_id: str):
         course = get_course_for_caller(request.user, course_id, roster=True)
         context = _roster_context(request, course)
         enrollments = Enrollment.objects.current().filter(course=course).filter(context["visible"])
@@ -111,10 +112,13 @@ class CourseUsersView(APIView):
 class CourseUserView(APIView):
     """R15: GET /courses/:course_id/users/:id; 404 unless the user is enrolled there."""
 
-    @extend_schema(responses={200: UserSerializer, **errors(401, 404)})
-    def get(self, request, course_id: int, user_id: int):
+    @extend_schema(
+        parameters=[COURSE_REF, user_parameter("user_id")],
+        responses={200: UserSerializer, **errors(401, 404)},
+    )
+    def get(self, request, course_id: str, user_id: str):
         course = get_course_for_caller(request.user, course_id, roster=True)
-        user = get_member_of_course(request.user, course, user_id)
+        user = get_member_of_course(request.user, course, user_id_for_ref(request.user, user_id))
         return Response(UserSerializer(user, context=_roster_context(request, course)).data)
 
 
@@ -122,10 +126,17 @@ class CourseEnrollmentsView(APIView):
     """R16: GET /courses/:id/enrollments. R17: POST, a one-off observer enrollment."""
 
     @extend_schema(
-        parameters=[TYPES, STATES, OpenApiParameter("user_id", OpenApiTypes.INT), INCLUDE, *PAGE],
+        parameters=[
+            COURSE_REF,
+            TYPES,
+            STATES,
+            OpenApiParameter("user_id", OpenApiTypes.INT),
+            INCLUDE,
+            *PAGE,
+        ],
         responses={200: EnrollmentSerializer(many=True), **errors(400, 401, 404)},
     )
-    def get(self, request, course_id: int):
+    def get(self, request, course_id: str):
         course = get_course_for_caller(request.user, course_id, roster=True)
         context = _roster_context(request, course)
         enrollments = enrollment_filters(
@@ -146,6 +157,7 @@ class CourseEnrollmentsView(APIView):
         )
 
     @extend_schema(
+        parameters=[COURSE_REF],
         request=form_body(
             "CreateEnrollment",
             {
@@ -157,7 +169,7 @@ class CourseEnrollmentsView(APIView):
         ),
         responses={200: EnrollmentSerializer, **errors(400, 401, 404)},
     )
-    def post(self, request, course_id: int):
+    def post(self, request, course_id: str):
         course = get_course_for_caller(request.user, course_id, roster=True)
         data = request.data
         kind = data.get("enrollment[type]") or "ObserverEnrollment"
@@ -196,13 +208,14 @@ class CourseEnrollmentView(APIView):
     """R18: DELETE /courses/:course_id/enrollments/:id with task=delete (or conclude, inactivate)."""
 
     @extend_schema(
+        parameters=[COURSE_REF],
         request=form_body(
             "EndEnrollment",
             {"task": serializers.ChoiceField(choices=list(TASK_STATES), required=False)},
         ),
         responses={200: EnrollmentSerializer, **errors(400, 401, 404)},
     )
-    def delete(self, request, course_id: int, enrollment_id: int):
+    def delete(self, request, course_id: str, enrollment_id: int):
         course = get_course_for_caller(request.user, course_id, roster=True)
         enrollment = (
             Enrollment.objects.select_related("course", "user", "associated_user")

@@ -15,16 +15,28 @@ from accounts.proof_of_work import PROOF_FIELD, challenge_create
 from accounts.services import user_create
 from accounts.throttle import minutes_until
 from api.access import (
+    account_id_for_ref,
     get_observed_party_for_caller,
     get_user_for_caller,
     is_admin_of,
     require_may_read_courses_of,
     require_self_or_admin,
+    user_id_for_ref,
 )
 from api.errors import BadRequest, Unauthorized, Unprocessable
 from api.errors import ProofOfWorkRequired as ProofOfWorkRequiredError
 from api.pagination import paginated_response
-from api.schema import INCLUDE, PAGE, STATES, TYPES, USER_REF, errors, form_body
+from api.schema import (
+    ACCOUNT_REF,
+    INCLUDE,
+    PAGE,
+    STATES,
+    TYPES,
+    USER_REF,
+    errors,
+    form_body,
+    user_parameter,
+)
 from api.serializers import (
     CourseSerializer,
     EnrollmentSerializer,
@@ -48,6 +60,7 @@ from pairing.services import (
     pairing_code_redeem,
 )
 
+OBSERVEE_REF = user_parameter("observee_id")
 INVALID_PAIRING_CODE = "Invalid pairing code."
 API_PROOF_REQUIRED = (
     "Too many wrong pairing codes were entered at this institution today: solve the proof of work "
@@ -184,24 +197,27 @@ class ObserveesView(APIView):
 class ObserveeView(APIView):
     """R6 GET, R7 PUT (admins link by id), R8 DELETE: /users/:user_id/observees/:observee_id."""
 
-    @extend_schema(parameters=[USER_REF], responses={200: ObserveeSerializer, **errors(401, 404)})
-    def get(self, request, user_ref: str, observee_id: int):
+    @extend_schema(
+        parameters=[USER_REF, OBSERVEE_REF], responses={200: ObserveeSerializer, **errors(401, 404)}
+    )
+    def get(self, request, user_ref: str, observee_id: str):
         observer = get_observed_party_for_caller(request.user, user_ref)
-        student = get_observer_link_for_user(request.user, pair=(observer.pk, observee_id)).student
+        pair = (observer.pk, user_id_for_ref(request.user, observee_id))
+        student = get_observer_link_for_user(request.user, pair=pair).student
         return Response(
             ObserveeSerializer(student, context=_context(request, request.user, student)).data
         )
 
     @extend_schema(
-        parameters=[USER_REF],
+        parameters=[USER_REF, OBSERVEE_REF],
         request=form_body(
             "LinkObservee", {"root_account_id": serializers.CharField(required=False)}
         ),
         responses={200: ObserveeSerializer, **errors(400, 401, 404)},
     )
-    def put(self, request, user_ref: str, observee_id: int):
+    def put(self, request, user_ref: str, observee_id: str):
         observer = get_user_for_caller(request.user, user_ref)
-        student = get_user_for_caller(request.user, str(observee_id))
+        student = get_user_for_caller(request.user, observee_id)
         try:
             observer_link_create_by_admin(
                 observer=observer, student=student, by=request.user, source=ObserverLinkSource.API
@@ -215,11 +231,14 @@ class ObserveeView(APIView):
         )
 
     @extend_schema(
-        parameters=[USER_REF], request=None, responses={200: ObserveeSerializer, **errors(401, 404)}
+        parameters=[USER_REF, OBSERVEE_REF],
+        request=None,
+        responses={200: ObserveeSerializer, **errors(401, 404)},
     )
-    def delete(self, request, user_ref: str, observee_id: int):
+    def delete(self, request, user_ref: str, observee_id: str):
         observer = get_observed_party_for_caller(request.user, user_ref)
-        link = get_observer_link_for_user(request.user, pair=(observer.pk, observee_id))
+        pair = (observer.pk, user_id_for_ref(request.user, observee_id))
+        link = get_observer_link_for_user(request.user, pair=pair)
         try:
             observer_link_remove(link=link, by=request.user)
         except PairingError:
@@ -244,10 +263,14 @@ class ObserversView(APIView):
 class ObserverView(APIView):
     """GET /users/:user_id/observers/:observer_id: 404 unless the link exists."""
 
-    @extend_schema(parameters=[USER_REF], responses={200: ObserveeSerializer, **errors(401, 404)})
-    def get(self, request, user_ref: str, observer_id: int):
+    @extend_schema(
+        parameters=[USER_REF, user_parameter("observer_id")],
+        responses={200: ObserveeSerializer, **errors(401, 404)},
+    )
+    def get(self, request, user_ref: str, observer_id: str):
         student = get_observed_party_for_caller(request.user, user_ref)
-        link = get_observer_link_for_user(request.user, pair=(observer_id, student.pk))
+        pair = (user_id_for_ref(request.user, observer_id), student.pk)
+        link = get_observer_link_for_user(request.user, pair=pair)
         return Response(
             ObserveeSerializer(link.observer, context=_context(request, request.user)).data
         )
@@ -321,6 +344,7 @@ class AccountUsersView(APIView):
     """POST /accounts/:account_id/users: an admin creates a user who logs in with an e-mail."""
 
     @extend_schema(
+        parameters=[ACCOUNT_REF],
         request=form_body(
             "CreateUser",
             {
@@ -334,9 +358,11 @@ class AccountUsersView(APIView):
         ),
         responses={200: UserSerializer, **errors(400, 401, 404)},
     )
-    def post(self, request, account_id: int):
+    def post(self, request, account_id: str):
         caller = request.user
-        institution = get_institution_for_user(caller, account_id, write=True)
+        institution = get_institution_for_user(
+            caller, account_id_for_ref(caller, account_id), write=True
+        )
         name = (request.data.get("user[name]") or "").strip()
         email = (request.data.get("pseudonym[unique_id]") or "").strip()
         password = request.data.get("pseudonym[password]") or None

@@ -13,3 +13,4 @@ class CourseError(DomainError):
     )
     NOT_ALLOWED_TO_CHANGE = _("Only the course's teachers and the school's admins can do that.")
     COURSE_CLOSED = _("A concluded or deleted course cannot be opened for students to join.")
+    TOO_LONG = _("Course names and codes can be at most 255 characters long.")

@@ -1,8 +1,11 @@
 """Writes to courses and enrollments, and course self-enrollment (a join code per course)."""
 
+import json
 import secrets
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record, current_context
@@ -20,6 +23,7 @@ from courses.models import (
     Enrollment,
     EnrollmentState,
 )
+from pairing_portal.sql import one_of
 
 
 def course_create(
@@ -48,6 +52,134 @@ def course_update(*, course: Course, name: str, course_code: str, state: CourseS
     if changed:
         course.save(update_fields=changed)
     return bool(changed)
+
+
+@dataclass(frozen=True)
+class CourseWanted:
+    """A course as a roster file gives it, matched by SIS id within the institution."""
+
+    sis_course_id: str
+    name: str
+    course_code: str
+    state: CourseState
+
+
+def courses_upsert_many(
+    *, institution: Institution, rows: Sequence[CourseWanted]
+) -> list[bool | CourseError]:
+    """Make the courses of ``rows`` not yet at the institution and bring the others up to date,
+    as if each row were applied in turn (the set-wise form of course_create and course_update);
+    returns for each row whether it changed anything, or why it was refused. One INSERT and one
+    UPDATE per run of rows in which no SIS id repeats. Runs inside the caller's transaction."""
+    outcomes: list[bool | CourseError | None] = [None] * len(rows)
+    for run in _course_runs(rows):
+        try:
+            with transaction.atomic():
+                _courses_upsert_run(institution, rows, run, outcomes)
+        except IntegrityError:
+            # Someone else made one of these courses meanwhile: each row alone says what it did.
+            for index in run:
+                outcomes[index] = _course_upsert_one(institution, rows[index])
+    return outcomes  # type: ignore[return-value]
+
+
+def _course_runs(rows: Sequence[CourseWanted]) -> Iterator[list[int]]:
+    run: list[int] = []
+    seen: set[str] = set()
+    for index, row in enumerate(rows):
+        if row.sis_course_id in seen:
+            yield run
+            run, seen = [], set()
+        run.append(index)
+        seen.add(row.sis_course_id)
+    if run:
+        yield run
+
+
+def _course_fields(row: CourseWanted) -> dict[str, str]:
+    fields = {"name": row.name.strip(), "course_code": row.course_code.strip(), "state": row.state}
+    if any(len(fields[name]) > 255 for name in ("name", "course_code")):
+        raise CourseError(CourseError.TOO_LONG)
+    return fields
+
+
+def _courses_upsert_run(institution, rows, run, outcomes) -> None:
+    wanted = {}
+    for index in run:
+        try:
+            wanted[index] = _course_fields(rows[index])
+        except CourseError as error:
+            outcomes[index] = error
+    known = {
+        course.sis_course_id: course
+        for course in Course.objects.filter(
+            institution=institution, sis_course_id__in=one_of(rows[i].sis_course_id for i in wanted)
+        )
+        .order_by()
+        .only("sis_course_id", "name", "course_code", "state")
+    }
+    creates, updates = [], []
+    for index, fields in wanted.items():
+        course = known.get(rows[index].sis_course_id)
+        if course is None:
+            creates.append(index)
+        elif any(getattr(course, name) != value for name, value in fields.items()):
+            updates.append((index, course))
+        else:
+            outcomes[index] = False
+    table = Course._meta.db_table
+    with connection.cursor() as cursor:
+        if creates:
+            cursor.execute(
+                f"""
+                INSERT INTO {table} (institution_id, name, course_code, sis_course_id, state,
+                    created_at)
+                SELECT %s, new.name, new.course_code, new.sis_course_id, new.state, %s
+                FROM json_to_recordset(%s::json)
+                    AS new(name text, course_code text, sis_course_id text, state text)
+                """,  # noqa: S608 - the table name is ours; every value is a parameter
+                [
+                    institution.pk,
+                    timezone.now(),
+                    json.dumps(
+                        [
+                            {**wanted[i], "sis_course_id": rows[i].sis_course_id.strip()}
+                            for i in creates
+                        ]
+                    ),
+                ],
+            )
+        if updates:
+            cursor.execute(
+                f"""
+                UPDATE {table} AS course SET name = new.name, course_code = new.course_code,
+                    state = new.state
+                FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[])
+                    AS new(id, name, course_code, state)
+                WHERE course.id = new.id
+                """,  # noqa: S608 - the table name is ours; every value is a parameter
+                [
+                    [course.pk for _index, course in updates],
+                    *(
+                        [wanted[index][name] for index, _course in updates]
+                        for name in ("name", "course_code", "state")
+                    ),
+                ],
+            )
+    for index in creates + [index for index, _course in updates]:
+        outcomes[index] = True
+
+
+def _course_upsert_one(institution: Institution, row: CourseWanted) -> bool | CourseError:
+    try:
+        fields = _course_fields(row)
+    except CourseError as error:
+        return error
+    course = Course.objects.filter(institution=institution, sis_course_id=row.sis_course_id).first()
+    if course is None:
+        course_create(institution=institution, sis_course_id=row.sis_course_id, **fields)
+        return True
+    return course_update(course=course, **fields)
 
 
 @transaction.atomic
@@ -101,9 +233,16 @@ def observer_enrollments_fan_out(*, institution_id: int, pairs: list[tuple[int, 
             INSERT INTO {table} (user_id, course_id, type, state, associated_user_id, created_at, updated_at)
             SELECT pair.observer_id, student.course_id, %s, %s, pair.student_id, %s, %s
             FROM unnest(%s::bigint[], %s::bigint[]) AS pair(observer_id, student_id)
-            JOIN {table} student ON student.user_id = pair.student_id
-                AND student.type = %s AND student.state = ANY(%s)
-            JOIN {course_table} course ON course.id = student.course_id AND course.institution_id = %s
+            CROSS JOIN LATERAL (
+                -- The student's enrollments by index, pair by pair: a district's first import
+                -- fills these tables faster than PostgreSQL's statistics follow them.
+                SELECT student.course_id FROM {table} student
+                JOIN {course_table} course ON course.id = student.course_id
+                    AND course.institution_id = %s
+                WHERE student.user_id = pair.student_id
+                    AND student.type = %s AND student.state = ANY(%s)
+                OFFSET 0
+            ) AS student
             ON CONFLICT ON CONSTRAINT enrollment_unique
             DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
             WHERE {table}.state <> EXCLUDED.state
@@ -115,9 +254,9 @@ def observer_enrollments_fan_out(*, institution_id: int, pairs: list[tuple[int, 
                 now,
                 [observer for observer, _student in pairs],
                 [student for _observer, student in pairs],
+                institution_id,
                 Role.STUDENT,
                 list(CURRENT_ENROLLMENT_STATES),
-                institution_id,
             ],
         )
 

@@ -15,9 +15,11 @@ from accounts.models import AuditSource
 from pairing.alerts import ALERT_TASK, AlertNotSentYet, guessing_alert_send
 from pairing.notices import (
     NOTICE_TASK,
+    NOTICES_QUEUE_TASK,
     NoticeNotSentYet,
     observer_notice_send,
     observer_notices_prune,
+    observer_notices_queue,
 )
 from pairing.services.exports import (
     EXPORT_TASK,
@@ -50,6 +52,11 @@ def _last_try(context: JobContext, strategy: RetryStrategy) -> bool:
 @app.task(name=NOTICE_TASK, pass_context=True, retry=MAIL_RETRY)
 def observer_notice_send_job(context: JobContext, *, notice_id: int) -> bool:
     return observer_notice_send(notice_id=notice_id, last_try=_last_try(context, MAIL_RETRY))
+
+
+@app.task(name=NOTICES_QUEUE_TASK, retry=RetryStrategy(max_attempts=10, exponential_wait=2))
+def observer_notices_queue_job(*, notice_ids: list[int]) -> int:
+    return observer_notices_queue(notice_ids=notice_ids)
 
 
 @app.task(name=ALERT_TASK, pass_context=True, retry=MAIL_RETRY)

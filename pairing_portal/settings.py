@@ -4,8 +4,7 @@ Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABA
 EMAIL_URL, EMAIL_ALLOW_CONSOLE, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, DB_POOL_MAX_SIZE, DB_POOL_MIN_SIZE,
 DB_POOL_TIMEOUT, DB_CONNECT_TIMEOUT, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
 TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, THROTTLE_STORE, CLIENT_ADDRESS_HEADER, STATIC_ROOT,
-MEDIA_ROOT,
-LOG_FORMAT, LOG_LEVEL, SENTRY_DSN, SENTRY_ENVIRONMENT, ENV_FILE (and GUNICORN_* in
+MEDIA_ROOT, LOG_FORMAT, LOG_LEVEL, SENTRY_DSN, SENTRY_ENVIRONMENT, ENV_FILE (and GUNICORN_* in
 deploy/gunicorn.conf.py). A value that cannot be read stops the start with a message naming it
 (see pairing_portal/config.py).
 """
@@ -303,6 +302,12 @@ READYZ_QUEUE_MAX_WAIT = config.env_int("READYZ_QUEUE_MAX_WAIT", default=600, min
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(config.env_str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Uploaded files: SIS import files waiting for their job (each deleted once its import has finished
+# or failed) and schools' logos, served only by the portal's own view
+# (accounts.views.institution_logo) with the content type its check found. Never served as a
+# folder: there is no MEDIA_URL, and nginx has no location for it. The web and the worker processes
+# must both reach it (the same machine, or a shared folder).
+MEDIA_ROOT = Path(config.env_str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -311,9 +316,6 @@ STORAGES = {
         else "whitenoise.storage.CompressedManifestStaticFilesStorage"
     },
 }
-# Uploaded files (schools' logos): kept under MEDIA_ROOT and served by the portal's own view
-# (accounts.views.institution_logo) with the content type its check found, never as a folder.
-MEDIA_ROOT = Path(config.env_str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 # The largest logo accepted (bytes), and its largest side (pixels).
 LOGO_MAX_BYTES = 512 * 1024
 LOGO_MAX_SIDE = 2000

@@ -1,5 +1,8 @@
 """Roster imports and what came of each."""
 
+import uuid
+from pathlib import PurePath
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -9,13 +12,27 @@ from accounts.models import Institution
 
 
 class SisImportState(models.TextChoices):
+    QUEUED = "queued", _("Waiting to start")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
 
 
+class SisImportType(models.TextChoices):
+    """The formats an import may come in; each has its reader in rostering (Canvas's names)."""
+
+    INSTRUCTURE_CSV = "instructure_csv", _("Canvas SIS CSV")
+
+
+def upload_path(record: "SisImport", filename: str) -> str:
+    """A name nobody can guess or collide with; the uploader's name is kept in ``filename``."""
+    suffix = PurePath(filename).suffix.lower()
+    return f"sis_imports/{uuid.uuid4().hex}{suffix if suffix in ('.csv', '.zip') else ''}"
+
+
 class SisImport(models.Model):
-    """One SIS CSV upload and what came of it, kept for admins to read later."""
+    """One roster upload, the job that imports it, and what came of it, kept for admins to read
+    later. The upload itself is kept only until the import has finished or failed."""
 
     institution = models.ForeignKey(
         Institution, on_delete=models.CASCADE, related_name="sis_imports"
@@ -23,13 +40,29 @@ class SisImport(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    import_type = models.CharField(
+        max_length=32, choices=SisImportType.choices, default=SisImportType.INSTRUCTURE_CSV
+    )
     filename = models.CharField(max_length=255)
+    upload = models.FileField(upload_to=upload_path, max_length=255, null=True, blank=True)
     dry_run = models.BooleanField(default=False)
+    # What the import was asked beyond its files, by name (the API's override_sis_stickiness, say).
+    # Each reader and applier reads the options it knows; the others are kept as they were sent.
+    options = models.JSONField(default=dict, blank=True)
+    # Messages are in the language of whoever asked (English from the command and the API); the
+    # audit trail names the address they asked from.
+    language = models.CharField(max_length=16, default="en")
+    client_address = models.GenericIPAddressField(null=True, blank=True)
     state = models.CharField(
-        max_length=16, choices=SisImportState.choices, default=SisImportState.RUNNING
+        max_length=16, choices=SisImportState.choices, default=SisImportState.QUEUED
     )
     created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Each file in the order it applies, with the rows read so far; saved with every chunk of rows
+    # in the chunk's own transaction, so it says exactly what has landed:
+    # [{"file": "users.csv", "kind": "users", "done": 5000, "total": 300000}, ...]
+    progress = models.JSONField(default=list, blank=True)
     # {"user_observers.csv": {"kind": "user_observers", "rows": 10, "changed": 8, "unchanged": 1,
     #  "skipped": 1}, ...}
     counts = models.JSONField(default=dict)
@@ -39,6 +72,10 @@ class SisImport(models.Model):
     error = models.TextField(
         blank=True, help_text=_("Why the upload as a whole could not be read.")
     )
+    # Who works on it now: each try is a new claim, and a worker whose import was taken over
+    # (thought dead) stops at its next write. Tries that ended without finishing are counted.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
+    attempts = models.PositiveSmallIntegerField(default=0)
 
     MAX_MESSAGES = 5000
 
@@ -50,7 +87,31 @@ class SisImport(models.Model):
             models.CheckConstraint(
                 condition=models.Q(state__in=SisImportState.values), name="sis_import_state_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(import_type__in=SisImportType.values),
+                name="sis_import_type_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"SIS import #{self.pk} of {self.filename} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (SisImportState.DONE, SisImportState.FAILED)
+
+    @property
+    def rows_done(self) -> int:
+        return sum(item["done"] for item in self.progress)
+
+    @property
+    def rows_total(self) -> int:
+        return sum(item["total"] for item in self.progress)
+
+    @property
+    def percent(self) -> int:
+        """0 to 100: rows read of all the files' rows (100 once it has finished)."""
+        if self.finished:
+            return 100
+        total = self.rows_total
+        return min(99, self.rows_done * 100 // total) if total else 0

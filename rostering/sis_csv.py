@@ -1,27 +1,38 @@
 """Reading Canvas SIS CSV files: which kind a file is, and its rows, each with its own problems.
 
-Nothing here touches the database. A file is read as UTF-8 (a byte-order mark is allowed); a row
+Nothing here touches the database. Files are streamed from the stored upload (a CSV, or the
+members of a zip, through a text reader): never read whole, so a file of a million rows takes no
+more memory than one of a hundred. A file is read as UTF-8 (a byte-order mark is allowed); a row
 that is not valid UTF-8, has a broken quote or the wrong number of fields becomes a ``BadRow`` with
 its number and a message, and the rows around it are still read. Messages are in the language of
-the request (the page's admin), English for the command.
+whoever asked for the import (English for the command and the API).
 """
 
 import csv
 import io
 import lzma
+import re
 import zipfile
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import IO
 
 from django.utils.translation import gettext
 
-# Kinds, in the order an import applies them: people and courses before what refers to them.
-USERS = "users"
-COURSES = "courses"
-ENROLLMENTS = "enrollments"
-USER_OBSERVERS = "user_observers"
-KIND_ORDER = [USERS, COURSES, ENROLLMENTS, USER_OBSERVERS]
+from rostering.rows import (
+    COURSES,
+    ENROLLMENTS,
+    KIND_ORDER,
+    USER_OBSERVERS,
+    USERS,
+    BadRow,
+    RosterFile,
+    Row,
+    SisFileError,
+)
+
+__all__ = ["KIND_ORDER", "MAX_FILE_BYTES", "SisFileError", "kind_of", "read_upload"]
 
 # The columns that identify each kind (Canvas recognises files by header, not by name).
 _SIGNATURES = [
@@ -32,31 +43,8 @@ _SIGNATURES = [
 ]
 MAX_FILE_BYTES = 200 * 1024 * 1024  # an upload, and all the CSV text a zip may unpack to
 MAX_ZIP_MEMBERS = 50
-_MEGABYTES = MAX_FILE_BYTES // (1024 * 1024)
 
-
-class SisFileError(Exception):
-    """The upload as a whole cannot be read (not a CSV or zip, no known header)."""
-
-
-@dataclass
-class Row:
-    number: int  # the line's row number in the file, the header being row 1
-    values: dict[str, str]
-
-
-@dataclass
-class BadRow:
-    number: int
-    message: str
-
-
-@dataclass
-class SisFile:
-    name: str
-    kind: str
-    header: list[str]
-    rows: list[Row | BadRow] = field(default_factory=list)
+Opener = Callable[[], IO[bytes]]
 
 
 def kind_of(header: list[str]) -> str | None:
@@ -67,15 +55,28 @@ def kind_of(header: list[str]) -> str | None:
     return None
 
 
-def read_upload(name: str, data: bytes) -> list[SisFile]:
-    """The CSV files in an upload (one CSV, or a zip of several), in the order to apply them."""
-    if len(data) > MAX_FILE_BYTES:
+@contextmanager
+def read_upload(name: str, open_bytes: Opener) -> Iterator[list[RosterFile]]:
+    """The CSV files of an upload (one CSV, or a zip of several), in the order to apply them.
+
+    ``open_bytes`` opens the stored upload afresh (a seekable binary file); a zip stays open while
+    the caller reads its files. Raises ``SisFileError`` when the upload as a whole cannot be read.
+    """
+    with open_bytes() as upload:
+        size = upload.seek(0, io.SEEK_END)
+        upload.seek(0)
+        start = upload.read(len(_ZIP_MAGIC))
+        is_zip = zipfile.is_zipfile(upload)
+    if size > MAX_FILE_BYTES:
         raise SisFileError(
-            gettext("%(name)s is larger than %(size)d MB.") % {"name": name, "size": _MEGABYTES}
+            gettext("%(name)s is larger than %(size)d MB.") % {"name": name, "size": _megabytes()}
         )
-    if zipfile.is_zipfile(io.BytesIO(data)):
-        files = _read_zip(name, data)
-    elif data.startswith(_ZIP_MAGIC):
+    if is_zip:
+        with open_bytes() as upload, _open_zip(name, upload) as archive:
+            files = [_member_file(name, archive, member) for member in _members(name, archive)]
+            yield _in_order(files)
+        return
+    if start.startswith(_ZIP_MAGIC):
         # A zip's directory is at its end: without it, the upload was cut short.
         raise SisFileError(
             gettext(
@@ -84,8 +85,14 @@ def read_upload(name: str, data: bytes) -> list[SisFile]:
             )
             % {"name": name}
         )
-    else:
-        files = [read_csv(name, data)]
+    yield [_csv_file(name, open_bytes, damaged=None)]
+
+
+def _megabytes() -> int:
+    return MAX_FILE_BYTES // (1024 * 1024)
+
+
+def _in_order(files: list[RosterFile]) -> list[RosterFile]:
     return sorted(files, key=lambda f: KIND_ORDER.index(f.kind))
 
 
@@ -98,9 +105,10 @@ _UNPACKABLE = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipf
 _DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError)
 
 
-def _read_zip(name: str, data: bytes) -> list[SisFile]:
+@contextmanager
+def _open_zip(name: str, upload: IO[bytes]) -> Iterator[zipfile.ZipFile]:
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(upload)
     except _DAMAGED:
         raise SisFileError(
             gettext(
@@ -110,25 +118,29 @@ def _read_zip(name: str, data: bytes) -> list[SisFile]:
             % {"name": name}
         ) from None
     with archive:
-        members = [m for m in archive.infolist() if _is_data_file(m)]
-        if not members:
-            raise SisFileError(gettext("%(name)s holds no .csv file.") % {"name": name})
-        # Checked from the zip's directory, before anything is unpacked (zip bombs). Reading stops
-        # at the size the directory gives, so a member that lies about it fails its checksum.
-        if len(members) > MAX_ZIP_MEMBERS:
-            raise SisFileError(
-                gettext("%(name)s holds more than %(count)d CSV files.")
-                % {"name": name, "count": MAX_ZIP_MEMBERS}
-            )
-        if sum(member.file_size for member in members) > MAX_FILE_BYTES:
-            raise SisFileError(
-                gettext("%(name)s unpacks to more than %(size)d MB of CSV.")
-                % {"name": name, "size": _MEGABYTES}
-            )
-        return [_read_member(name, archive, member) for member in members]
+        yield archive
 
 
-def _read_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> SisFile:
+def _members(name: str, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    members = [m for m in archive.infolist() if _is_data_file(m)]
+    if not members:
+        raise SisFileError(gettext("%(name)s holds no .csv file.") % {"name": name})
+    # Checked from the zip's directory, before anything is unpacked (zip bombs). Reading stops
+    # at the size the directory gives, so a member that lies about it fails its checksum.
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise SisFileError(
+            gettext("%(name)s holds more than %(count)d CSV files.")
+            % {"name": name, "count": MAX_ZIP_MEMBERS}
+        )
+    if sum(member.file_size for member in members) > MAX_FILE_BYTES:
+        raise SisFileError(
+            gettext("%(name)s unpacks to more than %(size)d MB of CSV.")
+            % {"name": name, "size": _megabytes()}
+        )
+    return members
+
+
+def _member_file(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> RosterFile:
     names = {"member": member.filename, "name": name}
     if member.file_size > MAX_FILE_BYTES:
         raise SisFileError(gettext("%(member)s in %(name)s is too large.") % names)
@@ -147,17 +159,10 @@ def _read_member(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
             )
             % names
         )
-    try:
-        data = archive.read(member)
-    except _DAMAGED:
-        raise SisFileError(
-            gettext(
-                "%(name)s is damaged: %(member)s cannot be unpacked. Make the zip again and "
-                "upload it."
-            )
-            % names
-        ) from None
-    return read_csv(member.filename, data)
+    damaged = gettext(
+        "%(name)s is damaged: %(member)s cannot be unpacked. Make the zip again and upload it."
+    )
+    return _csv_file(member.filename, lambda: archive.open(member), damaged=damaged % names)
 
 
 def _is_data_file(member: zipfile.ZipInfo) -> bool:
@@ -171,16 +176,60 @@ def _is_data_file(member: zipfile.ZipInfo) -> bool:
     )
 
 
-def read_csv(name: str, data: bytes) -> SisFile:
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+def _csv_file(name: str, open_bytes: Opener, *, damaged: str | None) -> RosterFile:
+    """The file's header and kind, read now; its rows, read when asked for."""
+
+    # A damaged zip member fails wherever it is read; a plain file's errors are not damage.
+    damage = _DAMAGED if damaged else ()
+
+    @contextmanager
+    def opened() -> Iterator[IO[bytes]]:
+        try:
+            with open_bytes() as raw:
+                yield raw
+        except damage:
+            raise SisFileError(damaged) from None
+
+    @contextmanager
+    def csv_reader() -> Iterator:
+        with opened() as raw:
+            # surrogateescape keeps undecodable bytes as markers, so one bad row does not sink
+            # the file.
+            text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="surrogateescape", newline="")
+            yield csv.reader(text, strict=True)
+
+    with opened() as raw:
+        if raw.read(2) in (b"\xff\xfe", b"\xfe\xff"):
+            raise SisFileError(
+                gettext("%(name)s is saved as UTF-16; save it as UTF-8 CSV and import it again.")
+                % {"name": name}
+            )
+    with csv_reader() as reader:
+        header = _header(name, reader)
+    kind = kind_of(header)
+    if kind is None:
         raise SisFileError(
-            gettext("%(name)s is saved as UTF-16; save it as UTF-8 CSV and import it again.")
-            % {"name": name}
+            gettext(
+                "%(name)s: the header (%(header)s) is not one of users.csv, courses.csv, "
+                "enrollments.csv or user_observers.csv."
+            )
+            % {"name": name, "header": ", ".join(header)[:200]}
         )
-    # surrogateescape keeps undecodable bytes as markers, so one bad row does not sink the file.
-    text = data.decode("utf-8-sig", errors="surrogateescape")
-    lines = io.StringIO(text, newline="")
-    reader = csv.reader(lines, strict=True)
+
+    def rows() -> Iterator[Row | BadRow]:
+        with csv_reader() as reader:
+            next(reader)
+            yield from _rows(reader, header)
+
+    def count() -> int:
+        with csv_reader() as reader:
+            next(reader)
+            return _count(reader)
+
+    return RosterFile(name=name, kind=kind, rows=rows, count=count)
+
+
+def _header(name: str, reader) -> list[str]:
     try:
         header = next(reader)
     except StopIteration:
@@ -191,26 +240,26 @@ def read_csv(name: str, data: bytes) -> SisFile:
             % {"name": name, "error": error}
         ) from None
     header = [column.strip().lower() for column in header]
-    if _has_bad_bytes(header) or any("\x00" in column for column in header):
+    if _not_text(header):
         raise SisFileError(
             gettext("%(name)s: the header is not UTF-8 text; save the file as UTF-8 CSV.")
             % {"name": name}
         )
-    kind = kind_of(header)
-    if kind is None:
-        raise SisFileError(
-            gettext(
-                "%(name)s: the header (%(header)s) is not one of users.csv, courses.csv, "
-                "enrollments.csv or user_observers.csv."
-            )
-            % {"name": name, "header": ", ".join(header)[:200]}
-        )
-    sis_file = SisFile(name=name, kind=kind, header=header)
-    sis_file.rows = list(_rows(reader, header))
-    return sis_file
+    return header
+
+
+# Bytes that were not UTF-8 (kept as surrogate escapes), and NUL, which is not text either.
+_BAD_BYTES = re.compile("[\udc80-\udcff]")
+_NOT_TEXT = re.compile("[\udc80-\udcff\x00]")
+_SEPARATOR = "\x1f"
+
+
+def _not_text(values: list[str]) -> bool:
+    return _NOT_TEXT.search(_SEPARATOR.join(values)) is not None
 
 
 def _rows(reader, header: list[str]) -> Iterator[Row | BadRow]:
+    width = len(header)
     while True:
         number = reader.line_num + 1
         try:
@@ -226,26 +275,40 @@ def _rows(reader, header: list[str]) -> Iterator[Row | BadRow]:
                 % {"error": error},
             )
             continue
-        if not any(value.strip() for value in fields):
+        values = list(map(str.strip, fields))
+        if not any(values):
             continue  # blank line
-        if _has_bad_bytes(fields):
-            yield BadRow(number, gettext("the row is not UTF-8 text; save the file as UTF-8 CSV."))
-        elif any("\x00" in value for value in fields):
-            yield BadRow(
-                number, gettext("the row holds a NUL character, which is not text; remove it.")
-            )
-        elif len(fields) != len(header):
+        joined = _SEPARATOR.join(fields)
+        if _NOT_TEXT.search(joined):
+            if _BAD_BYTES.search(joined):
+                yield BadRow(
+                    number, gettext("the row is not UTF-8 text; save the file as UTF-8 CSV.")
+                )
+            else:
+                yield BadRow(
+                    number,
+                    gettext("the row holds a NUL character, which is not text; remove it."),
+                )
+        elif len(fields) != width:
             yield BadRow(
                 number,
                 gettext("the row has %(fields)d fields where the header has %(columns)d.")
-                % {"fields": len(fields), "columns": len(header)},
+                % {"fields": len(fields), "columns": width},
             )
         else:
-            yield Row(
-                number,
-                {column: value.strip() for column, value in zip(header, fields, strict=True)},
-            )
+            yield Row(number, dict(zip(header, values, strict=True)))
 
 
-def _has_bad_bytes(values: list[str]) -> bool:
-    return any("\udc80" <= char <= "\udcff" for value in values for char in value)
+def _count(reader) -> int:
+    """How many rows ``_rows`` gives for the same lines, without building them."""
+    count = 0
+    while True:
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return count
+        except csv.Error:
+            count += 1
+            continue
+        if any(map(str.strip, fields)):
+            count += 1

@@ -9,4 +9,9 @@ urlpatterns = [
         views.sis_import_detail,
         name="sis_import_detail",
     ),
+    path(
+        "accounts/<int:institution_id>/sis_imports/<int:import_id>.json",
+        views.sis_import_status,
+        name="sis_import_status",
+    ),
 ]

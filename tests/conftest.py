@@ -16,6 +16,15 @@ from accounts.services import role_permission_set
 from tests import personas
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _uploads_in_a_folder_of_the_session(tmp_path_factory):
+    """Uploads waiting for their job (SIS imports) are kept under MEDIA_ROOT: here a temporary
+    folder of the session's, not the checkout's media/ (worker processes are given it too)."""
+    from django.conf import settings
+
+    settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Attempt counters live in the cache when it is Redis (as in CI); each test starts clean."""

@@ -10,7 +10,7 @@ from pytest_django.asserts import assertContains
 
 from rostering.models import SisImport
 from rostering.sis_csv import MAX_FILE_BYTES
-from tests.rostering.sis_helpers import csv_bytes
+from tests.rostering.sis_helpers import csv_bytes, run_queued_imports
 
 MB = 1024 * 1024
 
@@ -71,6 +71,35 @@ def test_an_sis_upload_larger_than_other_pages_allow_still_reaches_the_import(
         reverse("sis_imports", args=[institution.pk]),
         {"file": SimpleUploadedFile("people.csv", data, "text/csv")},
     )
+    run_queued_imports()
 
     assert response.status_code == 302
     assert SisImport.objects.get().error.startswith("people.csv: the header (name, email)")
+
+
+def test_the_sis_import_api_takes_the_upload_pages_cap_and_no_more(client, institution, admin):
+    from tests.api.helpers import bearer
+
+    url = f"/api/v1/accounts/{institution.pk}/sis_imports"
+    watched = io.BytesIO(b"")
+    over = client.generic(
+        "POST",
+        url,
+        b"",
+        MULTIPART_CONTENT,
+        **{"wsgi.input": watched, "CONTENT_LENGTH": str(MAX_FILE_BYTES + 2 * MB)},
+        **bearer(admin),
+    )
+    data = csv_bytes("name,email", *[f"Ann Lee {n},ann{n}@example.test" for n in range(120_000)])
+    under = client.post(
+        url, {"attachment": SimpleUploadedFile("people.csv", data, "text/csv")}, **bearer(admin)
+    )
+
+    assert over.status_code == 413
+    assert over.json() == {
+        "errors": [{"message": "What you sent is too large: at most 201 MB is accepted."}]
+    }
+    assert watched.tell() == 0
+    assert len(data) > 3 * MB
+    assert under.status_code == 200, under.content
+    assert SisImport.objects.get().filename == "people.csv"

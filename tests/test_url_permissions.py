@@ -139,6 +139,8 @@ TABLE = [
     ("POST", "institutions/<int:institution_id>/logo", *[405] * 6),
     ("GET", "institutions/<int:institution_id>/brand.css", *[404] * 6),
     ("POST", "institutions/<int:institution_id>/brand.css", *[405] * 6),
+    ("GET", "accounts/<int:institution_id>/sis_imports/<int:import_id>.json", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/sis_imports/<int:import_id>.json", *[405] * 6),
     ("GET", "accounts/<int:institution_id>/authentication", L, 403, 403, 403, 404, 200),
     ("POST", "accounts/<int:institution_id>/authentication", L, 403, 403, 403, 404, 302),
     ("GET", "accounts/<int:institution_id>/audit", L, 403, 403, 403, 404, 200),
@@ -180,24 +182,31 @@ TABLE = [
     ("POST", "api/v1/users/<user:user_ref>/observer_pairing_codes", 401, 200, 401, 401, 404, 200),
     ("GET", "api/v1/users/<user:user_ref>/observees", 401, 401, 200, 401, 404, 200),
     ("POST", "api/v1/users/<user:user_ref>/observees", 401, 401, 200, 401, 404, 200),
-    ("GET", "api/v1/users/<user:user_ref>/observees/<int:observee_id>", 401, 401, 200, 401, 404, 200),
-    ("PUT", "api/v1/users/<user:user_ref>/observees/<int:observee_id>", 401, 401, 401, 401, 404, 200),
-    ("DELETE", "api/v1/users/<user:user_ref>/observees/<int:observee_id>", 401, 401, 200, 401, 404, 200),
+    ("GET", "api/v1/users/<user:user_ref>/observees/<user:observee_id>", 401, 401, 200, 401, 404, 200),
+    ("PUT", "api/v1/users/<user:user_ref>/observees/<user:observee_id>", 401, 401, 401, 401, 404, 200),
+    ("DELETE", "api/v1/users/<user:user_ref>/observees/<user:observee_id>", 401, 401, 200, 401, 404, 200),
     ("GET", "api/v1/users/<user:user_ref>/observers", 401, 200, 401, 401, 404, 200),
-    ("GET", "api/v1/users/<user:user_ref>/observers/<int:observer_id>", 401, 200, 401, 401, 404, 200),
+    ("GET", "api/v1/users/<user:user_ref>/observers/<user:observer_id>", 401, 200, 401, 401, 404, 200),
     ("GET", "api/v1/users/<user:user_ref>/courses", 401, 200, 200, 401, 404, 200),
     ("GET", "api/v1/users/<user:user_ref>/enrollments", 401, 200, 401, 401, 404, 200),
-    ("GET", "api/v1/accounts/<int:account_id>/users", 401, 405, 405, 405, 405, 405),
-    ("POST", "api/v1/accounts/<int:account_id>/users", 401, 401, 401, 401, 404, 200),
+    # The institution as Canvas's root account, and its SIS imports: its account admins only.
+    ("GET", "api/v1/accounts/<account:account_id>", 401, 401, 401, 401, 404, 200),
+    ("POST", "api/v1/accounts/<account:account_id>", 401, 405, 405, 405, 405, 405),
+    ("GET", "api/v1/accounts/<account:account_id>/sis_imports", 401, 401, 401, 401, 404, 200),
+    ("POST", "api/v1/accounts/<account:account_id>/sis_imports", 401, 401, 401, 401, 404, 200),
+    ("GET", "api/v1/accounts/<account:account_id>/sis_imports/<int:import_id>", 401, 401, 401, 401, 404, 200),
+    ("POST", "api/v1/accounts/<account:account_id>/sis_imports/<int:import_id>", 401, *[405] * 5),
+    ("GET", "api/v1/accounts/<account:account_id>/users", 401, 405, 405, 405, 405, 405),
+    ("POST", "api/v1/accounts/<account:account_id>/users", 401, 401, 401, 401, 404, 200),
     ("GET", "api/v1/courses", 401, 200, 200, 200, 200, 200),
-    ("GET", "api/v1/courses/<int:course_id>", 401, 200, 200, 200, 404, 200),
-    ("GET", "api/v1/courses/<int:course_id>/search_users", 401, 200, 401, 200, 404, 200),
-    ("GET", "api/v1/courses/<int:course_id>/users", 401, 200, 401, 200, 404, 200),
-    ("GET", "api/v1/courses/<int:course_id>/users/<int:user_id>", 401, 200, 401, 200, 404, 200),
-    ("GET", "api/v1/courses/<int:course_id>/enrollments", 401, 200, 401, 200, 404, 200),
-    ("POST", "api/v1/courses/<int:course_id>/enrollments", 401, 401, 401, 200, 404, 200),
-    ("GET", "api/v1/courses/<int:course_id>/enrollments/<int:enrollment_id>", 401, *[405] * 5),
-    ("DELETE", "api/v1/courses/<int:course_id>/enrollments/<int:enrollment_id>", 401, 401, 401, 200, 404, 200),
+    ("GET", "api/v1/courses/<course:course_id>", 401, 200, 200, 200, 404, 200),
+    ("GET", "api/v1/courses/<course:course_id>/search_users", 401, 200, 401, 200, 404, 200),
+    ("GET", "api/v1/courses/<course:course_id>/users", 401, 200, 401, 200, 404, 200),
+    ("GET", "api/v1/courses/<course:course_id>/users/<user:user_id>", 401, 200, 401, 200, 404, 200),
+    ("GET", "api/v1/courses/<course:course_id>/enrollments", 401, 200, 401, 200, 404, 200),
+    ("POST", "api/v1/courses/<course:course_id>/enrollments", 401, 401, 401, 200, 404, 200),
+    ("GET", "api/v1/courses/<course:course_id>/enrollments/<int:enrollment_id>", 401, *[405] * 5),
+    ("DELETE", "api/v1/courses/<course:course_id>/enrollments/<int:enrollment_id>", 401, 401, 401, 200, 404, 200),
 ]  # fmt: skip
 
 
@@ -272,7 +281,7 @@ def test_each_persona_gets_the_status_the_rules_give_on_each_url(
 
 CODES = "api/v1/users/<user:user_ref>/observer_pairing_codes"
 OBSERVEES = "api/v1/users/<user:user_ref>/observees"
-OBSERVEE = "api/v1/users/<user:user_ref>/observees/<int:observee_id>"
+OBSERVEE = "api/v1/users/<user:user_ref>/observees/<user:observee_id>"
 OBSERVERS = "api/v1/users/<user:user_ref>/observers"
 COURSES_OF = "api/v1/users/<user:user_ref>/courses"
 FOR_TEACHER = {"user_ref": "teacher"}  # a code asked for a teacher, who is no student

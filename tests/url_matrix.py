@@ -17,10 +17,10 @@ from courses.models import Course, Enrollment
 from pairing.models import CodeExport, CodeExportFormat, ObserverLink, ObserverLinkSource
 from pairing.services import observer_link_create
 from rostering.models import SisImport
-from rostering.sis_import import sis_import_run
 from tests import personas as persona
 from tests.factories import CourseFactory, EnrollmentFactory, UserFactory
 from tests.pairing.helpers import new_code
+from tests.rostering.sis_helpers import run
 
 LOGIN = "login"  # a 302 to the log-in page, with ?next=
 
@@ -44,7 +44,7 @@ DEFAULT_ARGS = {
 }
 ROUTE_ARGS = {
     "api/v1/users/<user:user_ref>/observees": {"user_ref": "observer"},
-    "api/v1/users/<user:user_ref>/observees/<int:observee_id>": {"user_ref": "observer"},
+    "api/v1/users/<user:user_ref>/observees/<user:observee_id>": {"user_ref": "observer"},
     "accounts/<int:institution_id>/users/<int:user_id>/observees": {"user_id": "observer"},
 }
 # Arguments that are not objects of an institution (a password-reset link carries its own check).
@@ -90,9 +90,7 @@ def furnish(*, institution, course, student, observer, admin, token_owner, teach
         teacher=teacher,
         link=link,
         enrollment=Enrollment.objects.get(course=course, user=observer, type=Role.OBSERVER),
-        sis_import=sis_import_run(
-            institution=institution, filename="users.csv", data=USERS_CSV, by=admin
-        ),
+        sis_import=run(institution, "users.csv", USERS_CSV, by=admin),
         token=api_token_create(user=token_owner, purpose="permission matrix").record,
         export=CodeExport.objects.create(
             institution=institution,
@@ -130,7 +128,11 @@ def post_data(route: str, world: World) -> dict:
     if route.endswith("<int:user_id>/observers"):
         return {"person": world.observer.email}
     if route.endswith("/sis_imports"):
-        return {"file": SimpleUploadedFile("users.csv", USERS_CSV, "text/csv")}
+        # The page's form names the file "file"; Canvas's API, "attachment".
+        return {
+            "file": SimpleUploadedFile("users.csv", USERS_CSV, "text/csv"),
+            "attachment": SimpleUploadedFile("users.csv", USERS_CSV, "text/csv"),
+        }
     if route.endswith("/authentication"):
         return {"self_registration": "all"}
     if route.endswith("/pairing_exports"):
@@ -144,9 +146,9 @@ def post_data(route: str, world: World) -> dict:
         return {"allow_course_admin_actions__TeacherEnrollment": "on"}
     if route == "password/reset":
         return {"email": world.student.email}
-    if route == "api/v1/accounts/<int:account_id>/users":
+    if route == "api/v1/accounts/<account:account_id>/users":
         return {"user[name]": "New Person", "pseudonym[unique_id]": "new.person@example.test"}
-    if route == "api/v1/courses/<int:course_id>/enrollments":
+    if route == "api/v1/courses/<course:course_id>/enrollments":
         return {
             "enrollment[user_id]": world.observer.pk,
             "enrollment[associated_user_id]": world.student.pk,

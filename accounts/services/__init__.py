@@ -1,7 +1,7 @@
 """Writes to users, institutions and the permission table. Every entry point calls these.
 
-The modules: users, institutions, branding, tokens, act_as, and sign_in (limits on log-ins and password
-resets).
+The modules: users (and users_many, their set-wise form for roster imports), institutions,
+branding, tokens, act_as, and sign_in (limits on log-ins and password resets).
 """
 
 from accounts.services.act_as import (
@@ -41,9 +41,11 @@ from accounts.services.users import (
     user_profile_update,
     user_update,
 )
+from accounts.services.users_many import UserWanted, users_upsert_many
 
 __all__ = [
     "IssuedToken",
+    "UserWanted",
     "act_as_refusal",
     "act_as_start",
     "act_as_stop",
@@ -68,4 +70,5 @@ __all__ = [
     "user_login_set",
     "user_profile_update",
     "user_update",
+    "users_upsert_many",
 ]

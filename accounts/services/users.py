@@ -1,6 +1,6 @@
 """Users: making one, their names and login, and who may change them."""
 
-import unicodedata
+import re
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -17,6 +17,9 @@ from accounts.models import (
 from accounts.names import short_name_for, sortable_name_for
 from accounts.permissions import is_institution_admin
 from accounts.time_zones import is_time_zone
+
+# Unicode's control characters (category Cc): C0, DEL and C1.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
 
 
 def user_create(
@@ -70,6 +73,8 @@ def _check_login_and_lengths(*, email: str, values: list[str | None]) -> None:
         validate_email(email.strip())
     except ValidationError:
         raise AccountError(AccountError.EMAIL_INVALID) from None
+    if len(email.strip()) > User._meta.get_field("email").max_length:
+        raise AccountError(AccountError.EMAIL_INVALID)  # valid, but longer than we can keep
     _check_names(values)
 
 
@@ -78,7 +83,7 @@ def _check_names(values: list[str | None]) -> None:
     if any(len(value.strip()) > User.NAME_MAX_LENGTH for value in present):
         raise AccountError(AccountError.TOO_LONG)
     # Line breaks and other control characters: a name appears in e-mail headers and CSV files.
-    if any(unicodedata.category(char) == "Cc" for value in present for char in value.strip()):
+    if any(_CONTROL.search(value.strip()) for value in present):
         raise AccountError(AccountError.NAME_HAS_CONTROL_CHARACTERS)
 
 

@@ -3,8 +3,9 @@
 Pages, the API, the SIS import and commands all call these functions; none of them repeats a rule.
 The modules: codes (who may make, see and revoke codes; making them), redemption (spending a code,
 limits on guessing, sign-up), links (observer links and their enrollments), enrollments (students
-enrolled, observers following; course-only observers), exports (school-wide code exports made by the
-background worker), people (everything held about one person) and locks (the one lock order).
+enrolled, observers following; course-only observers), enrollments_many (their set-wise form, for
+roster imports), exports (school-wide code exports made by the background worker), people
+(everything held about one person) and locks (the one lock order).
 """
 
 from pairing.services.codes import (
@@ -22,6 +23,7 @@ from pairing.services.enrollments import (
     course_observer_remove,
     enrollment_upsert,
 )
+from pairing.services.enrollments_many import EnrollmentWanted, enrollments_upsert_many
 from pairing.services.links import (
     may_manage_observers_of,
     may_remove_observer_link,
@@ -45,11 +47,13 @@ from pairing.services.redemption import (
 )
 
 __all__ = [
+    "EnrollmentWanted",
     "PairingPaused",
     "ProofOfWorkRequired",
     "course_observer_add",
     "course_observer_remove",
     "enrollment_upsert",
+    "enrollments_upsert_many",
     "may_export_pairing_codes",
     "may_manage_observers_of",
     "may_remove_observer_link",

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db.models import QuerySet
 
 from accounts.models import User
+from pairing_portal.sql import one_of
 
 
 def students_lock(*, student_ids: Iterable[int] | QuerySet) -> None:
@@ -17,5 +18,5 @@ def students_lock(*, student_ids: Iterable[int] | QuerySet) -> None:
     the link (otherwise each could miss the other's uncommitted row). Id order, and the student's
     row before any code, link or enrollment row, keep two writers from ever waiting on each other.
     """
-    ids = student_ids if isinstance(student_ids, QuerySet) else sorted(set(student_ids))
+    ids = student_ids if isinstance(student_ids, QuerySet) else one_of(set(student_ids), "bigint")
     list(User.objects.filter(pk__in=ids).order_by("pk").select_for_update().values_list("pk"))

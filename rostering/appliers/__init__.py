@@ -1,11 +1,12 @@
-"""One applier for each kind of roster file, in ``rostering.sis_csv``'s kinds: each takes a file's
-rows and applies them through the services of accounts, courses and pairing."""
+"""One applier for each kind of roster file (``rostering.rows``' kinds): each takes one chunk of a
+file's rows, already read by the upload's reader, and applies them through the set-wise services
+of accounts, courses and pairing. Every format's reader feeds the same appliers."""
 
 from rostering.appliers.courses import apply_courses
 from rostering.appliers.enrollments import apply_enrollments
 from rostering.appliers.observers import apply_user_observers
 from rostering.appliers.users import apply_users
-from rostering.sis_csv import COURSES, ENROLLMENTS, USER_OBSERVERS, USERS
+from rostering.rows import COURSES, ENROLLMENTS, USER_OBSERVERS, USERS
 
 APPLIERS = {
     USERS: apply_users,

@@ -1,24 +1,20 @@
 """What every applier shares: the run's counts and messages, and the rows worth applying.
 
-An applier takes one file of rows (``rostering.sis_csv.SisFile``) and applies each row whole or
-not at all through the services of accounts, courses and pairing; a row it cannot apply is
-skipped with its number and a message in the language of whoever ran the import.
+An applier takes one chunk of a file's rows (``rostering.rows.Row``, already read by whichever
+reader the upload's format has) and applies them through the set-wise services of accounts,
+courses and pairing: each row whole or not at all, a row it cannot apply skipped with its number
+and a message in the language of whoever ran the import. The run (``rostering.sis_import``) calls
+it once per chunk, each chunk in a transaction of its own.
 """
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 
 from accounts.models import Institution, User
 from courses.models import Course
+from pairing_portal.sql import one_of
 from rostering.models import SisImport
-from rostering.sis_csv import BadRow, Row, SisFile
-
-Progress = Callable[[str, int, int], None]  # (file name, rows done, rows in file)
-
-# What applying one row may come to, besides the message saying why it was skipped.
-CHANGED = "changed"
-UNCHANGED = "unchanged"
-REPORT_EVERY = 500  # rows between two progress reports
+from rostering.rows import BadRow, Row
 
 
 @dataclass
@@ -31,65 +27,71 @@ class FileCounts:
 
 
 class ImportRun:
-    """One import under way: where it goes, who runs it, and what came of each file so far."""
+    """One import under way: where it goes, who runs it, and what came of each file so far.
 
-    def __init__(self, *, institution: Institution, by: User | None, progress: Progress | None):
+    Messages of the chunk being applied wait in ``pending``; ``chunk_messages()`` puts them in row
+    order and keeps the first ``SisImport.MAX_MESSAGES`` of the whole import.
+    """
+
+    def __init__(
+        self,
+        *,
+        institution: Institution,
+        by: User | None,
+        options: dict | None = None,
+        counts: dict[str, dict] | None = None,
+        messages: list[dict] | None = None,
+        message_count: int = 0,
+    ):
         self.institution = institution
         self.by = by
-        self.progress = progress
-        self.counts: dict[str, FileCounts] = {}
-        self.messages: list[dict] = []
-        self.message_count = 0
+        self.options = options or {}
+        self.counts = {name: FileCounts(**values) for name, values in (counts or {}).items()}
+        self.messages: list[dict] = list(messages or [])
+        self.message_count = message_count
+        self.pending: list[dict] = []
 
-    def start(self, sis_file: SisFile) -> FileCounts:
-        counts = self.counts.setdefault(sis_file.name, FileCounts(kind=sis_file.kind))
-        counts.rows += len(sis_file.rows)
+    def file(self, name: str, kind: str, rows: int) -> FileCounts:
+        """The counts of file ``name``, with ``rows`` more rows read."""
+        counts = self.counts.setdefault(name, FileCounts(kind=kind))
+        counts.rows += rows
         return counts
 
-    def skip(self, sis_file: SisFile, row: int, message: str) -> None:
-        self.counts[sis_file.name].skipped += 1
-        self.message_count += 1
-        if len(self.messages) < SisImport.MAX_MESSAGES:
-            self.messages.append(
-                {"file": sis_file.name, "row": row, "message": _printable(message)}
-            )
+    def skip(self, name: str, row: int, message: str) -> None:
+        self.counts[name].skipped += 1
+        self.pending.append({"file": name, "row": row, "message": _printable(message)})
 
-    def report(self, sis_file: SisFile, done: int) -> None:
-        if self.progress is not None:
-            self.progress(sis_file.name, done, len(sis_file.rows))
+    def chunk_messages(self) -> list[dict]:
+        """The chunk's messages that are kept (in row order), counted; the chunk is done."""
+        pending, self.pending = sorted(self.pending, key=lambda m: m["row"]), []
+        self.message_count += len(pending)
+        kept = pending[: max(0, SisImport.MAX_MESSAGES - len(self.messages))]
+        self.messages += kept
+        return kept
 
-    def good_rows(self, sis_file: SisFile) -> list[Row]:
+    def counts_as_dict(self) -> dict[str, dict]:
+        return {name: asdict(counts) for name, counts in self.counts.items()}
+
+    def good_rows(self, name: str, rows: Iterable[Row | BadRow]) -> list[Row]:
         """The rows that could be read; each unreadable one is skipped with its message."""
         good = []
-        for row in sis_file.rows:
+        for row in rows:
             if isinstance(row, BadRow):
-                self.skip(sis_file, row.number, row.message)
+                self.skip(name, row.number, row.message)
             else:
                 good.append(row)
         return good
 
-    def apply_each(
-        self,
-        sis_file: SisFile,
-        rows: list[Row],
-        apply_row: Callable[[dict[str, str]], str],
-        *,
-        report_every: int | None = REPORT_EVERY,
-    ) -> None:
-        """Apply ``apply_row`` to each row's values and count what it says: CHANGED, UNCHANGED,
-        or the message of a skipped row."""
-        counts = self.counts[sis_file.name]
-        for done, row in enumerate(rows, start=1):
-            outcome = apply_row(row.values)
-            if outcome == CHANGED:
-                counts.changed += 1
-            elif outcome == UNCHANGED:
-                counts.unchanged += 1
-            else:
-                self.skip(sis_file, row.number, outcome)
-            if report_every and done % report_every == 0:
-                self.report(sis_file, done)
-        self.report(sis_file, len(rows))
+    def count_outcome(self, name: str, row: int, outcome: bool | str) -> None:
+        """True: the row changed something; False: it changed nothing; a text: why it was
+        skipped."""
+        counts = self.counts[name]
+        if outcome is True:
+            counts.changed += 1
+        elif outcome is False:
+            counts.unchanged += 1
+        else:
+            self.skip(name, row, outcome)
 
 
 def _printable(text: str) -> str:
@@ -99,18 +101,9 @@ def _printable(text: str) -> str:
     )
 
 
-def users_by_sis_id(
-    institution: Institution, sis_ids, *, active_only: bool = True
-) -> dict[str, User]:
-    """Users by SIS id; enrollments and links refer only to active ones (Canvas: active logins)."""
-    ids = {sis_id for sis_id in sis_ids if sis_id}
-    users = User.objects.filter(institution=institution, sis_user_id__in=ids)
-    if active_only:
-        users = users.filter(is_active=True)
-    return {u.sis_user_id: u for u in users}
-
-
 def courses_by_sis_id(institution: Institution, sis_ids) -> dict[str, Course]:
+    """The institution's courses by SIS id (whole objects: the rules of course-only observers
+    ask about the course)."""
     ids = {sis_id for sis_id in sis_ids if sis_id}
-    courses = Course.objects.filter(institution=institution, sis_course_id__in=ids)
+    courses = Course.objects.filter(institution=institution, sis_course_id__in=one_of(ids))
     return {c.sis_course_id: c for c in courses}

@@ -1,12 +1,13 @@
-"""courses.csv: courses, matched by SIS id, made or brought up to date."""
+"""courses.csv: courses, matched by SIS id, made or brought up to date a chunk at a time through
+courses.services.courses_upsert_many."""
 
-from django.db import transaction
 from django.utils.translation import gettext
 
-from courses.models import Course, CourseState
-from courses.services import course_create, course_update
-from rostering.appliers.base import CHANGED, UNCHANGED, ImportRun, courses_by_sis_id
-from rostering.sis_csv import SisFile
+from courses.errors import CourseError
+from courses.models import CourseState
+from courses.services import CourseWanted, courses_upsert_many
+from rostering.appliers.base import ImportRun
+from rostering.rows import COURSES, BadRow, Row
 
 COURSE_STATUSES = {
     "active": CourseState.AVAILABLE,
@@ -16,17 +17,29 @@ COURSE_STATUSES = {
 }
 
 
-def apply_courses(run: ImportRun, sis_file: SisFile) -> None:
-    run.start(sis_file)
-    rows = run.good_rows(sis_file)
-    known = courses_by_sis_id(run.institution, (r.values.get("course_id") for r in rows))
-    run.apply_each(
-        sis_file, rows, lambda values: _apply_course(run, values, known), report_every=None
+def apply_courses(run: ImportRun, name: str, rows: list[Row | BadRow]) -> None:
+    run.file(name, COURSES, len(rows))
+    wanted: list[tuple[Row, CourseWanted]] = []
+    for row in run.good_rows(name, rows):
+        course = _wanted(row.values)
+        if isinstance(course, str):
+            run.skip(name, row.number, course)
+        else:
+            wanted.append((row, course))
+    outcomes = courses_upsert_many(
+        institution=run.institution, rows=[course for _row, course in wanted]
     )
+    for (row, course), outcome in zip(wanted, outcomes, strict=True):
+        if isinstance(outcome, CourseError):
+            outcome = gettext("Course %(course)s: %(problem)s") % {
+                "course": course.sis_course_id,
+                "problem": outcome.translated,
+            }
+        run.count_outcome(name, row.number, outcome)
 
 
-def _apply_course(run: ImportRun, values: dict[str, str], known: dict[str, Course]) -> str:
-    """CHANGED, UNCHANGED, or why the row was skipped."""
+def _wanted(values: dict[str, str]) -> CourseWanted | str:
+    """The course the row asks for, or why the row is skipped."""
     sis_id = values.get("course_id", "")
     status = (values.get("status") or "active").lower()
     course = {"course": sis_id}
@@ -41,20 +54,9 @@ def _apply_course(run: ImportRun, values: dict[str, str], known: dict[str, Cours
             "status": values.get("status"),
             "course": sis_id,
         }
-    if sis_id not in known:
-        with transaction.atomic():
-            known[sis_id] = course_create(
-                institution=run.institution,
-                name=values["long_name"],
-                course_code=values["short_name"],
-                sis_course_id=sis_id,
-                state=COURSE_STATUSES[status],
-            )
-        return CHANGED
-    changed = course_update(
-        course=known[sis_id],
+    return CourseWanted(
+        sis_course_id=sis_id,
         name=values["long_name"],
         course_code=values["short_name"],
         state=COURSE_STATUSES[status],
     )
-    return CHANGED if changed else UNCHANGED

@@ -1,22 +1,16 @@
-"""enrollments.csv: who is in which course in which role; an observer row may name its student."""
+"""enrollments.csv: who is in which course in which role; an observer row may name its student.
+Applied a chunk at a time through pairing.services.enrollments_upsert_many."""
 
-from django.db import transaction
 from django.utils.translation import gettext
 
+from accounts.errors import DomainError
+from accounts.models import User
 from accounts.roles import COURSE_ROLES_BY_NAME, Role
-from courses.errors import CourseError
-from courses.models import CURRENT_ENROLLMENT_STATES, Enrollment, EnrollmentState
-from courses.services import enrollment_row_upsert
-from pairing.errors import PairingError
-from pairing.services import course_observer_add, enrollment_upsert
-from rostering.appliers.base import (
-    CHANGED,
-    UNCHANGED,
-    ImportRun,
-    courses_by_sis_id,
-    users_by_sis_id,
-)
-from rostering.sis_csv import SisFile
+from courses.models import EnrollmentState
+from pairing.services import EnrollmentWanted, enrollments_upsert_many
+from pairing_portal.sql import one_of
+from rostering.appliers.base import ImportRun, courses_by_sis_id
+from rostering.rows import ENROLLMENTS, BadRow, Row
 
 ENROLLMENT_STATUSES = {
     "active": EnrollmentState.ACTIVE,
@@ -27,20 +21,49 @@ ENROLLMENT_STATUSES = {
 }
 
 
-def apply_enrollments(run: ImportRun, sis_file: SisFile) -> None:
-    run.start(sis_file)
-    rows = run.good_rows(sis_file)
-    courses = courses_by_sis_id(run.institution, (r.values.get("course_id") for r in rows))
-    users = users_by_sis_id(
-        run.institution,
-        [r.values.get("user_id") for r in rows]
-        + [r.values.get("associated_user_id") for r in rows],
+def apply_enrollments(run: ImportRun, name: str, rows: list[Row | BadRow]) -> None:
+    run.file(name, ENROLLMENTS, len(rows))
+    good = run.good_rows(name, rows)
+    courses = courses_by_sis_id(run.institution, (r.values.get("course_id") for r in good))
+    # Enrollments name only active people (Canvas: active logins), by SIS id.
+    users = dict(
+        User.objects.filter(
+            institution=run.institution,
+            is_active=True,
+            sis_user_id__in=one_of(
+                {
+                    sis_id
+                    for r in good
+                    for sis_id in (r.values.get("user_id"), r.values.get("associated_user_id"))
+                    if sis_id
+                }
+            ),
+        )
+        .order_by()
+        .values_list("sis_user_id", "pk")
     )
-    run.apply_each(sis_file, rows, lambda values: _apply_enrollment(values, courses, users))
+    wanted: list[tuple[Row, EnrollmentWanted]] = []
+    for row in good:
+        enrollment = _wanted(row.values, courses, users)
+        if isinstance(enrollment, str):
+            run.skip(name, row.number, enrollment)
+        else:
+            wanted.append((row, enrollment))
+    outcomes = enrollments_upsert_many(
+        institution_id=run.institution.pk, rows=[e for _row, e in wanted], by=None
+    )
+    for (row, _enrollment), outcome in zip(wanted, outcomes, strict=True):
+        if isinstance(outcome, DomainError):
+            outcome = gettext("Enrollment of user %(user)s in course %(course)s: %(problem)s") % {
+                "user": row.values["user_id"],
+                "course": row.values["course_id"],
+                "problem": outcome.translated,
+            }
+        run.count_outcome(name, row.number, outcome)
 
 
-def _apply_enrollment(values: dict[str, str], courses, users) -> str:
-    """CHANGED, UNCHANGED, or why the row was skipped."""
+def _wanted(values: dict[str, str], courses, users: dict[str, int]) -> EnrollmentWanted | str:
+    """The enrollment the row asks for, or why the row is skipped."""
     course_id, user_id = values.get("course_id", ""), values.get("user_id", "")
     if not course_id:
         return gettext("No course_id given for an enrollment")
@@ -69,32 +92,8 @@ def _apply_enrollment(values: dict[str, str], courses, users) -> str:
             return gettext("An observer enrollment referenced a non-existent user %(user)s") % {
                 "user": associated_id
             }
-        if student.pk == user.pk:
+        if student == user:
             return gettext("Can't observe yourself user %(user)s") % {"user": user_id}
-    previous = (
-        Enrollment.objects.filter(course=course, user=user, type=role, associated_user=student)
-        .values_list("state", flat=True)
-        .first()
+    return EnrollmentWanted(
+        course=course, user_id=user, type=role, state=state, associated_user_id=student
     )
-    if previous == state:
-        return UNCHANGED
-    try:
-        with transaction.atomic():
-            if student is not None and state in CURRENT_ENROLLMENT_STATES:
-                # A course-only link, under the same rules as a teacher's on the People page.
-                course_observer_add(
-                    course=course, observer=user, student=student, by=None, state=state
-                )
-            elif student is not None:
-                enrollment_row_upsert(
-                    course=course, user=user, type=role, state=state, associated_user=student
-                )
-            else:
-                enrollment_upsert(course=course, user=user, type=role, state=state)
-    except (PairingError, CourseError) as error:
-        return gettext("Enrollment of user %(user)s in course %(course)s: %(problem)s") % {
-            "user": user_id,
-            "course": course_id,
-            "problem": error.translated,
-        }
-    return CHANGED

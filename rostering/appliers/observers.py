@@ -1,4 +1,4 @@
-"""user_observers.csv: observer links, applied in chunks through pairing's bulk services (so a
+"""user_observers.csv: observer links, applied in chunks through pairing's set-wise services (so a
 district's links land in a few statements), row by row where a chunk fails."""
 
 from dataclasses import dataclass
@@ -6,11 +6,13 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext
 
+from accounts.models import User
 from pairing.errors import PairingError
 from pairing.models import ObserverLink, ObserverLinkSource
 from pairing.services import observer_links_create_many, observer_links_remove_many
-from rostering.appliers.base import FileCounts, ImportRun, users_by_sis_id
-from rostering.sis_csv import SisFile
+from pairing_portal.sql import one_of
+from rostering.appliers.base import FileCounts, ImportRun
+from rostering.rows import USER_OBSERVERS, BadRow, Row
 
 LINK_CHUNK = 1000
 
@@ -24,15 +26,28 @@ class _LinkRow:
     student_sis: str
 
 
-def apply_user_observers(run: ImportRun, sis_file: SisFile) -> None:
-    counts = run.start(sis_file)
-    rows = run.good_rows(sis_file)
-    users = users_by_sis_id(
-        run.institution,
-        [r.values.get("observer_id") for r in rows] + [r.values.get("student_id") for r in rows],
+def apply_user_observers(run: ImportRun, name: str, rows: list[Row | BadRow]) -> None:
+    counts = run.file(name, USER_OBSERVERS, len(rows))
+    good = run.good_rows(name, rows)
+    # Both ends are resolved by their active SIS login in the institution (Canvas).
+    users = dict(
+        User.objects.filter(
+            institution=run.institution,
+            is_active=True,
+            sis_user_id__in=one_of(
+                {
+                    sis_id
+                    for r in good
+                    for sis_id in (r.values.get("observer_id"), r.values.get("student_id"))
+                    if sis_id
+                }
+            ),
+        )
+        .order_by()
+        .values_list("sis_user_id", "pk")
     )
     valid: list[_LinkRow] = []
-    for row in rows:
+    for row in good:
         observer_sis, student_sis = (
             row.values.get("observer_id", ""),
             row.values.get("student_id", ""),
@@ -57,15 +72,12 @@ def apply_user_observers(run: ImportRun, sis_file: SisFile) -> None:
                 "user": student_sis
             }
         else:
-            pair = (users[observer_sis].pk, users[student_sis].pk)
+            pair = (users[observer_sis], users[student_sis])
             valid.append(_LinkRow(row.number, status == "active", pair, observer_sis, student_sis))
             continue
-        run.skip(sis_file, row.number, message)
-    done = len(sis_file.rows) - len(valid)  # rows already settled by the checks above
+        run.skip(name, row.number, message)
     for chunk in _chunks(valid):
-        _apply_links(run, sis_file, counts, chunk)
-        done += len(chunk)
-        run.report(sis_file, done)
+        _apply_links(run, name, counts, chunk)
 
 
 def _chunks(rows: list[_LinkRow]):
@@ -82,9 +94,7 @@ def _chunks(rows: list[_LinkRow]):
         yield chunk
 
 
-def _apply_links(
-    run: ImportRun, sis_file: SisFile, counts: FileCounts, chunk: list[_LinkRow]
-) -> None:
+def _apply_links(run: ImportRun, name: str, counts: FileCounts, chunk: list[_LinkRow]) -> None:
     institution_id = run.institution.pk
     try:
         with transaction.atomic():
@@ -102,10 +112,10 @@ def _apply_links(
     except (IntegrityError, PairingError):
         # Something no row check foresaw: apply this chunk row by row to find the culprit.
         if len(chunk) == 1:
-            _skip_failed(run, sis_file, chunk[0])
+            _skip_failed(run, name, chunk[0])
         else:
             for row in chunk:
-                _apply_links(run, sis_file, counts, [row])
+                _apply_links(run, name, counts, [row])
         return
     deleted_before = _links_deleted_before(
         institution_id, [r.pair for r in chunk if not r.active and r.pair not in changed]
@@ -117,7 +127,7 @@ def _apply_links(
             counts.unchanged += 1
         else:
             run.skip(
-                sis_file,
+                name,
                 row.number,
                 gettext(
                     "Can't delete a non-existent observer for observer: %(observer)s, "
@@ -127,9 +137,9 @@ def _apply_links(
             )
 
 
-def _skip_failed(run: ImportRun, sis_file: SisFile, row: _LinkRow) -> None:
+def _skip_failed(run: ImportRun, name: str, row: _LinkRow) -> None:
     run.skip(
-        sis_file,
+        name,
         row.number,
         gettext("Could not link observer %(observer)s to student %(student)s")
         % {"observer": row.observer_sis, "student": row.student_sis},

@@ -1,30 +1,34 @@
-"""users.csv: people, matched by SIS id, made or brought up to date (never an admin: see
-accounts.services.user_change_refusal)."""
+"""users.csv: people, matched by SIS id, made or brought up to date a chunk at a time through
+accounts.services.users_upsert_many (never an admin: see accounts.services.user_change_refusal)."""
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import transaction
 from django.utils.translation import gettext
 
 from accounts.errors import AccountError
-from accounts.models import User
-from accounts.services import user_create, user_update
-from rostering.appliers.base import CHANGED, UNCHANGED, ImportRun, users_by_sis_id
-from rostering.sis_csv import SisFile
+from accounts.services import UserWanted, users_upsert_many
+from rostering.appliers.base import ImportRun
+from rostering.rows import USERS, BadRow, Row
 
 
-def apply_users(run: ImportRun, sis_file: SisFile) -> None:
-    run.start(sis_file)
-    rows = run.good_rows(sis_file)
-    # users.csv may bring a deactivated user back, so it looks at everyone.
-    known = users_by_sis_id(
-        run.institution, (r.values.get("user_id") for r in rows), active_only=False
+def apply_users(run: ImportRun, name: str, rows: list[Row | BadRow]) -> None:
+    run.file(name, USERS, len(rows))
+    wanted: list[tuple[Row, UserWanted]] = []
+    for row in run.good_rows(name, rows):
+        user = _wanted(row.values)
+        if isinstance(user, str):
+            run.skip(name, row.number, user)
+        else:
+            wanted.append((row, user))
+    outcomes = users_upsert_many(
+        institution=run.institution, rows=[user for _row, user in wanted], by=run.by
     )
-    run.apply_each(sis_file, rows, lambda values: _apply_user(run, values, known))
+    for (row, user), outcome in zip(wanted, outcomes, strict=True):
+        if isinstance(outcome, AccountError):
+            outcome = _refusal(outcome, user)
+        run.count_outcome(name, row.number, outcome)
 
 
-def _apply_user(run: ImportRun, values: dict[str, str], known: dict[str, User]) -> str:
-    """CHANGED, UNCHANGED, or why the row was skipped."""
+def _wanted(values: dict[str, str]) -> UserWanted | str:
+    """The person the row asks for, or why the row is skipped."""
     sis_id = values.get("user_id", "")
     if not sis_id:
         return gettext("No user_id given for a user")
@@ -42,50 +46,36 @@ def _apply_user(run: ImportRun, values: dict[str, str], known: dict[str, User]) 
         ) % {"login": login, "user": sis_id}
     if not email:
         return gettext("No login_id or email given for user %(user)s") % {"user": sis_id}
-    try:
-        validate_email(email)
-    except ValidationError:
-        return gettext("The login %(login)s of user %(user)s is not an e-mail address") % {
-            "login": repr(email),
-            "user": sis_id,
-        }
     first, last = values.get("first_name", ""), values.get("last_name", "")
     name = values.get("full_name") or " ".join(part for part in (first, last) if part)
     if not name:
         return gettext("No name given for user %(user)s") % {"user": sis_id}
-    sortable = f"{last}, {first}" if first and last else None
-    user = known.get(sis_id)
-    try:
-        with transaction.atomic():
-            if user is None:
-                if status == "deleted":
-                    return gettext("Can't delete user %(user)s: no such user") % {"user": sis_id}
-                known[sis_id] = user_create(
-                    institution=run.institution,
-                    email=email,
-                    name=name,
-                    sis_user_id=sis_id,
-                    sortable_name=sortable,
-                )
-                return CHANGED
-            changed = user_update(
-                user=user,
-                email=email,
-                name=name,
-                sortable_name=sortable,
-                is_active=status == "active",
-                by=run.by,
-            )
-            return CHANGED if changed else UNCHANGED
-    except AccountError as error:
-        if error.message == AccountError.CHANGE_ADMIN:
-            return gettext(
-                "user_id %(user)s is an administrator; change administrators in the portal"
-            ) % {"user": sis_id}
-        if error.message == AccountError.EMAIL_TAKEN:
-            # Whoever holds it, here or at another institution: the message must not tell which.
-            return gettext("The login %(login)s of user %(user)s is taken") % {
-                "login": email,
-                "user": sis_id,
-            }
-        return gettext("User %(user)s: %(problem)s") % {"user": sis_id, "problem": error.translated}
+    return UserWanted(
+        sis_user_id=sis_id,
+        email=email,
+        name=name,
+        sortable_name=f"{last}, {first}" if first and last else None,
+        is_active=status == "active",
+    )
+
+
+def _refusal(error: AccountError, user: UserWanted) -> str:
+    sis_id = user.sis_user_id
+    if error.message == AccountError.EMAIL_INVALID:
+        return gettext("The login %(login)s of user %(user)s is not an e-mail address") % {
+            "login": repr(user.email),
+            "user": sis_id,
+        }
+    if error.message == AccountError.NO_SUCH_USER:
+        return gettext("Can't delete user %(user)s: no such user") % {"user": sis_id}
+    if error.message == AccountError.CHANGE_ADMIN:
+        return gettext(
+            "user_id %(user)s is an administrator; change administrators in the portal"
+        ) % {"user": sis_id}
+    if error.message == AccountError.EMAIL_TAKEN:
+        # Whoever holds it, here or at another institution: the message must not tell which.
+        return gettext("The login %(login)s of user %(user)s is taken") % {
+            "login": user.email,
+            "user": sis_id,
+        }
+    return gettext("User %(user)s: %(problem)s") % {"user": sis_id, "problem": error.translated}

@@ -28,6 +28,7 @@ from pairing.services import observer_link_create
 from rostering.models import SisImport
 from tests.factories import PASSWORD, EnrollmentFactory, UserFactory
 from tests.pairing.helpers import new_code
+from tests.rostering.sis_helpers import run_queued_imports
 
 ADDRESS = "203.0.113.9"
 PAGE, API, COMMAND = AuditSource.PAGE, AuditSource.API, AuditSource.COMMAND
@@ -201,6 +202,7 @@ def test_links_an_admin_imports_on_the_sis_page_are_recorded_as_the_import(
     client.post(
         reverse("sis_imports", args=[institution.pk]), {"file": upload}, REMOTE_ADDR=ADDRESS
     )
+    run_queued_imports()
     assert_sis_links(since, institution, *sis_people, actor=admin, address=ADDRESS)
 
 
@@ -211,12 +213,13 @@ def test_a_dry_run_of_the_import_leaves_no_trail_of_links_it_did_not_make(
     upload = SimpleUploadedFile("user_observers.csv", OBSERVERS_CSV, "text/csv")
     data = {"file": upload, "dry_run": "on"}
     client.post(reverse("sis_imports", args=[institution.pk]), data, REMOTE_ADDR=ADDRESS)
+    run_queued_imports()
     assert SisImport.objects.get().counts["user_observers.csv"]["changed"] == 2
     assert not AuditEvent.objects.filter(action=AuditAction.LINK_CREATED).exists()
 
 
 def test_links_the_sis_import_command_makes_are_recorded_as_the_import(
-    institution, sis_people, tmp_path, since
+    job_queue, institution, sis_people, tmp_path, since
 ):
     path = tmp_path / "user_observers.csv"
     path.write_bytes(OBSERVERS_CSV)

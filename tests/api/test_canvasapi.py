@@ -13,6 +13,7 @@ import requests
 from canvasapi import Canvas
 from canvasapi.account import Account
 from canvasapi.exceptions import (
+    BadRequest,
     InvalidAccessToken,
     ResourceDoesNotExist,
     Unauthorized,
@@ -33,6 +34,7 @@ from tests.factories import (
     InstitutionFactory,
     UserFactory,
 )
+from tests.jobs import run_due_jobs
 from tests.pairing.helpers import new_code
 
 pytestmark = [
@@ -435,3 +437,52 @@ def test_an_admin_creates_a_user_with_account_create_user(canvas_for, admin, ins
     )
     assert created.name == "Nia New"
     assert User.objects.get(pk=created.id).email == "nia@example.test"
+
+
+# --- SIS imports, as a district's scripts run them (more in test_sis_imports_api.py) -----------------
+
+
+def test_a_script_imports_users_csv_polls_it_and_finds_people_by_sis_id(
+    job_queue, canvas_for, admin, institution, course, tmp_path
+):
+    course.sis_course_id = "BIO-2026"
+    course.save(update_fields=["sis_course_id"])
+    path = tmp_path / "users.csv"
+    path.write_text(
+        "user_id,login_id,first_name,last_name,email,status\n"
+        "S1001,sam.sis@example.test,Sam,Sis,,active\n"
+        "X1,not-an-address,No,Login,,active\n"
+    )
+    canvas = canvas_for(admin)
+    account = canvas.get_account(institution.pk)
+    assert (account.name, account.root_account_id, account.workflow_state) == (
+        "Springfield Schools",
+        None,
+        "active",
+    )
+
+    started = account.create_sis_import(
+        str(path), import_type="instructure_csv", extension="csv", override_sis_stickiness=True
+    )
+    assert (started.workflow_state, started.progress) == ("created", 0)
+    run_due_jobs()  # the background worker
+    done = account.get_sis_import(started)
+
+    assert (done.id, done.workflow_state, done.progress) == (
+        started.id,
+        "imported_with_messages",
+        100,
+    )
+    assert done.data["counts"]["users"] == 1
+    assert done.processing_warnings == [
+        [
+            "users.csv",
+            'Row 3: The login_id "not-an-address" of user X1 is not an e-mail address, and no '
+            "email is given",
+        ]
+    ]
+    assert [i.id for i in account.get_sis_imports()] == [started.id]
+    assert canvas.get_user("S1001", "sis_user_id").name == "Sam Sis"
+    assert canvas.get_course("BIO-2026", use_sis_id=True).id == course.pk
+    with pytest.raises(BadRequest):  # not built here, and said so
+        account.create_sis_import(str(path), batch_mode=True, batch_mode_term_id="T1")

@@ -12,7 +12,14 @@ from django.urls import reverse
 from accounts.errors import AccountError
 from accounts.services import user_profile_update
 from pairing.models import ObserverLink, ObserverLinkSource, ObserverLinkState, ObserverNotice
-from pairing.notices import NOTICE_TASK, NoticeNotSentYet, NoticeRefused, observer_notice_send
+from pairing.notices import (
+    NOTICE_TASK,
+    NOTICES_QUEUE_TASK,
+    NOTICES_QUEUED_AT_ONCE,
+    NoticeNotSentYet,
+    NoticeRefused,
+    observer_notice_send,
+)
 from pairing.services import (
     observer_link_create,
     observer_links_create_many,
@@ -152,6 +159,35 @@ def _link_many(course, count: int) -> list:
         source=ObserverLinkSource.SIS_IMPORT,
     )
     return students
+
+
+def test_an_imports_chunk_of_links_owes_its_notices_through_one_job_that_queues_each(
+    job_queue, course, smtp_server
+):
+    many = NOTICES_QUEUED_AT_ONCE + 1
+    students = _link_many(course, many)
+    # The links' transaction queued one job, cheaply, and no notice's own job yet.
+    assert jobs_of(NOTICE_TASK) == []
+    [queueing] = jobs_of(NOTICES_QUEUE_TASK)
+    assert len(queueing.args["notice_ids"]) == many
+
+    run_due_jobs()
+    run_due_jobs()  # another round finds nothing more to do
+
+    assert sorted(smtp_server.mailbox.recipients()) == sorted(s.email for s in students)  # once
+    assert [job.status for job in jobs_of(NOTICE_TASK)] == ["succeeded"] * many
+    assert [job.status for job in jobs_of(NOTICES_QUEUE_TASK)] == ["succeeded"]
+
+
+def test_queueing_the_notices_again_sends_none_twice(job_queue, course, smtp_server):
+    from pairing.notices import observer_notices_queue
+
+    _link_many(course, NOTICES_QUEUED_AT_ONCE + 1)
+    run_due_jobs()
+    ids = list(ObserverNotice.objects.values_list("pk", flat=True))
+
+    assert observer_notices_queue(notice_ids=ids) == 0  # all sent: none is queued again
+    assert len(smtp_server.mailbox.recipients()) == NOTICES_QUEUED_AT_ONCE + 1
 
 
 def test_one_refused_address_fails_its_notice_alone_and_the_others_go_once(

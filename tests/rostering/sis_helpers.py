@@ -3,11 +3,14 @@
 import io
 import zipfile
 
+from django.core.files.base import ContentFile
+
 from accounts.models import User
 from accounts.roles import Role
 from courses.models import Course, Enrollment, EnrollmentState
 from pairing.models import ObserverLink
-from rostering.sis_import import sis_import_run
+from rostering.models import SisImport, SisImportState
+from rostering.sis_import import sis_import_request, sis_import_run
 
 USERS = "user_id,login_id,first_name,last_name,email,status"
 COURSES = "course_id,short_name,long_name,status"
@@ -58,14 +61,24 @@ def school_zip() -> bytes:
 
 
 def run(institution, filename, data, *, by=None, dry_run=False, progress=None):
-    return sis_import_run(
-        institution=institution,
-        filename=filename,
-        data=data,
-        by=by,
-        dry_run=dry_run,
-        progress=progress,
+    """Ask for an import and do what its job does, here and now; ``progress(file, done, total)``
+    is told each file's rows, in the order the files were applied."""
+    record = sis_import_request(
+        institution=institution, filename=filename, upload=ContentFile(data), by=by, dry_run=dry_run
     )
+    sis_import_run(import_id=record.pk)
+    record.refresh_from_db()
+    for entry in record.progress if progress is not None else []:
+        progress(entry["file"], entry["done"], entry["total"])
+    return record
+
+
+def run_queued_imports() -> None:
+    """What the worker does with the imports waiting for it (the pages only queue them)."""
+    for import_id in SisImport.objects.filter(state=SisImportState.QUEUED).values_list(
+        "pk", flat=True
+    ):
+        sis_import_run(import_id=import_id)
 
 
 def skips(record) -> list[tuple[str, int, str]]:

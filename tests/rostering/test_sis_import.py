@@ -376,14 +376,12 @@ def test_a_deactivated_user_cannot_be_linked_as_observer_or_student(institution,
 def test_an_invited_observer_row_in_enrollments_csv_obeys_the_course_observer_rules(
     institution, course, student
 ):
-    from rostering.sis_import import sis_import_run
-
     outsider = UserFactory(institution=institution, sis_user_id="S-OUT")  # not in the course
     UserFactory(institution=institution, sis_user_id="P-1")
     course.sis_course_id = "C-1"
     course.save()
     data = b"course_id,user_id,role,status,associated_user_id\nC-1,P-1,observer,invited,S-OUT\n"
-    record = sis_import_run(institution=institution, filename="enrollments.csv", data=data, by=None)
+    record = run(institution, "enrollments.csv", data)
     assert record.counts["enrollments.csv"]["skipped"] == 1
     assert "not enrolled in this course" in record.messages[0]["message"]
     assert not outsider.observed_enrollments.exists()

@@ -13,7 +13,7 @@ from pytest_django.asserts import assertContains
 
 from accounts.models import User
 from rostering.models import SisImport, SisImportState
-from tests.rostering.sis_helpers import USERS, csv_bytes
+from tests.rostering.sis_helpers import USERS, csv_bytes, run_queued_imports
 
 ROWS = csv_bytes(USERS, *[f"U{n},u{n}@example.test,Ann,Lee,,active" for n in range(2000)])
 
@@ -118,6 +118,7 @@ def test_the_upload_page_shows_why_a_broken_zip_failed(client, institution, admi
         reverse("sis_imports", args=[institution.pk]),
         {"file": SimpleUploadedFile("school.zip", data, "application/zip")},
     )
+    run_queued_imports()
 
     record = SisImport.objects.get()
     assert response.status_code == 302
@@ -127,7 +128,9 @@ def test_the_upload_page_shows_why_a_broken_zip_failed(client, institution, admi
     assert not User.objects.filter(sis_user_id__isnull=False).exists()
 
 
-def test_the_command_fails_on_a_broken_zip_with_the_same_message(institution, tmp_path, broken):
+def test_the_command_fails_on_a_broken_zip_with_the_same_message(
+    job_queue, institution, tmp_path, broken
+):
     data, message = broken
     path = tmp_path / "school.zip"
     path.write_bytes(data)
@@ -148,6 +151,7 @@ def test_the_message_is_in_the_admins_language(client, institution, admin):
         reverse("sis_imports", args=[institution.pk]),
         {"file": SimpleUploadedFile("school.zip", encrypted_member(), "application/zip")},
     )
+    run_queued_imports()
 
     assert "protegido con una contraseña" in SisImport.objects.get().error
 
@@ -159,6 +163,7 @@ def test_an_intact_zip_of_the_same_rows_imports(client, institution, admin):
         reverse("sis_imports", args=[institution.pk]),
         {"file": SimpleUploadedFile("school.zip", bytes(zipped()), "application/zip")},
     )
+    run_queued_imports()
 
     assert SisImport.objects.get().state == SisImportState.DONE
     assert User.objects.filter(sis_user_id__isnull=False).count() == 2000
@@ -169,7 +174,7 @@ def test_a_zip_that_would_unpack_too_far_is_refused_before_unpacking(institution
     import zipfile
 
     from rostering import sis_csv
-    from rostering.sis_import import sis_import_run
+    from tests.rostering.sis_helpers import run
 
     monkeypatch.setattr(sis_csv, "MAX_FILE_BYTES", 1000)  # a small ceiling instead of a huge file
     buffer = io.BytesIO()
@@ -177,8 +182,6 @@ def test_a_zip_that_would_unpack_too_far_is_refused_before_unpacking(institution
         archive.writestr(
             "user_observers.csv", "observer_id,student_id,status\n" + "A,B,active\n" * 500
         )
-    record = sis_import_run(
-        institution=institution, filename="big.zip", data=buffer.getvalue(), by=None
-    )
+    record = run(institution, "big.zip", buffer.getvalue())
     assert record.state == "failed"
     assert "unpacks to more than" in record.error

@@ -13,7 +13,14 @@ from pytest_django.asserts import assertContains, assertNotContains
 from accounts.models import User
 from rostering.models import SisImport, SisImportState
 from tests.factories import InstitutionFactory
-from tests.rostering.sis_helpers import USERS, csv_bytes, run, school_zip, snapshot
+from tests.rostering.sis_helpers import (
+    USERS,
+    csv_bytes,
+    run,
+    run_queued_imports,
+    school_zip,
+    snapshot,
+)
 
 GOOD_AND_HOSTILE = csv_bytes(
     USERS,
@@ -49,6 +56,7 @@ def test_an_admin_uploads_a_file_and_sees_its_counts_and_escaped_messages(
     client.force_login(admin)
 
     response = upload(client, institution)
+    run_queued_imports()
 
     record = SisImport.objects.get()
     assert response.status_code == 302
@@ -77,6 +85,7 @@ def test_a_dry_run_upload_changes_nothing_and_says_so(client, institution, admin
     before = snapshot(institution)
 
     response = upload(client, institution, school_zip(), "school.zip", dry_run="on")
+    run_queued_imports()
 
     record = SisImport.objects.get()
     assert record.dry_run is True
@@ -91,6 +100,7 @@ def test_a_file_that_cannot_be_read_shows_its_error(client, institution, admin):
     client.force_login(admin)
 
     response = upload(client, institution, b"name,email\nAnn,ann@example.test\n")
+    run_queued_imports()
 
     record = SisImport.objects.get()
     assert record.state == SisImportState.FAILED
@@ -210,7 +220,9 @@ def users_file(tmp_path):
     return path
 
 
-def test_the_command_imports_a_file_and_prints_counts_and_messages(institution, users_file):
+def test_the_command_imports_a_file_and_prints_counts_and_messages(
+    job_queue, institution, users_file
+):
     output = command(users_file, institution=str(institution.pk))
 
     record = SisImport.objects.get()
@@ -223,7 +235,9 @@ def test_the_command_imports_a_file_and_prints_counts_and_messages(institution, 
     assert imported_users() == ["U1"]
 
 
-def test_the_command_finds_the_only_institution_or_one_named_exactly(institution, users_file):
+def test_the_command_finds_the_only_institution_or_one_named_exactly(
+    job_queue, institution, users_file
+):
     first = command(users_file)
     again = command(users_file, institution="Springfield Schools")
 
@@ -232,7 +246,7 @@ def test_the_command_finds_the_only_institution_or_one_named_exactly(institution
     assert set(SisImport.objects.values_list("institution", flat=True)) == {institution.pk}
 
 
-def test_a_dry_run_from_the_command_changes_nothing(institution, tmp_path):
+def test_a_dry_run_from_the_command_changes_nothing(job_queue, institution, tmp_path):
     path = tmp_path / "school.zip"
     path.write_bytes(school_zip())
     before = snapshot(institution)
@@ -265,7 +279,7 @@ def test_the_command_refuses_a_path_it_cannot_read(institution, tmp_path):
     assert not SisImport.objects.exists()
 
 
-def test_the_command_fails_on_a_file_it_cannot_import(institution, tmp_path):
+def test_the_command_fails_on_a_file_it_cannot_import(job_queue, institution, tmp_path):
     path = tmp_path / "people.csv"
     path.write_bytes(b"name,email\nAnn,ann@example.test\n")
 

@@ -1,13 +1,27 @@
-"""Import a Canvas SIS CSV (or a zip of several) from the command line."""
+"""Import a Canvas SIS CSV (or a zip of several) from the command line.
 
+The import is a background job like every other. By default the command waits for it, with a
+progress bar, and runs the job itself unless a background worker (``manage.py run_worker``) takes it
+first, so it works on a machine without one; ``--no-wait`` queues it and returns at once.
+"""
+
+import asyncio
 import sys
+import threading
 from pathlib import Path
 
+from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from accounts.models import Institution
-from rostering.models import SisImportState
-from rostering.sis_import import sis_import_run
+from pairing_portal.worker import worker_run
+from rostering.models import SisImport, SisImportState
+from rostering.sis_import import sis_import_request
+from rostering.tasks import SIS_IMPORT_QUEUE
+
+BAR_WIDTH = 30
+POLL_SECONDS = 0.5
 
 
 class Command(BaseCommand):
@@ -25,25 +39,49 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and count everything, change nothing."
         )
+        waiting = parser.add_mutually_exclusive_group()
+        waiting.add_argument(
+            "--wait",
+            dest="wait",
+            action="store_true",
+            default=True,
+            help="Wait for the import, showing its progress, and run it here unless a background "
+            "worker takes it first (the default).",
+        )
+        waiting.add_argument(
+            "--no-wait",
+            dest="wait",
+            action="store_false",
+            help="Queue the import for the background worker and return at once.",
+        )
 
-    def handle(self, *args, file: Path, institution: str | None, dry_run: bool, **options):
+    def handle(self, *args, file: Path, institution: str | None, dry_run: bool, wait, **options):
         target = self._institution(institution)
         try:
-            data = file.read_bytes()
+            with file.open("rb") as upload:
+                record = sis_import_request(
+                    institution=target,
+                    filename=file.name,
+                    upload=File(upload),
+                    by=None,
+                    dry_run=dry_run,
+                )
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
-        record = sis_import_run(
-            institution=target,
-            filename=file.name,
-            data=data,
-            by=None,
-            dry_run=dry_run,
-            progress=self._progress,
-        )
-        if sys.stderr.isatty():
-            self.stderr.write("")
+        if not wait:
+            self.stdout.write(
+                f"Queued import #{record.pk} of {file.name} into {target.name}; a background "
+                "worker (manage.py run_worker) runs it."
+            )
+            return
+        record = self._wait_for(record)
         if record.state == SisImportState.FAILED:
             raise CommandError(record.error)
+        if record.state != SisImportState.DONE:
+            raise CommandError(
+                f"Stopped waiting: import #{record.pk} is queued again, and goes on when a "
+                "background worker (manage.py run_worker) takes it up."
+            )
         verb = "Would import" if dry_run else "Imported"
         self.stdout.write(
             self.style.SUCCESS(f"{verb} {file.name} into {target.name} (import #{record.pk})")
@@ -76,9 +114,66 @@ class Command(BaseCommand):
             raise CommandError(f"No institution {reference!r}.")
         return found
 
-    def _progress(self, name: str, done: int, total: int) -> None:
-        line = f"{name}: {done}/{total} rows"
-        if sys.stderr.isatty():
-            self.stderr.write(f"\r{line}", ending="")
-        elif done == total or done % 10_000 < 1000:
-            self.stderr.write(line)
+    def _wait_for(self, record: SisImport) -> SisImport:
+        """Run the imports' queue here until it is empty (a worker elsewhere may take this import
+        first: then wait for it), showing the progress meanwhile."""
+        bar = _ProgressBar(record.pk, self.stderr)
+        bar.start()
+        try:
+            asyncio.run(worker_run(queues=[SIS_IMPORT_QUEUE], wait=False, listen_notify=False))
+            record.refresh_from_db()
+            while record.state == SisImportState.RUNNING:
+                bar.stopped.wait(POLL_SECONDS)
+                record.refresh_from_db()
+        finally:
+            bar.stop()
+        return record
+
+
+class _ProgressBar(threading.Thread):
+    """Reads the import's progress from its record and draws it: a bar redrawn in place on a
+    terminal, a line per file (and every tenth of it) otherwise."""
+
+    def __init__(self, import_id: int, out):
+        super().__init__(daemon=True)
+        self.import_id, self.out = import_id, out
+        self.tty = sys.stderr.isatty()
+        self.stopped = threading.Event()
+        self.shown: set[tuple[str, int]] = set()
+        self.drawing: str | None = None
+
+    def run(self) -> None:
+        try:
+            while not self.stopped.wait(POLL_SECONDS):
+                self.show()
+        finally:
+            connection.close()  # this thread's own
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join()
+        self.show()
+        if self.tty and self.drawing:
+            self.out.write("")
+
+    def show(self) -> None:
+        progress = (
+            SisImport.objects.filter(pk=self.import_id).values_list("progress", flat=True).first()
+        )
+        if not progress:
+            return
+        # The file being applied: the first not done yet, or the last once all are.
+        entry = next((e for e in progress if e["done"] < e["total"]), progress[-1])
+        total = max(entry["total"], 1)
+        line = f"{entry['file']}: {entry['done']:,}/{entry['total']:,} rows"
+        if not self.tty:
+            tenth = entry["done"] * 10 // total
+            if (entry["file"], tenth) not in self.shown:
+                self.shown.add((entry["file"], tenth))
+                self.out.write(line)
+            return
+        if self.drawing not in (None, entry["file"]):
+            self.out.write("")  # the previous file's bar stays, finished
+        self.drawing = entry["file"]
+        filled = BAR_WIDTH * entry["done"] // total
+        self.out.write(f"\r[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {line}", ending="")

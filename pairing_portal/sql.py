@@ -1,0 +1,21 @@
+"""Thousands of values in one query parameter (roster imports' lookups).
+
+Django writes ``field__in=[...]`` as one placeholder per value, each compiled and sent on its own;
+one array parameter costs a fraction of that once there are thousands, and PostgreSQL, which sees
+how long the array is, still plans the lookup by index.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models.expressions import RawSQL
+
+_TYPES = {"text", "bigint"}
+
+
+def one_of(values: Iterable, sql_type: str = "text") -> RawSQL:
+    """For ``field__in=one_of(values)``: the values as ``SELECT unnest(array)`` of ``sql_type``
+    (text or bigint)."""
+    if sql_type not in _TYPES:
+        raise ValueError(f"one_of takes {', '.join(sorted(_TYPES))} values")
+    # The type is one of _TYPES; the values are a parameter.
+    return RawSQL(f"SELECT unnest(%s::{sql_type}[])", [list(values)])  # noqa: S611
