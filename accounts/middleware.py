@@ -2,6 +2,7 @@ import ipaddress
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.audit import audit_context, current_context
@@ -95,3 +96,30 @@ class AuditContextMiddleware:
         source = AuditSource.API if request.path.startswith("/api/") else AuditSource.PAGE
         with audit_context(source=source, client_address=client_address(request)):
             return self.get_response(request)
+
+
+class SingleSignOnRefusalMiddleware:
+    """allauth answers a provider's response that no sign-in of this browser is waiting for (a
+    replayed SAML response, an answer meant for another browser) with a bare 403, through no
+    adapter: recorded and shown here like every other failed sign-in (accounts.sso)."""
+
+    VIEWS = {"saml_acs", "saml_finish_acs", "openid_connect_callback"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        match = request.resolver_match
+        if not (isinstance(exception, PermissionDenied) and match and match.url_name in self.VIEWS):
+            return None
+        from accounts.sso import sign_in_failed  # allauth's models load only once apps are ready
+
+        provider = match.kwargs.get("organization_slug") or match.kwargs.get("provider_id")
+        return sign_in_failed(
+            request,
+            provider_name=provider,
+            details={"error": "no sign-in of this browser waits for this answer"},
+        )
