@@ -2,7 +2,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ApiToken, Institution, User
+from accounts.models import ApiToken, IdentityProvider, Institution, InvitationBatch, User
 from accounts.permissions import is_platform_operator, user_has_permission
 from accounts.roles import Permission
 
@@ -56,3 +56,28 @@ def get_api_token_for_user(user: User, token_id: int) -> ApiToken:
     if token is None:
         raise Http404("No such token.")
     return token
+
+
+def get_identity_provider_for_user(
+    user: User, institution_id: int, provider_id: int
+) -> IdentityProvider:
+    """One identity provider of an institution whose admin pages ``user`` opens: 404 otherwise."""
+    institution = get_institution_for_user(user, institution_id, write=True)
+    provider = (
+        IdentityProvider.objects.select_related("app", "institution")
+        .filter(pk=provider_id, institution=institution)
+        .first()
+    )
+    if provider is None:
+        raise Http404("No such identity provider.")
+    return provider
+
+
+def get_invitation_batch_for_user(
+    user: User, institution_id: int, batch_id: int
+) -> InvitationBatch:
+    institution = get_institution_for_user(user, institution_id, write=True)
+    batch = InvitationBatch.objects.filter(pk=batch_id, institution=institution).first()
+    if batch is None:
+        raise Http404("No such invitations.")
+    return batch

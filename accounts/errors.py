@@ -95,7 +95,7 @@ class PasswordRefused(AccountError):
         return self.message
 
 
-class SignInError(DomainError):
+class SignInError(AccountError):
     """A rule about invitations, identity providers or setting up an institution was broken."""
 
     # Invitations

@@ -20,9 +20,13 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.providers.saml.utils import build_sp_config
 from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
+from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
 from accounts.audit import audit_record
 from accounts.errors import AccountError
@@ -30,6 +34,7 @@ from accounts.models import AuditAction, IdentityProvider, MatchBy, ProviderKind
 from accounts.sealed import unseal
 from accounts.selectors import institution_for_host
 from accounts.services import user_create
+from pairing_portal.middleware import CONTENT_SECURITY_POLICY
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -59,6 +64,8 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def pre_social_login(self, request, sociallogin):
         """Match the person the provider vouches for to an account of its institution, or
         refuse (ImmediateHttpResponse: allauth shows that page instead of signing in)."""
+        # Only signing in: never "connect" or "redirect", whatever the form that started it said.
+        sociallogin.state["process"] = AuthProcess.LOGIN
         provider = _provider_of(sociallogin)
         seen = _who(sociallogin, provider)
         people = User.objects.filter(institution_id=provider.institution_id, is_active=True)
@@ -209,3 +216,53 @@ def _refusal(request, provider: IdentityProvider, seen: dict) -> ImmediateHttpRe
             status=403,
         )
     )
+
+
+def providers_for_host(request) -> list[IdentityProvider]:
+    """The identity providers of the institution whose host the request uses (the log-in page)."""
+    institution = institution_for_host(request.get_host())
+    if institution is None:
+        return []
+    return list(
+        IdentityProvider.objects.filter(institution=institution)
+        .select_related("app")
+        .order_by("-is_default", "app__name")
+    )
+
+
+def content_security_policy(providers: list[IdentityProvider]) -> str:
+    """The portal's CSP, with forms allowed to lead to the providers' sign-in pages.
+
+    A "Sign in with" form posts to the portal, which redirects to the provider; browsers hold
+    that redirect to the submitting page's form-action too, so the page must name each origin.
+    """
+    origins = sorted({provider.sign_in_origin for provider in providers if provider.sign_in_origin})
+    if not origins:
+        return CONTENT_SECURITY_POLICY
+    return CONTENT_SECURITY_POLICY.replace(
+        "form-action 'self'", " ".join(["form-action 'self'", *origins])
+    )
+
+
+def service_provider_details(request, provider: IdentityProvider) -> dict[str, str]:
+    """What the identity provider's own admin needs to know of the portal, for this host: the
+    OpenID Connect redirect URI, or the SAML service provider's entity id, ACS and metadata."""
+    app = provider.app
+    if app.provider == ProviderKind.OIDC:
+        callback = reverse("openid_connect_callback", kwargs={"provider_id": app.provider_id})
+        return {"redirect_uri": request.build_absolute_uri(callback)}
+    service_provider = build_sp_config(request, app.settings, app.client_id)
+    config = {
+        "strict": True,
+        "sp": service_provider,
+        "security": {"wantAssertionsSigned": True, "authnRequestsSigned": False},
+    }
+    metadata = OneLogin_Saml2_Settings(settings=config, sp_validation_only=True).get_sp_metadata()
+    return {
+        "entity_id": service_provider["entityId"],
+        "acs_url": service_provider["assertionConsumerService"]["url"],
+        "metadata_url": request.build_absolute_uri(
+            reverse("saml_metadata", kwargs={"organization_slug": app.client_id})
+        ),
+        "metadata": metadata.decode() if isinstance(metadata, bytes) else metadata,
+    }

@@ -10,8 +10,8 @@ import ipaddress
 from urllib.parse import urlsplit
 
 import requests
-from lxml import etree
 from django.conf import settings
+from lxml import etree
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
 from accounts.errors import SignInError

@@ -78,9 +78,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # allauth's flows need it (the request they run in); it also turns their ImmediateHttpResponse
-    # into the response. Ours, after it, shows a refused sign-in its page and records it.
+    # into the response. Ours, after it: the CSP of their pages, and a refused sign-in's page.
     "allauth.account.middleware.AccountMiddleware",
-    "accounts.middleware.SingleSignOnRefusalMiddleware",
+    "accounts.middleware.SingleSignOnMiddleware",
     "accounts.middleware.ActAsMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
     # After the two above: the API answers in English and UTC whatever they chose.
@@ -197,7 +197,9 @@ ACCOUNT_SIGNUP_FIELDS = ["email*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
 # The OpenID Connect redirect URI the provider is told: https, whatever the proxy in front says.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
-SOCIALACCOUNT_EMAIL_VERIFICATION = "none"  # the provider vouches; the portal sends no mail of its own
+SOCIALACCOUNT_EMAIL_VERIFICATION = (
+    "none"  # the provider vouches; the portal sends no mail of its own
+)
 SOCIALACCOUNT_AUTO_SIGNUP = True  # where a provider may make accounts: no form in between
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # people are matched by accounts.sso, in one institution
 SOCIALACCOUNT_STORE_TOKENS = False

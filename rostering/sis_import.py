@@ -31,11 +31,15 @@ def sis_import_run(
     by: User | None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    send_invitations: bool = False,
+    base_url: str = "",
 ) -> SisImport:
     """Import an upload (a CSV or a zip of CSVs) into ``institution`` and keep its record.
 
     ``by`` is the admin who uploaded it (None: an operator's command). A dry run does all the work
     in a transaction that is then rolled back, so its counts and messages say what would happen.
+    With ``send_invitations``, each person the import makes is invited (an e-mail to set a
+    password), in the transaction of their row; ``base_url`` is the portal's address for the link.
     """
     record = SisImport.objects.create(
         institution=institution, created_by=by, filename=filename[:255], dry_run=dry_run
@@ -51,7 +55,13 @@ def sis_import_run(
     except Exception:
         _stopped(record)
         raise
-    run = ImportRun(institution=institution, by=by, progress=progress)
+    run = ImportRun(
+        institution=institution,
+        by=by,
+        progress=progress,
+        send_invitations=send_invitations,
+        base_url=base_url,
+    )
     context = audit_context(
         source=AuditSource.SIS_IMPORT, client_address=current_context().client_address
     )

@@ -32,6 +32,8 @@ def sis_imports(request, institution_id: int):
             data=upload.read(),
             by=request.user,
             dry_run=form.cleaned_data["dry_run"],
+            send_invitations=form.cleaned_data["send_invitations"],
+            base_url=request.build_absolute_uri("/"),
         )
         return redirect("sis_import_detail", institution.pk, record.pk)
     page = Paginator(sis_imports_of(institution=institution), IMPORTS_PER_PAGE).get_page(

@@ -8,132 +8,291 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0014_audit_actions_retention_and_personal_data'),
-        ('socialaccount', '0006_alter_socialaccount_extra_data'),
+        ("accounts", "0014_audit_actions_retention_and_personal_data"),
+        ("socialaccount", "0006_alter_socialaccount_extra_data"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='IdentityProvider',
+            name="IdentityProvider",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('match_by', models.CharField(choices=[('email', 'Login e-mail'), ('sis_id', 'SIS ID')], default='email', max_length=8)),
-                ('sis_id_claim', models.CharField(blank=True, max_length=255)),
-                ('create_accounts', models.BooleanField(default=False)),
-                ('is_default', models.BooleanField(default=False)),
-                ('sealed_secret', models.TextField(blank=True)),
-                ('sign_in_origin', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "match_by",
+                    models.CharField(
+                        choices=[("email", "Login e-mail"), ("sis_id", "SIS ID")],
+                        default="email",
+                        max_length=8,
+                    ),
+                ),
+                ("sis_id_claim", models.CharField(blank=True, max_length=255)),
+                ("create_accounts", models.BooleanField(default=False)),
+                ("is_default", models.BooleanField(default=False)),
+                ("sealed_secret", models.TextField(blank=True)),
+                ("sign_in_origin", models.CharField(max_length=255)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('base_url', models.CharField(blank=True, max_length=255)),
-                ('token_hash', models.CharField(blank=True, max_length=64, null=True, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('withdrawn_at', models.DateTimeField(blank=True, null=True)),
-                ('gave_up_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("base_url", models.CharField(blank=True, max_length=255)),
+                ("token_hash", models.CharField(blank=True, max_length=64, null=True, unique=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                ("withdrawn_at", models.DateTimeField(blank=True, null=True)),
+                ("gave_up_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='InvitationBatch',
+            name="InvitationBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('described_as', models.CharField(blank=True, max_length=255)),
-                ('user_ids', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), default=list, size=None)),
-                ('base_url', models.CharField(blank=True, max_length=255)),
-                ('looked_at', models.PositiveIntegerField(default=0)),
-                ('invited', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("described_as", models.CharField(blank=True, max_length=255)),
+                (
+                    "user_ids",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.BigIntegerField(), default=list, size=None
+                    ),
+                ),
+                ("base_url", models.CharField(blank=True, max_length=255)),
+                ("looked_at", models.PositiveIntegerField(default=0)),
+                ("invited", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.RemoveConstraint(
-            model_name='auditevent',
-            name='audit_action_valid',
+            model_name="auditevent",
+            name="audit_action_valid",
         ),
         migrations.AlterField(
-            model_name='auditevent',
-            name='action',
-            field=models.CharField(choices=[('pairing_code.created', 'Pairing code made'), ('pairing_code.redeemed', 'Pairing code used'), ('pairing_code.failed', 'Wrong pairing code'), ('observer_link.created', 'Observer linked'), ('observer_link.removed', 'Observer unlinked'), ('throttle.paused', 'Paused after failed attempts'), ('login.failed', 'Failed log-in'), ('pairing_code.revoked', 'Pairing codes revoked'), ('code_export.requested', 'School-wide code export asked for'), ('code_export.downloaded', 'School-wide code export downloaded'), ('institution.self_registration', 'Self-registration changed'), ('institution.pairing_settings', 'Pairing settings changed'), ('institution.permission', 'Permission changed'), ('institution.audit_retention', 'Audit trail retention changed'), ('act_as.started', 'Started acting as'), ('act_as.stopped', 'Stopped acting as'), ('user.email_changed', 'Login e-mail changed'), ('user.deactivated', 'User deactivated'), ('user.reactivated', 'User reactivated'), ('person.exported', 'Personal data downloaded'), ('person.deleted', 'Person deleted'), ('institution.created', 'Institution made'), ('invitation.sent', 'Invitation sent'), ('invitation.accepted', 'Invitation accepted'), ('identity_provider.added', 'Identity provider added'), ('identity_provider.changed', 'Identity provider changed'), ('identity_provider.removed', 'Identity provider removed'), ('sso.signed_in', 'Signed in through an identity provider'), ('sso.account_created', 'Account made by an identity provider'), ('sso.refused', 'Sign-in refused: no account'), ('sso.failed', 'Failed sign-in through an identity provider')], max_length=40),
+            model_name="auditevent",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("pairing_code.created", "Pairing code made"),
+                    ("pairing_code.redeemed", "Pairing code used"),
+                    ("pairing_code.failed", "Wrong pairing code"),
+                    ("observer_link.created", "Observer linked"),
+                    ("observer_link.removed", "Observer unlinked"),
+                    ("throttle.paused", "Paused after failed attempts"),
+                    ("login.failed", "Failed log-in"),
+                    ("pairing_code.revoked", "Pairing codes revoked"),
+                    ("code_export.requested", "School-wide code export asked for"),
+                    ("code_export.downloaded", "School-wide code export downloaded"),
+                    ("institution.self_registration", "Self-registration changed"),
+                    ("institution.pairing_settings", "Pairing settings changed"),
+                    ("institution.permission", "Permission changed"),
+                    ("institution.audit_retention", "Audit trail retention changed"),
+                    ("act_as.started", "Started acting as"),
+                    ("act_as.stopped", "Stopped acting as"),
+                    ("user.email_changed", "Login e-mail changed"),
+                    ("user.deactivated", "User deactivated"),
+                    ("user.reactivated", "User reactivated"),
+                    ("person.exported", "Personal data downloaded"),
+                    ("person.deleted", "Person deleted"),
+                    ("institution.created", "Institution made"),
+                    ("invitation.sent", "Invitation sent"),
+                    ("invitation.accepted", "Invitation accepted"),
+                    ("identity_provider.added", "Identity provider added"),
+                    ("identity_provider.changed", "Identity provider changed"),
+                    ("identity_provider.removed", "Identity provider removed"),
+                    ("sso.signed_in", "Signed in through an identity provider"),
+                    ("sso.account_created", "Account made by an identity provider"),
+                    ("sso.refused", "Sign-in refused: no account"),
+                    ("sso.failed", "Failed sign-in through an identity provider"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='auditevent',
-            constraint=models.CheckConstraint(condition=models.Q(('action__in', ['pairing_code.created', 'pairing_code.redeemed', 'pairing_code.failed', 'observer_link.created', 'observer_link.removed', 'throttle.paused', 'login.failed', 'pairing_code.revoked', 'code_export.requested', 'code_export.downloaded', 'institution.self_registration', 'institution.pairing_settings', 'institution.permission', 'institution.audit_retention', 'act_as.started', 'act_as.stopped', 'user.email_changed', 'user.deactivated', 'user.reactivated', 'person.exported', 'person.deleted', 'institution.created', 'invitation.sent', 'invitation.accepted', 'identity_provider.added', 'identity_provider.changed', 'identity_provider.removed', 'sso.signed_in', 'sso.account_created', 'sso.refused', 'sso.failed'])), name='audit_action_valid'),
+            model_name="auditevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "action__in",
+                        [
+                            "pairing_code.created",
+                            "pairing_code.redeemed",
+                            "pairing_code.failed",
+                            "observer_link.created",
+                            "observer_link.removed",
+                            "throttle.paused",
+                            "login.failed",
+                            "pairing_code.revoked",
+                            "code_export.requested",
+                            "code_export.downloaded",
+                            "institution.self_registration",
+                            "institution.pairing_settings",
+                            "institution.permission",
+                            "institution.audit_retention",
+                            "act_as.started",
+                            "act_as.stopped",
+                            "user.email_changed",
+                            "user.deactivated",
+                            "user.reactivated",
+                            "person.exported",
+                            "person.deleted",
+                            "institution.created",
+                            "invitation.sent",
+                            "invitation.accepted",
+                            "identity_provider.added",
+                            "identity_provider.changed",
+                            "identity_provider.removed",
+                            "sso.signed_in",
+                            "sso.account_created",
+                            "sso.refused",
+                            "sso.failed",
+                        ],
+                    )
+                ),
+                name="audit_action_valid",
+            ),
         ),
         migrations.AddField(
-            model_name='identityprovider',
-            name='app',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='identity_provider', to='socialaccount.socialapp'),
+            model_name="identityprovider",
+            name="app",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="identity_provider",
+                to="socialaccount.socialapp",
+            ),
         ),
         migrations.AddField(
-            model_name='identityprovider',
-            name='institution',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identity_providers', to='accounts.institution'),
+            model_name="identityprovider",
+            name="institution",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="identity_providers",
+                to="accounts.institution",
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='invited_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="invited_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='user',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to=settings.AUTH_USER_MODEL),
+            model_name="invitation",
+            name="user",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="invitations",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='invitationbatch',
-            name='institution',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitation_batches', to='accounts.institution'),
+            model_name="invitationbatch",
+            name="institution",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="invitation_batches",
+                to="accounts.institution",
+            ),
         ),
         migrations.AddField(
-            model_name='invitationbatch',
-            name='requested_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="invitationbatch",
+            name="requested_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='invitation',
-            name='batch',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitations', to='accounts.invitationbatch'),
+            model_name="invitation",
+            name="batch",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="invitations",
+                to="accounts.invitationbatch",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identityprovider',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_default', True)), fields=('institution',), name='identity_provider_one_default'),
+            model_name="identityprovider",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_default", True)),
+                fields=("institution",),
+                name="identity_provider_one_default",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identityprovider',
-            constraint=models.CheckConstraint(condition=models.Q(('match_by__in', ['email', 'sis_id'])), name='identity_provider_match_by'),
+            model_name="identityprovider",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("match_by__in", ["email", "sis_id"])),
+                name="identity_provider_match_by",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='identityprovider',
-            constraint=models.CheckConstraint(condition=models.Q(('match_by', 'sis_id'), ('sis_id_claim', ''), _negated=True), name='identity_provider_sis_id_claim_named'),
+            model_name="identityprovider",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("match_by", "sis_id"), ("sis_id_claim", ""), _negated=True),
+                name="identity_provider_sis_id_claim_named",
+            ),
         ),
         migrations.AddIndex(
-            model_name='invitation',
-            index=models.Index(fields=['user', '-created_at'], name='accounts_in_user_id_28037f_idx'),
+            model_name="invitation",
+            index=models.Index(
+                fields=["user", "-created_at"], name="accounts_in_user_id_28037f_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.CheckConstraint(condition=models.Q(('token_hash__isnull', True), models.Q(('expires_at__gt', models.F('sent_at')), ('sent_at__isnull', False)), _connector='OR'), name='invitation_token_sent_and_expiring'),
+            model_name="invitation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("token_hash__isnull", True),
+                    models.Q(("expires_at__gt", models.F("sent_at")), ("sent_at__isnull", False)),
+                    _connector="OR",
+                ),
+                name="invitation_token_sent_and_expiring",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='invitation',
-            constraint=models.CheckConstraint(condition=models.Q(('accepted_at__isnull', True), ('sent_at__isnull', False), _connector='OR'), name='invitation_accepted_after_sending'),
+            model_name="invitation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("accepted_at__isnull", True), ("sent_at__isnull", False), _connector="OR"
+                ),
+                name="invitation_accepted_after_sending",
+            ),
         ),
     ]

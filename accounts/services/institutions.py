@@ -67,9 +67,7 @@ def institution_set_up(
     superuser) and the `create_institution` command (``by=None``) only."""
     if by is not None and not is_platform_operator(by):
         raise AccountError(AccountError.NOT_AN_ADMIN)
-    institution = institution_create(
-        name=name, self_registration=self_registration, domain=domain
-    )
+    institution = institution_create(name=name, self_registration=self_registration, domain=domain)
     admin = user_create(
         institution=institution,
         email=admin_email,

@@ -136,7 +136,7 @@ def invitation_link_issue(*, person: User, by: User | None, base_url: str = "") 
 
 
 def invitation_request_for_login(*, email: str, base_url: str) -> None:
-    """"Forgot your password?" for an account that never had one: an invitation instead of a
+    """ "Forgot your password?" for an account that never had one: an invitation instead of a
     reset link. Says nothing either way (the page's words are the same for every address)."""
     person = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
     if person is None or person.has_usable_password():
@@ -298,4 +298,10 @@ def invitation_batch_progress(*, batch: InvitationBatch) -> dict[str, int]:
         failed=Count("pk", filter=Q(gave_up_at__isnull=False)),
         accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
     )
-    return {"total": batch.total, "looked_at": batch.looked_at, "invited": batch.invited, **counts}
+    return {
+        "total": batch.total,
+        "looked_at": batch.looked_at,
+        "invited": batch.invited,
+        "skipped": batch.looked_at - batch.invited,
+        **counts,
+    }

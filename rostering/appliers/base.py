@@ -33,10 +33,22 @@ class FileCounts:
 class ImportRun:
     """One import under way: where it goes, who runs it, and what came of each file so far."""
 
-    def __init__(self, *, institution: Institution, by: User | None, progress: Progress | None):
+    def __init__(
+        self,
+        *,
+        institution: Institution,
+        by: User | None,
+        progress: Progress | None,
+        send_invitations: bool = False,
+        base_url: str = "",
+    ):
         self.institution = institution
         self.by = by
         self.progress = progress
+        # Whether the people the import makes are invited at once (accounts.services.invitations),
+        # and the portal's address for their links ("": the institution's own, at sending).
+        self.send_invitations = send_invitations
+        self.base_url = base_url
         self.counts: dict[str, FileCounts] = {}
         self.messages: list[dict] = []
         self.message_count = 0

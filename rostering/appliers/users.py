@@ -8,7 +8,7 @@ from django.utils.translation import gettext
 
 from accounts.errors import AccountError
 from accounts.models import User
-from accounts.services import user_create, user_update
+from accounts.services import invitation_create, user_create, user_update
 from rostering.appliers.base import CHANGED, UNCHANGED, ImportRun, users_by_sis_id
 from rostering.sis_csv import SisFile
 
@@ -67,6 +67,8 @@ def _apply_user(run: ImportRun, values: dict[str, str], known: dict[str, User]) 
                     sis_user_id=sis_id,
                     sortable_name=sortable,
                 )
+                if run.send_invitations:
+                    invitation_create(person=known[sis_id], by=run.by, base_url=run.base_url)
                 return CHANGED
             changed = user_update(
                 user=user,

@@ -25,8 +25,22 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and count everything, change nothing."
         )
+        parser.add_argument(
+            "--send-invitations",
+            action="store_true",
+            help="E-mail each new user an invitation to choose a password (the background worker "
+            "sends them; links go to the institution's domain, or PORTAL_URL).",
+        )
 
-    def handle(self, *args, file: Path, institution: str | None, dry_run: bool, **options):
+    def handle(
+        self,
+        *args,
+        file: Path,
+        institution: str | None,
+        dry_run: bool,
+        send_invitations: bool,
+        **options,
+    ):
         target = self._institution(institution)
         try:
             data = file.read_bytes()
@@ -39,6 +53,7 @@ class Command(BaseCommand):
             by=None,
             dry_run=dry_run,
             progress=self._progress,
+            send_invitations=send_invitations,
         )
         if sys.stderr.isatty():
             self.stderr.write("")
