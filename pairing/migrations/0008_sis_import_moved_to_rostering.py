@@ -6,7 +6,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("pairing", "0006_guessing_alert"),
+        ("pairing", "0007_jobs_on_procrastinate"),
         ("rostering", "0001_initial"),
     ]
 
