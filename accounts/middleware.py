@@ -1,6 +1,7 @@
 import ipaddress
 from zoneinfo import ZoneInfo
 
+import requests
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
@@ -106,8 +107,9 @@ class SingleSignOnMiddleware:
     which redirects to the provider: its CSP must let the form lead there (accounts.sso).
 
     allauth answers a provider's response that no sign-in of this browser is waiting for (a
-    replayed SAML response, an answer meant for another browser) with a bare 403, through no
-    adapter: recorded and shown here like every other failed sign-in.
+    replayed SAML response, an answer meant for another browser) with a bare 403, and lets a
+    provider out of reach raise, both through no adapter: recorded and shown here like every
+    other failed sign-in.
     """
 
     LOGIN_VIEWS = {"saml_login", "openid_connect_login"}
@@ -126,15 +128,22 @@ class SingleSignOnMiddleware:
 
     def process_exception(self, request, exception):
         match = request.resolver_match
-        if not (
-            isinstance(exception, PermissionDenied)
-            and match
-            and match.url_name in self.ANSWER_VIEWS
-        ):
+        if match is None:
+            return None
+        replayed = isinstance(exception, PermissionDenied) and match.url_name in self.ANSWER_VIEWS
+        # A provider out of reach (its configuration, its token endpoint): a failed sign-in too.
+        unreachable = isinstance(exception, requests.RequestException) and match.url_name in (
+            self.LOGIN_VIEWS | self.ANSWER_VIEWS
+        )
+        if not (replayed or unreachable):
             return None
         provider = match.kwargs.get("organization_slug") or match.kwargs.get("provider_id")
         return sign_in_failed(
             request,
             provider_name=provider,
-            details={"error": "no sign-in of this browser waits for this answer"},
+            details={
+                "error": "no sign-in of this browser waits for this answer"
+                if replayed
+                else f"provider out of reach: {exception.__class__.__name__}"
+            },
         )

@@ -64,12 +64,12 @@ urlpatterns = [
         name="identity_provider_add_saml",
     ),
     path(
-        "accounts/<int:institution_id>/auth_providers/<int:provider_id>",
+        "accounts/<int:institution_id>/auth_providers/<int:auth_provider_id>",
         views_sso.identity_provider_page,
         name="identity_provider",
     ),
     path(
-        "accounts/<int:institution_id>/auth_providers/<int:provider_id>/delete",
+        "accounts/<int:institution_id>/auth_providers/<int:auth_provider_id>/delete",
         views_sso.identity_provider_delete,
         name="identity_provider_delete",
     ),

@@ -96,9 +96,9 @@ def identity_provider_add(request, institution_id: int, kind: str):
 
 @require_http_methods(["GET", "POST"])
 @login_required
-def identity_provider_page(request, institution_id: int, provider_id: int):
+def identity_provider_page(request, institution_id: int, auth_provider_id: int):
     """One provider: what its own administrator needs from the portal, and its settings here."""
-    provider = get_identity_provider_for_user(request.user, institution_id, provider_id)
+    provider = get_identity_provider_for_user(request.user, institution_id, auth_provider_id)
     initial = {
         "match_by": provider.match_by,
         "sis_id_claim": provider.sis_id_claim,
@@ -134,8 +134,8 @@ def identity_provider_page(request, institution_id: int, provider_id: int):
 
 @require_POST
 @login_required
-def identity_provider_delete(request, institution_id: int, provider_id: int):
-    provider = get_identity_provider_for_user(request.user, institution_id, provider_id)
+def identity_provider_delete(request, institution_id: int, auth_provider_id: int):
+    provider = get_identity_provider_for_user(request.user, institution_id, auth_provider_id)
     name = provider.app.name
     identity_provider_remove(provider=provider, by=request.user)
     messages.success(
