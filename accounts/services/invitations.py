@@ -245,7 +245,7 @@ def invitation_batch_run(*, batch_id: int) -> InvitationBatch | None:
         with transaction.atomic():
             # Locked: a second worker given the same job waits, then goes on from here.
             batch = (
-                InvitationBatch.objects.select_for_update()
+                InvitationBatch.objects.select_for_update(of=("self",))
                 .select_related("requested_by")
                 .filter(pk=batch_id, finished_at__isnull=True)
                 .first()
