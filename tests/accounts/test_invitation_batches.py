@@ -151,7 +151,8 @@ def test_the_sis_import_invites_the_new_users_when_asked(client, institution, ad
     upload = SimpleUploadedFile("users.csv", USERS_CSV, "text/csv")
     client.post(url, {"file": upload, "send_invitations": "on"})
     [invitation] = Invitation.objects.all()  # the new user only, not the one there already
-    assert invitation.user.sis_user_id == "N2" and invitation.user != already
+    assert invitation.user.sis_user_id == "N2"
+    assert invitation.user != already
     assert (invitation.invited_by, invitation.base_url) == (admin, "http://testserver/")
     event = AuditEvent.objects.get(action=AuditAction.INVITATION_SENT)
     assert event.source == "sis_import"

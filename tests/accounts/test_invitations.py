@@ -75,7 +75,8 @@ def test_the_link_sets_the_password_and_logs_the_person_in(client, newcomer, adm
     assert "nia@springfield.example" in page.content.decode()
     response = client.post(link, {"new_password1": PASSWORD, "new_password2": PASSWORD})
 
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
     assert client.get(reverse("home")).context["user"] == newcomer
     newcomer.refresh_from_db()
     assert newcomer.check_password(PASSWORD)
@@ -189,7 +190,8 @@ def test_the_mail_server_refusing_the_address_gives_the_invitation_up(newcomer, 
     with pytest.raises(Exception, match="refused an address at springfield.example"):
         invitation_send(invitation_id=invitation.pk)
     invitation.refresh_from_db()
-    assert invitation.gave_up_at is not None and invitation.token_hash is None
+    assert invitation.gave_up_at is not None
+    assert invitation.token_hash is None
     assert invitation.state == "failed"
 
 
@@ -239,7 +241,8 @@ def test_forgot_your_password_invites_an_account_that_never_had_one(client, newc
     response = client.post(reverse("password_reset"), {"email": "NIA@springfield.example"})
     assert response.status_code == 302
     [invitation] = Invitation.objects.all()
-    assert invitation.user == newcomer and invitation.invited_by is None
+    assert invitation.user == newcomer
+    assert invitation.invited_by is None
     assert invitation.base_url == "http://testserver/"
     # A second ask at once sends nothing more (a stranger cannot flood the inbox).
     client.post(reverse("password_reset"), {"email": newcomer.email})
