@@ -255,7 +255,11 @@ def service_provider_details(request, provider: IdentityProvider) -> dict[str, s
     config = {
         "strict": True,
         "sp": service_provider,
-        "security": {"wantAssertionsSigned": True, "authnRequestsSigned": False},
+        "security": {
+            "wantAssertionsSigned": True,
+            "authnRequestsSigned": False,
+            "allowSingleLabelDomains": True,
+        },
     }
     metadata = OneLogin_Saml2_Settings(settings=config, sp_validation_only=True).get_sp_metadata()
     return {

@@ -153,7 +153,11 @@ def static_root(tmp_path_factory) -> Path:
 def oidc_provider():
     """A real OpenID Connect provider in a thread; its issuer address. Its sign-in form takes
     any subject (``sub``); a subject's other claims are set with PUT {issuer}/users/<sub>."""
-    from oidc_provider_mock import run_server_in_thread
+    import warnings
+
+    with warnings.catch_warnings():  # its Authlib warns of its own deprecations on import
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from oidc_provider_mock import run_server_in_thread
 
     with run_server_in_thread() as server:
         yield f"http://localhost:{server.server_port}"

@@ -52,11 +52,13 @@ SAML_ATTRIBUTES = {
     "first_name": ["urn:oid:2.5.4.42", "givenName"],
     "last_name": ["urn:oid:2.5.4.4", "sn"],
 }
-# Signed assertions only; SHA-1 signatures and sign-ins the provider starts are refused.
+# Signed assertions only; SHA-1 signatures and sign-ins the provider starts are refused. Host
+# names of one label (localhost, an intranet's "portal") are addresses like any other.
 SAML_SECURITY = {
     "want_assertion_signed": True,
     "reject_idp_initiated_sso": True,
     "reject_deprecated_algorithm": True,
+    "allow_single_label_domains": True,
 }
 
 
