@@ -155,9 +155,14 @@ def oidc_provider():
     any subject (``sub``); a subject's other claims are set with PUT {issuer}/users/<sub>."""
     import warnings
 
+    import authlib.deprecate  # noqa: F401 - it turns its own warnings on when imported
+
     with warnings.catch_warnings():  # its Authlib warns of its own deprecations on import
-        warnings.simplefilter("ignore", DeprecationWarning)
-        from oidc_provider_mock import run_server_in_thread
+        warnings.simplefilter("ignore")
+        from oidc_provider_mock import (
+            _app,  # noqa: F401 - imported here, its warnings muted
+            run_server_in_thread,
+        )
 
     with run_server_in_thread() as server:
         yield f"http://localhost:{server.server_port}"
