@@ -25,6 +25,7 @@ from tests.url_matrix import (
     LOGIN,
     NOT_OBJECT_IDS,
     ROUTE_ARGS,
+    Providers,
     World,
     assert_status,
     matrix_create,
@@ -127,6 +128,50 @@ TABLE = [
     ("POST", "accounts/<int:institution_id>/audit", 405, 405, 405, 405, 405, 405),
     ("GET", "accounts/<int:institution_id>/permissions", L, 403, 403, 403, 404, 200),
     ("POST", "accounts/<int:institution_id>/permissions", L, 403, 403, 403, 404, 302),
+    # Identity providers (Authentication page) and invitations: the institution's admins.
+    ("GET", "accounts/<int:institution_id>/auth_providers/oidc", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/auth_providers/oidc", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/auth_providers/saml", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/auth_providers/saml", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/auth_providers/<int:auth_provider_id>", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/auth_providers/<int:auth_provider_id>", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/auth_providers/<int:auth_provider_id>/delete", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/auth_providers/<int:auth_provider_id>/delete", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/invitation", *[405] * 6),
+    # The student has a password: the admin is told so, on the user's page.
+    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/invitation", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/users/invitations", *[405] * 6),
+    ("POST", "accounts/<int:institution_id>/users/invitations", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/invitations", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/invitations", L, 403, 403, 403, 404, 302),
+    ("GET", "accounts/<int:institution_id>/invitations/<int:batch_id>", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/invitations/<int:batch_id>", *[405] * 6),
+    ("GET", "accounts/<int:institution_id>/invitations/<int:batch_id>.json", L, 403, 403, 403, 404, 200),
+    ("POST", "accounts/<int:institution_id>/invitations/<int:batch_id>.json", *[405] * 6),
+    # An invitation link that does not work (a working one: tests/accounts/test_invitations.py).
+    ("GET", "invitation/<str:token>", *[404] * 6),
+    ("POST", "invitation/<str:token>", *[404] * 6),
+    # Platform operators only (test_platform_operators_…); nobody else knows it is there.
+    ("GET", "institutions", L, 404, 404, 404, 404, 404),
+    ("POST", "institutions", L, 404, 404, 404, 404, 404),
+    # allauth's sign-in flows, for the providers of the host's institution (anyone may start one;
+    # an answer nobody waits for is a failed sign-in, 400, recorded).
+    ("GET", "sso/cancelled", *[200] * 6),
+    ("POST", "sso/cancelled", *[405] * 6),
+    ("GET", "accounts/oidc/<provider_id>/login/", *[200] * 6),
+    ("POST", "accounts/oidc/<provider_id>/login/", *[302] * 6),
+    ("GET", "accounts/oidc/<provider_id>/login/callback/", *[400] * 6),
+    ("POST", "accounts/oidc/<provider_id>/login/callback/", *[400] * 6),
+    ("GET", "accounts/saml/<organization_slug>/login/", *[200] * 6),
+    ("POST", "accounts/saml/<organization_slug>/login/", *[302] * 6),
+    ("GET", "accounts/saml/<organization_slug>/acs/", *[302] * 6),
+    ("POST", "accounts/saml/<organization_slug>/acs/", *[302] * 6),
+    ("GET", "accounts/saml/<organization_slug>/acs/finish/", *[400] * 6),
+    ("POST", "accounts/saml/<organization_slug>/acs/finish/", *[400] * 6),
+    ("GET", "accounts/saml/<organization_slug>/sls/", *[400] * 6),
+    ("POST", "accounts/saml/<organization_slug>/sls/", *[400] * 6),
+    ("GET", "accounts/saml/<organization_slug>/metadata/", *[200] * 6),
+    ("POST", "accounts/saml/<organization_slug>/metadata/", *[200] * 6),
     ("GET", "users/<int:user_id>/act_as", 405, 405, 405, 405, 405, 405),
     ("POST", "users/<int:user_id>/act_as", L, 403, 403, 403, 404, 302),
     ("GET", "act_as/stop", 405, 405, 405, 405, 405, 405),
@@ -184,11 +229,11 @@ TABLE = [
 
 
 @pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
+def matrix(django_db_setup, django_db_blocker, oidc_provider, saml_metadata):
     """Everything the cells need, made once: each cell's own transaction (``db``) is a savepoint
     inside this one, which is rolled back once the module is done."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield matrix_create()
+        yield matrix_create(Providers(oidc_issuer=oidc_provider, saml_metadata=saml_metadata))
         transaction.set_rollback(True)
 
 
@@ -250,6 +295,61 @@ def test_each_persona_gets_the_status_the_rules_give_on_each_url(
     url = url_of(route, dict.fromkeys(DEFAULT_ARGS, main))
     response = send(client, method, url, post_data(route, main), user, token)
     assert_status(response, expected, api=route.startswith("api/"), anonymous=user is None)
+
+
+# Platform operators (superusers, of no institution) open every institution's admin pages with
+# an admin's rights (accounts.access.get_institution_for_user lets them in, in one place), and
+# have the list of institutions. Elsewhere they are no member of the institution: where they get
+# another status than its admin, this says so.
+OPERATOR_DIFFERS: dict[tuple[str, str], int | str] = {
+    ("GET", "institutions"): 200,
+    ("POST", "institutions"): 302,
+    # They set institutions up; they do not act on its families: links, codes and exports stay
+    # with the institution's own staff (their pages open; the services refuse, as to outsiders).
+    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/pairing_codes/revoke"): 403,
+    ("POST", "accounts/<int:institution_id>/pairing_exports"): 200,  # the form, with the refusal
+    ("POST", "accounts/<int:institution_id>/links/<int:link_id>/remove"): 404,
+    # Courses, acting as someone, their own profile's links: they are no member of the institution.
+    ("POST", "profile/observees"): 200,  # a code of another institution: "no such code"
+    ("POST", "profile/observees/<int:link_id>/remove"): 404,
+    ("POST", "users/<int:user_id>/act_as"): 404,
+    **{
+        (method, route): 404
+        for method, route, *statuses in TABLE
+        if route.startswith("courses/<int:course_id>") and statuses[-1] != 405
+    },
+    # The API: people and courses of an institution they are no member of do not exist for them.
+    **{
+        (method, route): 404
+        for method, route, *statuses in TABLE
+        if route.startswith(("api/v1/users/", "api/v1/courses/<int:course_id>"))
+        and statuses[-1] not in (405, 401)
+    },
+}
+OPERATOR_CELLS = [
+    (method, route, OPERATOR_DIFFERS.get((method, route), statuses[PERSONAS.index("admin")]))
+    for method, route, *statuses in TABLE
+]
+
+
+def test_the_operators_exceptions_are_routes_of_the_table():
+    assert set(OPERATOR_DIFFERS) <= {(method, route) for method, route, *_ in TABLE}
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "expected"),
+    OPERATOR_CELLS,
+    ids=[f"{method} /{route}" for method, route, _ in OPERATOR_CELLS],
+)
+def test_platform_operators_get_what_the_rules_give_on_each_url(
+    client, personas, main, method, route, expected
+):
+    operator = personas["operator"]
+    main.token = api_token_create(user=operator, purpose="permission matrix").record
+    token = api_token_create(user=operator, purpose="caller").token
+    url = url_of(route, dict.fromkeys(DEFAULT_ARGS, main))
+    response = send(client, method, url, post_data(route, main), operator, token)
+    assert_status(response, expected, api=route.startswith("api/"), anonymous=False)
 
 
 CODES = "api/v1/users/<user:user_ref>/observer_pairing_codes"
