@@ -146,7 +146,8 @@ class SamlProviderForm(_ProviderRulesForm):
         label=_("Or its metadata XML"),
         required=False,
         max_length=500_000,
-        widget=forms.Textarea(attrs={"rows": 6}),
+        # Narrow enough for a phone; the page's styles may widen it.
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 30}),
     )
     field_order = ["name", "metadata_url", "metadata_xml"]
 

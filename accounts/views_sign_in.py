@@ -6,6 +6,7 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import Http404, JsonResponse
@@ -189,17 +190,18 @@ def operator_institutions(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            institution, admin = institution_set_up(
-                name=data["name"],
-                admin_email=data["admin_email"],
-                admin_name=data["admin_name"],
-                domain=data["domain"],
-                self_registration=SelfRegistration(data["self_registration"]),
-                by=request.user,
-            )
-            invitation_create(
-                person=admin, by=request.user, base_url=_base_for(request, institution)
-            )
+            with transaction.atomic():  # the institution, its admin and their invitation, or none
+                institution, admin = institution_set_up(
+                    name=data["name"],
+                    admin_email=data["admin_email"],
+                    admin_name=data["admin_name"],
+                    domain=data["domain"],
+                    self_registration=SelfRegistration(data["self_registration"]),
+                    by=request.user,
+                )
+                invitation_create(
+                    person=admin, by=request.user, base_url=_base_for(request, institution)
+                )
         except AccountError as error:
             form.add_error(None, error.translated)
         else:
