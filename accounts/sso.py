@@ -20,7 +20,7 @@ from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.providers.base import AuthProcess
+from allauth.socialaccount.providers.base import AuthError, AuthProcess
 from allauth.socialaccount.providers.saml.utils import build_sp_config
 from django.db.models import Q
 from django.http import HttpResponse
@@ -138,12 +138,15 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
                 "saml_errors": extra.get("saml_errors"),
                 "saml_reason": str(extra.get("saml_last_error_reason") or "")[:300],
             },
+            cancelled=error == AuthError.CANCELLED,
         )
         raise ImmediateHttpResponse(response)
 
 
-def sign_in_failed(request, *, provider_name: str | None, details: dict) -> HttpResponse:
-    """Record a failed sign-in; the page that says so."""
+def sign_in_failed(
+    request, *, provider_name: str | None, details: dict, cancelled: bool = False
+) -> HttpResponse:
+    """Record a failed sign-in; the page that says so (or that the person cancelled it)."""
     institution = institution_for_host(request.get_host())
     audit_record(
         action=AuditAction.SSO_FAILED,
@@ -151,7 +154,8 @@ def sign_in_failed(request, *, provider_name: str | None, details: dict) -> Http
         actor=None,
         details={"provider": provider_name, **{k: v for k, v in details.items() if v}},
     )
-    return render(request, "accounts/sso_refused.html", {"reason": "failed"}, status=400)
+    reason = "cancelled" if cancelled else "failed"
+    return render(request, "accounts/sso_refused.html", {"reason": reason}, status=400)
 
 
 def claims_of(sociallogin) -> dict:

@@ -156,6 +156,30 @@ def test_oidc_refuses_a_forged_answer(page, hosts, oidc):
     assert not AuditEvent.objects.filter(action=AuditAction.SSO_SIGNED_IN).exists()
 
 
+def test_someone_who_cancels_at_the_provider_is_told_so(page, hosts, oidc):
+    oidc()
+    states = []
+
+    def deny_with_state(route):
+        # The test provider leaves the state out of its "denied" answer; a real one keeps it.
+        if route.request.method != "POST":
+            route.continue_()
+            return
+        answer = route.fetch(max_redirects=0)
+        location = f"{answer.headers['location']}&state={states[0]}"
+        route.fulfill(response=answer, headers={**answer.headers, "location": location})
+
+    page.route(re.compile(r".*/oauth2/authorize.*"), deny_with_state)
+    page.goto(f"{hosts['springfield']}/login?local=1")
+    page.get_by_role("button", name="Sign in with Springfield Google").click()
+    page.locator("input[name=sub]").fill("alice@springfield.test")
+    states.extend(re.findall(r"[?&]state=([^&]+)", page.url))  # at the provider's page
+    page.locator("button[value=deny]").click()
+    expect(page.get_by_role("heading", name="Sign-in cancelled")).to_be_visible()
+    failed = AuditEvent.objects.get(action=AuditAction.SSO_FAILED)
+    assert failed.details["error"] == "cancelled"
+
+
 def test_oidc_matches_by_the_sis_id_claim_when_the_admin_says_so(
     page, hosts, oidc, oidc_provider, people
 ):
