@@ -1,18 +1,24 @@
-from django.contrib import admin
+from allauth.socialaccount.models import SocialApp, SocialToken
+from django.contrib import admin, messages
+from django.utils.translation import ngettext
 
+from accounts.errors import AccountError
 from accounts.forms import AdminLoginForm
 from accounts.models import (
     ActAsSession,
     ApiToken,
     AuditEvent,
+    IdentityProvider,
     Institution,
+    Invitation,
+    InvitationBatch,
     RolePermission,
     SpentChallenge,
     ThrottleBucket,
     User,
 )
 from accounts.personal_data import person_delete, person_delete_refusal
-from accounts.services import user_login_set
+from accounts.services import invitation_create, user_login_set
 
 
 @admin.register(Institution)
@@ -31,18 +37,41 @@ class UserAdmin(admin.ModelAdmin):
     list_select_related = ["institution"]
     # Passwords are changed through the portal's own reset flow, never typed in here.
     exclude = ["password", "groups", "user_permissions"]
-    # Moving a user between institutions or making them an admin goes through the portal.
+    # A person is made in an institution, as its admin or not, and stays so: moving them would
+    # carry their links and audit trail elsewhere. They get a password by an invitation.
     readonly_fields = ["institution", "is_account_admin", "last_login", "created_at"]
     # Whoever sets a login e-mail can take the account over with a password reset.
     OPERATORS_ONLY = ["email", "is_active", "is_staff", "is_superuser"]
+    actions = ["send_invitations"]
 
     def get_readonly_fields(self, request, obj=None):
-        if request.user.is_superuser:
-            return self.readonly_fields
-        return [*self.readonly_fields, *self.OPERATORS_ONLY]
+        if not request.user.is_superuser:
+            return [*self.readonly_fields, *self.OPERATORS_ONLY]
+        if obj is None:  # a new person: an operator says where, and whether they administer it
+            return ["last_login", "created_at"]
+        return self.readonly_fields
+
+    @admin.action(description="Send an invitation (to choose a password)")
+    def send_invitations(self, request, queryset):
+        sent = 0
+        for person in queryset:
+            try:
+                invitation_create(
+                    person=person, by=request.user, base_url=request.build_absolute_uri("/")
+                )
+            except AccountError as error:
+                self.message_user(request, f"{person.email}: {error.translated}", messages.WARNING)
+            else:
+                sent += 1
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation sent.", "%(count)d invitations sent.", sent)
+            % {"count": sent},
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:
+            obj.set_unusable_password()  # until they accept an invitation (the action above)
             super().save_model(request, obj, form, change)
             return
         # The login e-mail and active state change through the service that records them.
@@ -152,6 +181,38 @@ class SpentChallengeAdmin(ReadOnlyAdmin):
     list_display = ["nonce", "expires_at"]
     search_fields = ["nonce"]
 
+
+@admin.register(IdentityProvider)
+class IdentityProviderAdmin(ReadOnlyAdmin):
+    """Added and changed on each institution's Authentication page (secrets never shown)."""
+
+    list_display = ["app", "institution", "match_by", "create_accounts", "is_default"]
+    list_filter = ["institution"]
+    search_fields = ["app__name", "institution__name"]
+    list_select_related = ["app", "institution"]
+    exclude = ["sealed_secret"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdmin):
+    list_display = ["user", "invited_by", "created_at", "sent_at", "accepted_at", "expires_at"]
+    search_fields = ["user__name", "user__email"]
+    list_select_related = ["user", "invited_by"]
+    exclude = ["token_hash"]
+
+
+@admin.register(InvitationBatch)
+class InvitationBatchAdmin(ReadOnlyAdmin):
+    list_display = ["institution", "requested_by", "created_at", "invited", "finished_at"]
+    search_fields = ["institution__name", "described_as"]
+    list_select_related = ["institution", "requested_by"]
+    exclude = ["user_ids"]
+
+
+# allauth's own: a SocialApp edited here would bypass the Authentication page's rules (and its
+# secret is not read from there); tokens are never stored.
+admin.site.unregister(SocialApp)
+admin.site.unregister(SocialToken)
 
 # The admin site's log-in is limited like the portal's.
 admin.site.login_form = AdminLoginForm

@@ -131,3 +131,70 @@ class PasswordRefused(AccountError):
     @property
     def translated(self) -> str:
         return self.message
+
+
+class SignInError(AccountError):
+    """A rule about invitations, identity providers or setting up an institution was broken."""
+
+    # Invitations
+    HAS_PASSWORD = _(
+        "This person already has a password: they can use “Forgot your password?” on the log-in "
+        "page."
+    )
+    INACTIVE = _("This account is deactivated: reactivate it before inviting the person.")
+    INVITE_ADMIN = _("Only a platform operator can invite an admin or a platform operator.")
+    INVITE_NOT_ALLOWED = _("You can invite only the people of your own school or district.")
+    NO_PORTAL_ADDRESS = _(
+        "The portal does not know its own web address for the link: give the institution a "
+        "domain, or set PORTAL_URL."
+    )
+    LINK_INVALID = _(
+        "This invitation link does not work any more: it was used already, it is more than 7 days "
+        "old, or a newer invitation replaced it. Ask your school office for a new one, or use "
+        "“Forgot your password?” on the log-in page."
+    )
+    NOBODY_TO_INVITE = _(
+        "Nobody there can be invited: everyone has signed in already, has a password, or is an "
+        "admin."
+    )
+    FILE_UNREADABLE = _(
+        "The file could not be read: please send a CSV file (such as users.csv) with a user_id, "
+        "login_id or email column."
+    )
+    # Setting up an institution
+    INSTITUTION_NAME_REQUIRED = _("Please enter the institution's name.")
+    INSTITUTION_NAME_TAKEN = _("An institution of that name already exists.")
+    DOMAIN_INVALID = _(
+        "Please enter a host name such as portal.springfield.example, without https:// or a path."
+    )
+    DOMAIN_TAKEN = _("Another institution already uses that domain.")
+    # Identity providers
+    PROVIDER_NAME_REQUIRED = _("Please give the provider a name people will recognise.")
+    PROVIDER_NAME_TAKEN = _("This institution already has a provider of that name.")
+    PROVIDER_NAME_TOO_LONG = _("A provider's name can be at most 40 characters long.")
+    ADDRESS_INVALID = _(
+        "Please enter a full address starting with https:// (http:// only for this computer)."
+    )
+    CLIENT_REQUIRED = _("Please enter the client ID and the client secret the provider gave you.")
+    TENANT_REQUIRED = _(
+        "Please enter your Microsoft tenant ID (the Directory ID of your Microsoft Entra "
+        "tenant): without it, any Microsoft account could sign in."
+    )
+    DISCOVERY_FAILED = _(
+        "The portal could not read the provider's OpenID Connect configuration from that issuer "
+        "address. Check the address (and that the provider is reachable), then try again."
+    )
+    METADATA_REQUIRED = _(
+        "Please give the identity provider's metadata address, or paste its metadata XML."
+    )
+    METADATA_INVALID = _(
+        "That is not SAML 2.0 identity provider metadata with a sign-in address and a signing "
+        "certificate."
+    )
+    METADATA_UNREACHABLE = _(
+        "The portal could not fetch the metadata from that address. Check it, or paste the "
+        "metadata XML instead."
+    )
+    SIS_ID_CLAIM_REQUIRED = _(
+        "Please name the claim or attribute that carries the SIS ID, or match people by e-mail."
+    )

@@ -19,6 +19,7 @@ from accounts.models import (
 from accounts.proof_of_work import PROOF_FIELD, challenge_json
 from accounts.roles import PERMISSION_RULES, Permission, Role
 from accounts.services import (
+    invitation_request_for_login,
     login_attempt,
     login_proof_purpose,
     password_policy_check,
@@ -231,7 +232,12 @@ class AdminLoginForm(ThrottledLoginMixin, AdminAuthenticationForm):
 
 
 class PasswordResetRequestForm(PasswordResetForm):
-    """Password reset, limited per address (``accounts.services.password_reset_count``)."""
+    """Password reset, limited per address (``accounts.services.password_reset_count``).
+
+    An account that never had a password (made by an import, an admin or the API) gets an
+    invitation instead, which sets its first one; Django's reset skips such accounts. The page
+    says the same words whatever the address.
+    """
 
     def send_mail(
         self, subject_template_name, email_template_name, context, from_email, *args, **kwargs
@@ -249,6 +255,13 @@ class PasswordResetRequestForm(PasswordResetForm):
         except AttemptsPaused as paused:
             raise _paused(paused) from None
         return cleaned
+
+    def save(self, *args, request=None, **kwargs):
+        if request is not None:
+            invitation_request_for_login(
+                email=self.cleaned_data["email"], base_url=request.build_absolute_uri("/")
+            )
+        return super().save(*args, request=request, **kwargs)
 
 
 def _paused(paused: AttemptsPaused) -> forms.ValidationError:

@@ -1,12 +1,15 @@
 import ipaddress
 from zoneinfo import ZoneInfo
 
+import requests
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from accounts.audit import audit_context, current_context
 from accounts.models import ActAsSession, AuditSource
 from accounts.services import act_as_refusal, act_as_stop
+from accounts.sso import content_security_policy, providers_for_host, sign_in_failed
 from accounts.time_zones import is_time_zone
 
 SESSION_KEY = "act_as_session_id"
@@ -95,3 +98,52 @@ class AuditContextMiddleware:
         source = AuditSource.API if request.path.startswith("/api/") else AuditSource.PAGE
         with audit_context(source=source, client_address=client_address(request)):
             return self.get_response(request)
+
+
+class SingleSignOnMiddleware:
+    """Two things allauth's provider views need from the portal.
+
+    Their "Continue" page (a provider's sign-in address opened directly) posts to the portal,
+    which redirects to the provider: its CSP must let the form lead there (accounts.sso).
+
+    allauth answers a provider's response that no sign-in of this browser is waiting for (a
+    replayed SAML response, an answer meant for another browser) with a bare 403, and lets a
+    provider out of reach raise, both through no adapter: recorded and shown here like every
+    other failed sign-in.
+    """
+
+    LOGIN_VIEWS = {"saml_login", "openid_connect_login"}
+    ANSWER_VIEWS = {"saml_acs", "saml_finish_acs", "openid_connect_callback"}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = request.resolver_match
+        if match is not None and match.url_name in self.LOGIN_VIEWS:
+            policy = content_security_policy(providers_for_host(request))
+            response.headers["Content-Security-Policy"] = policy
+        return response
+
+    def process_exception(self, request, exception):
+        match = request.resolver_match
+        if match is None:
+            return None
+        replayed = isinstance(exception, PermissionDenied) and match.url_name in self.ANSWER_VIEWS
+        # A provider out of reach (its configuration, its token endpoint): a failed sign-in too.
+        unreachable = isinstance(exception, requests.RequestException) and match.url_name in (
+            self.LOGIN_VIEWS | self.ANSWER_VIEWS
+        )
+        if not (replayed or unreachable):
+            return None
+        provider = match.kwargs.get("organization_slug") or match.kwargs.get("provider_id")
+        return sign_in_failed(
+            request,
+            provider_name=provider,
+            details={
+                "error": "no sign-in of this browser waits for this answer"
+                if replayed
+                else f"provider out of reach: {exception.__class__.__name__}"
+            },
+        )

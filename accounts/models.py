@@ -354,6 +354,16 @@ class AuditAction(models.TextChoices):
     USER_REACTIVATED = "user.reactivated", _("User reactivated")
     PERSON_EXPORTED = "person.exported", _("Personal data downloaded")
     PERSON_DELETED = "person.deleted", _("Person deleted")
+    INSTITUTION_CREATED = "institution.created", _("Institution made")
+    INVITATION_SENT = "invitation.sent", _("Invitation sent")
+    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+    PROVIDER_ADDED = "identity_provider.added", _("Identity provider added")
+    PROVIDER_CHANGED = "identity_provider.changed", _("Identity provider changed")
+    PROVIDER_REMOVED = "identity_provider.removed", _("Identity provider removed")
+    SSO_SIGNED_IN = "sso.signed_in", _("Signed in through an identity provider")
+    SSO_ACCOUNT_CREATED = "sso.account_created", _("Account made by an identity provider")
+    SSO_REFUSED = "sso.refused", _("Sign-in refused: no account")
+    SSO_FAILED = "sso.failed", _("Failed sign-in through an identity provider")
 
 
 class AuditEvent(models.Model):
@@ -435,3 +445,14 @@ class SpentChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.nonce[:8]}… until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+# Invitations and identity providers, in a module of their own; imported here so that they are
+# models of this app.
+from accounts.models_sign_in import (  # noqa: E402, F401
+    IdentityProvider,
+    Invitation,
+    InvitationBatch,
+    MatchBy,
+    ProviderKind,
+)

@@ -19,6 +19,17 @@ class CourseLike(Protocol):
     def active_enrollment_types(self, user: User) -> QuerySet: ...
 
 
+def is_platform_operator(user: User) -> bool:
+    """A superuser: whoever runs the portal, who may open every institution's admin pages."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def may_administer(user: User, institution_id: int | None) -> bool:
+    """Whether ``user`` may change the institution's settings and people: its account admins,
+    and platform operators (for every institution)."""
+    return is_platform_operator(user) or is_institution_admin(user, institution_id)
+
+
 def is_institution_admin(user: User, institution_id: int | None) -> bool:
     """Whether ``user`` is an account admin of that institution (the role, not a permission)."""
     return (

@@ -2,7 +2,15 @@
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import ApiToken, AuditEvent, Institution, User
+from accounts.models import (
+    ApiToken,
+    AuditEvent,
+    IdentityProvider,
+    Institution,
+    Invitation,
+    InvitationBatch,
+    User,
+)
 
 
 def institution_for_host(host: str) -> Institution | None:
@@ -54,3 +62,28 @@ def audit_events(
     if until:
         events = events.filter(at__date__lte=until)
     return events.select_related("actor", "subject").order_by("-at", "-id")
+
+
+def identity_providers_of(*, institution: Institution) -> QuerySet[IdentityProvider]:
+    return (
+        IdentityProvider.objects.filter(institution=institution)
+        .select_related("app")
+        .order_by("-is_default", "app__name", "id")
+    )
+
+
+def latest_invitation_of(*, user: User) -> Invitation | None:
+    return Invitation.objects.filter(user=user).order_by("-created_at", "-id").first()
+
+
+def recent_invitations(*, institution: Institution) -> QuerySet[Invitation]:
+    """The institution's invitations, newest first, with the person each is for."""
+    return (
+        Invitation.objects.filter(user__institution=institution)
+        .select_related("user")
+        .order_by("-created_at", "-id")
+    )
+
+
+def invitation_batches_of(*, institution: Institution) -> QuerySet[InvitationBatch]:
+    return InvitationBatch.objects.filter(institution=institution).order_by("-created_at", "-id")

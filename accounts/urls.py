@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_sign_in, views_sso
 from accounts.forms import PasswordResetRequestForm
 
 urlpatterns = [
@@ -35,6 +35,10 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("invitation/<str:token>", views_sign_in.invitation_accept_page, name="invitation_accept"),
+    # allauth's name for where it sends someone who cancelled at their identity provider.
+    path("sso/cancelled", views_sso.sign_in_cancelled, name="socialaccount_login_cancelled"),
+    path("institutions", views_sign_in.operator_institutions, name="operator_institutions"),
     path("profile/tokens", views.api_token_new, name="api_token_new"),
     path("users/<int:user_id>/act_as", views.act_as_begin, name="act_as_begin"),
     path("act_as/stop", views.act_as_end, name="act_as_end"),
@@ -48,6 +52,48 @@ urlpatterns = [
         "accounts/<int:institution_id>/authentication",
         views.institution_authentication,
         name="institution_authentication",
+    ),
+    path(
+        "accounts/<int:institution_id>/auth_providers/oidc",
+        views_sso.identity_provider_add,
+        {"kind": "oidc"},
+        name="identity_provider_add_oidc",
+    ),
+    path(
+        "accounts/<int:institution_id>/auth_providers/saml",
+        views_sso.identity_provider_add,
+        {"kind": "saml"},
+        name="identity_provider_add_saml",
+    ),
+    path(
+        "accounts/<int:institution_id>/auth_providers/<int:auth_provider_id>",
+        views_sso.identity_provider_page,
+        name="identity_provider",
+    ),
+    path(
+        "accounts/<int:institution_id>/auth_providers/<int:auth_provider_id>/delete",
+        views_sso.identity_provider_delete,
+        name="identity_provider_delete",
+    ),
+    path(
+        "accounts/<int:institution_id>/users/<int:user_id>/invitation",
+        views_sign_in.institution_user_invite,
+        name="institution_user_invite",
+    ),
+    path(
+        "accounts/<int:institution_id>/invitations",
+        views_sign_in.institution_invitations,
+        name="institution_invitations",
+    ),
+    path(
+        "accounts/<int:institution_id>/invitations/<int:batch_id>",
+        views_sign_in.invitation_batch,
+        name="invitation_batch",
+    ),
+    path(
+        "accounts/<int:institution_id>/invitations/<int:batch_id>.json",
+        views_sign_in.invitation_batch_status,
+        name="invitation_batch_status",
     ),
     path(
         "accounts/<int:institution_id>/pairing_settings",

@@ -28,12 +28,13 @@ from accounts.forms import (
     SelfRegistrationForm,
     SignUpForm,
 )
+from accounts.forms_sign_in import OidcProviderForm, SamlProviderForm
 from accounts.middleware import SESSION_KEY as ACT_AS_SESSION_KEY
 from accounts.middleware import client_address
 from accounts.models import Institution, SelfRegistration, User
 from accounts.permissions import permission_table
 from accounts.roles import PERMISSION_RULES, Role
-from accounts.selectors import audit_events, institution_for_host
+from accounts.selectors import audit_events, identity_providers_of, institution_for_host
 from accounts.services import (
     act_as_start,
     act_as_stop,
@@ -48,6 +49,7 @@ from accounts.services import (
     teacher_sign_up,
 )
 from accounts.services.branding import LOGO_FORMATS
+from accounts.sso import content_security_policy, providers_for_host
 from accounts.throttle import wait_in_words
 
 
@@ -82,8 +84,25 @@ class LogoutView(auth_views.LogoutView):
 
 
 class LoginView(auth_views.LoginView):
+    """The log-in page, and the institution's discovery page: "Sign in with" each identity
+    provider of the institution whose host this is, and the password form (parents keep local
+    accounts). With a default provider, a visit goes straight to it; ?local=1 shows the page."""
+
     redirect_authenticated_user = True
     authentication_form = LoginForm
+
+    def dispatch(self, request, *args, **kwargs):
+        self.providers = providers_for_host(request)
+        response = super().dispatch(request, *args, **kwargs)
+        response.headers["Content-Security-Policy"] = content_security_policy(self.providers)
+        return response
+
+    def get(self, request, *args, **kwargs):
+        default = next((provider for provider in self.providers if provider.is_default), None)
+        if default is not None and not request.GET.get("local"):
+            # Starts allauth's sign-in (its state kept in this session) without its own page.
+            return default.app.get_provider(request).redirect_from_request(request)
+        return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -93,6 +112,10 @@ class LoginView(auth_views.LoginView):
         )
         # "All account types": students and teachers sign up too (Canvas's "Need an account?").
         context["sign_up_for_everyone"] = sign_up_open_to_everyone(institution)
+        context["identity_providers"] = [
+            (provider.app.name, provider.app.get_provider(self.request).get_login_url(self.request))
+            for provider in self.providers
+        ]
         return context
 
 
@@ -151,7 +174,7 @@ def institution_authentication(request, institution_id: int):
         )
         messages.success(request, gettext("Authentication settings saved."))
         return redirect("institution_authentication", institution.pk)
-    return _authentication_page(request, institution, form=form)
+    return authentication_page_render(request, institution, form=form)
 
 
 @require_POST
@@ -170,7 +193,7 @@ def institution_pairing_settings(request, institution_id: int):
         else:
             messages.success(request, gettext("Pairing settings saved."))
             return redirect("institution_authentication", institution.pk)
-    return _authentication_page(request, institution, pairing_form=pairing_form)
+    return authentication_page_render(request, institution, pairing_form=pairing_form)
 
 
 @require_POST
@@ -191,12 +214,22 @@ def institution_audit_retention(request, institution_id: int):
         else:
             messages.success(request, gettext("Data retention saved."))
             return redirect("institution_authentication", institution.pk)
-    return _authentication_page(request, institution, retention_form=retention_form)
+    return authentication_page_render(request, institution, retention_form=retention_form)
 
 
-def _authentication_page(
-    request, institution, *, form=None, pairing_form=None, retention_form=None
+def authentication_page_render(
+    request,
+    institution,
+    *,
+    form=None,
+    pairing_form=None,
+    retention_form=None,
+    oidc_form=None,
+    saml_form=None,
+    status=200,
 ):
+    """The Authentication page: self-registration, identity providers, pairing codes and data
+    retention, each with its own form (a form with errors is shown as it was sent)."""
     return render(
         request,
         "accounts/authentication.html",
@@ -215,7 +248,11 @@ def _authentication_page(
             or AuditRetentionForm(
                 initial={"audit_retention_years": institution.audit_retention_years or ""}
             ),
+            "providers": identity_providers_of(institution=institution),
+            "oidc_form": oidc_form or OidcProviderForm(prefix="oidc"),
+            "saml_form": saml_form or SamlProviderForm(prefix="saml"),
         },
+        status=status,
     )
 
 

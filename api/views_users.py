@@ -1,5 +1,6 @@
 """User routes of the API: the caller, pairing codes, observees and observers, a user's courses."""
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
@@ -12,7 +13,7 @@ from accounts.access import get_institution_for_user
 from accounts.errors import AccountError
 from accounts.models import User
 from accounts.proof_of_work import PROOF_FIELD, challenge_create
-from accounts.services import user_create
+from accounts.services import invitation_create, user_create
 from accounts.throttle import minutes_until
 from api.access import (
     account_id_for_ref,
@@ -340,6 +341,9 @@ class UserEnrollmentsView(APIView):
         )
 
 
+TRUE_VALUES = {"true", "1", "yes", "on"}  # how Canvas clients send a boolean form field
+
+
 class AccountUsersView(APIView):
     """POST /accounts/:account_id/users: an admin creates a user who logs in with an e-mail."""
 
@@ -354,6 +358,7 @@ class AccountUsersView(APIView):
                 "pseudonym[unique_id]": serializers.EmailField(),
                 "pseudonym[password]": serializers.CharField(required=False),
                 "pseudonym[sis_user_id]": serializers.CharField(required=False),
+                "pseudonym[send_confirmation]": serializers.BooleanField(required=False),
             },
         ),
         responses={200: UserSerializer, **errors(400, 401, 404)},
@@ -368,16 +373,24 @@ class AccountUsersView(APIView):
         password = request.data.get("pseudonym[password]") or None
         if not name or not email:
             raise BadRequest("user[name] and pseudonym[unique_id] are required.")
+        # Canvas: "send the user a notification of their account". Here: an invitation to choose
+        # a password, for an account made without one.
+        invite = str(request.data.get("pseudonym[send_confirmation]", "")).lower() in TRUE_VALUES
         try:
-            user = user_create(
-                institution=institution,
-                email=email,
-                name=name,
-                password=password,
-                short_name=request.data.get("user[short_name]"),
-                sortable_name=request.data.get("user[sortable_name]"),
-                sis_user_id=request.data.get("pseudonym[sis_user_id]"),
-            )
+            with transaction.atomic():
+                user = user_create(
+                    institution=institution,
+                    email=email,
+                    name=name,
+                    password=password,
+                    short_name=request.data.get("user[short_name]"),
+                    sortable_name=request.data.get("user[sortable_name]"),
+                    sis_user_id=request.data.get("pseudonym[sis_user_id]"),
+                )
+                if invite and password is None:
+                    invitation_create(
+                        person=user, by=caller, base_url=request.build_absolute_uri("/")
+                    )
         except AccountError as error:
             raise BadRequest(error.message) from None
         return Response(UserSerializer(user, context=_context(request, caller, user)).data)

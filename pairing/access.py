@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext
 
+from accounts.access import get_institution_for_user
 from accounts.models import User
 from accounts.permissions import permissions_for, user_has_permission
 from accounts.roles import Permission
@@ -92,27 +93,31 @@ def get_observer_link_for_user(
 
 def get_institution_user_for_admin(user: User, institution_id: int, member_id: int | None = None):
     """For observer admins: the institution (404 unless the user's own; 403 without
-    manage_user_observers) and, when asked, one of its users (404 otherwise)."""
-    if user.institution_id != institution_id:
-        raise Http404("No such institution.")
-    if not user_has_permission(user, Permission.MANAGE_USER_OBSERVERS):
-        raise PermissionDenied(gettext("Only admins who manage observers can open this page."))
+    manage_user_observers; platform operators open any) and, when asked, one of its users (404
+    otherwise)."""
+    institution = get_institution_for_user(
+        user,
+        institution_id,
+        permission=Permission.MANAGE_USER_OBSERVERS,
+        refused=gettext("Only admins who manage observers can open this page."),
+    )
     if member_id is None:
-        return user.institution, None
+        return institution, None
     member = User.objects.filter(pk=member_id, institution_id=institution_id).first()
     if member is None:
         raise Http404("No such user.")
-    return user.institution, member
+    return institution, member
 
 
 def get_institution_for_code_exports(user: User, institution_id: int):
-    """District-wide exports: the user's own institution (404 otherwise), for those holding the
-    generating permission there (403 otherwise)."""
-    if user.institution_id != institution_id:
-        raise Http404("No such institution.")
-    if not user_has_permission(user, Permission.GENERATE_OBSERVER_PAIRING_CODE):
-        raise PermissionDenied(gettext(PairingError.NOT_ALLOWED_TO_EXPORT))
-    return user.institution
+    """District-wide exports: the user's own institution (404 otherwise; platform operators open
+    any), for those holding the generating permission there (403 otherwise)."""
+    return get_institution_for_user(
+        user,
+        institution_id,
+        permission=Permission.GENERATE_OBSERVER_PAIRING_CODE,
+        refused=gettext(PairingError.NOT_ALLOWED_TO_EXPORT),
+    )
 
 
 def get_code_export_for_user(user: User, institution_id: int, export_id: int) -> CodeExport:

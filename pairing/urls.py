@@ -18,6 +18,11 @@ urlpatterns = [
         name="institution_users",
     ),
     path(
+        "accounts/<int:institution_id>/users/invitations",
+        institution_users.institution_users_invite,
+        name="institution_users_invite",
+    ),
+    path(
         "accounts/<int:institution_id>/users/<int:user_id>",
         institution_users.institution_user,
         name="institution_user",

@@ -2,10 +2,10 @@
 development, each with its time, level and logger, and inside a request its id (also sent back as
 X-Request-ID), the user and their institution.
 
-What must never be written: a pairing code, an API token, a password, a password-reset link or an
-e-mail's body. Codes travel only in form bodies and in links' fragments, which are never logged;
+What must never be written: a pairing code, an API token, a password, a password-reset link, an
+invitation link or an e-mail's body. Codes travel only in form bodies and in links' fragments, which are never logged;
 passwords and e-mails are never logged; what remains is scrubbed from every line here (paths of
-password-reset links, anything shaped like an API token), whoever logs it: Django's own loggers
+password-reset and invitation links, anything shaped like an API token), whoever logs it: Django's own loggers
 and gunicorn's included. Sentry's events go through the same scrubbing (pairing_portal.sentry).
 """
 
@@ -23,6 +23,9 @@ from django.utils.functional import empty
 
 # Password-reset links: /password/reset/<uidb64>/<token>; the token logs anyone in who has it.
 _RESET_LINK = re.compile(r"(/password/reset/)[\w-]+/[\w-]+")
+# Invitation links: /invitation/<token>; the token sets the person's password (accounts.services
+# .invitations).
+_INVITATION_LINK = re.compile(r"(/invitation/)[\w-]+")
 # API tokens (accounts.tokens): "pp_" and 43 URL-safe characters.
 _API_TOKEN = re.compile(r"\bpp_[\w-]{20,}")
 # "Authorization: Bearer <anything>", wherever a header is echoed.
@@ -31,6 +34,7 @@ _BEARER = re.compile(r"(?i)(bearer\s+)\S+")
 
 def scrub(text: str) -> str:
     text = _RESET_LINK.sub(r"\1[redacted]", text)
+    text = _INVITATION_LINK.sub(r"\1[redacted]", text)
     text = _API_TOKEN.sub("pp_[redacted]", text)
     return _BEARER.sub(r"\1[redacted]", text)
 

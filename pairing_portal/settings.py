@@ -4,7 +4,8 @@ Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABA
 EMAIL_URL, EMAIL_ALLOW_CONSOLE, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, DB_POOL_MAX_SIZE, DB_POOL_MIN_SIZE,
 DB_POOL_TIMEOUT, DB_CONNECT_TIMEOUT, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
 TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, THROTTLE_STORE, CLIENT_ADDRESS_HEADER, STATIC_ROOT,
-MEDIA_ROOT, LOG_FORMAT, LOG_LEVEL, SENTRY_DSN, SENTRY_ENVIRONMENT, ENV_FILE (and GUNICORN_* in
+MEDIA_ROOT, LOG_FORMAT, LOG_LEVEL, SENTRY_DSN, SENTRY_ENVIRONMENT, PORTAL_URL, ENV_FILE (and
+GUNICORN_* in
 deploy/gunicorn.conf.py). A value that cannot be read stops the start with a message naming it
 (see pairing_portal/config.py).
 """
@@ -42,6 +43,13 @@ INSTALLED_APPS = [
     "drf_spectacular",
     # The background task queue (PostgreSQL tables, a worker: `manage.py run_worker`).
     "procrastinate.contrib.django",
+    # Single sign-on: allauth's OpenID Connect and SAML flows only. Its account app is required by
+    # them; its own pages (sign-up, password log-in) are never routed (pairing_portal/urls.py).
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "accounts",
     "courses",
     "pairing",
@@ -70,6 +78,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # allauth's flows need it (the request they run in); it also turns their ImmediateHttpResponse
+    # into the response. Ours, after it: the CSP of their pages, and a refused sign-in's page.
+    "allauth.account.middleware.AccountMiddleware",
+    "accounts.middleware.SingleSignOnMiddleware",
     "accounts.middleware.ActAsMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
     # After the two above: the API answers in English and UTC whatever they chose.
@@ -170,6 +182,33 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24  # one day
+# Invitation links (accounts.invitations) work once, for this many days.
+INVITATION_DAYS = 7
+# The portal's address for links in e-mails sent outside a request (an import run from the shell,
+# `create_institution`) when the institution has no domain, e.g. https://portal.example.org/
+PORTAL_URL = config.env_str("PORTAL_URL", default="")
+
+# --- Single sign-on (django-allauth; accounts/sso.py) ---------------------------------------------
+# Identity providers are rows an admin adds (Authentication page), never settings: the adapter
+# offers only the providers of the institution whose host the visitor uses, and signs in only
+# people who already have an account there (unless the admin lets a provider make accounts).
+ACCOUNT_ADAPTER = "accounts.sso.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+# The OpenID Connect redirect URI the provider is told: https, whatever the proxy in front says.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+SOCIALACCOUNT_EMAIL_VERIFICATION = (
+    "none"  # the provider vouches; the portal sends no mail of its own
+)
+SOCIALACCOUNT_AUTO_SIGNUP = True  # where a provider may make accounts: no form in between
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # people are matched by accounts.sso, in one institution
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in takes a POST with the CSRF token
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10  # seconds for each call to a provider (discovery, tokens)
+SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 
 # --- Security: Django's deployment checklist, on whenever DEBUG is off ----------------------------
 SECURE_SSL_REDIRECT = config.env_bool("SECURE_SSL_REDIRECT", default=not DEBUG)

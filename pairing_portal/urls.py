@@ -1,3 +1,4 @@
+from allauth.urls import build_provider_urlpatterns
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -13,6 +14,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("courses.urls")),
     path("", include("rostering.urls")),
+    # Single sign-on: allauth's provider flows only (accounts/oidc/<id>/login/,
+    # accounts/saml/<slug>/acs/, ...), never its own account pages; accounts.sso decides who.
+    path("accounts/", include(build_provider_urlpatterns())),
     path("profile", RedirectView.as_view(pattern_name="profile_settings")),
     # The language switcher on every page posts to set_language here (no language in the paths).
     path("i18n/", include("django.conf.urls.i18n")),

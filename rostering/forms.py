@@ -16,6 +16,10 @@ class SisImportForm(forms.Form):
         label=_("Dry run: check the file and count what would change, without changing anything"),
         required=False,
     )
+    send_invitations = forms.BooleanField(
+        label=_("Invite the new users: e-mail each one a link to choose a password"),
+        required=False,
+    )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

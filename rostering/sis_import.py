@@ -56,6 +56,13 @@ READERS = {SisImportType.INSTRUCTURE_CSV: sis_csv.read_upload}
 
 
 @transaction.atomic
+def sis_import_options(*, send_invitations: bool = False, base_url: str = "") -> dict:
+    """What an import is asked beyond its file: whether to invite the people it makes (an e-mail
+    to choose a password), and the portal's address for their links ("": the institution's own,
+    when the e-mails are sent)."""
+    return {"send_invitations": True, "base_url": base_url} if send_invitations else {}
+
+
 def sis_import_request(
     *,
     institution: Institution,

@@ -17,7 +17,7 @@ from rostering.forms import SisImportForm
 from rostering.models import SisImport, SisImportState
 from rostering.selectors import sis_imports_of
 from rostering.sis_csv import MAX_FILE_BYTES
-from rostering.sis_import import sis_import_request
+from rostering.sis_import import sis_import_options, sis_import_request
 
 IMPORTS_PER_PAGE = 20
 
@@ -40,6 +40,10 @@ def sis_imports(request, institution_id: int):
             dry_run=form.cleaned_data["dry_run"],
             language=get_language(),
             client_address=current_context().client_address,
+            options=sis_import_options(
+                send_invitations=form.cleaned_data["send_invitations"],
+                base_url=request.build_absolute_uri("/"),
+            ),
         )
         messages.success(request, gettext("Your import has started."))
         return redirect("sis_import_detail", institution.pk, record.pk)

@@ -153,3 +153,44 @@ def static_root(tmp_path_factory) -> Path:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return folder
+
+
+# --- Real identity providers (tests/sso.py) --------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def oidc_provider():
+    """A real OpenID Connect provider in a thread; its issuer address. Its sign-in form takes
+    any subject (``sub``); a subject's other claims are set with PUT {issuer}/users/<sub>."""
+    import warnings
+
+    import authlib.deprecate  # noqa: F401 - it turns its own warnings on when imported
+
+    with warnings.catch_warnings():  # its Authlib warns of its own deprecations on import
+        warnings.simplefilter("ignore")
+        from oidc_provider_mock import (
+            _app,  # noqa: F401 - imported here, its warnings muted
+            run_server_in_thread,
+        )
+
+    with run_server_in_thread() as server:
+        yield f"http://localhost:{server.server_port}"
+
+
+@pytest.fixture(scope="session")
+def idp_keys(tmp_path_factory):
+    from tests.sso import make_key_and_certificate
+
+    return make_key_and_certificate(tmp_path_factory.mktemp("idp"))
+
+
+@pytest.fixture(scope="session")
+def saml_metadata(idp_keys) -> str:
+    """Metadata of a SAML identity provider that is not running (for pages and services)."""
+    from tests.sso import idp_metadata
+
+    return idp_metadata(
+        entity_id="https://idp.springfield.example/metadata",
+        sso_url="https://idp.springfield.example/sso",
+        certificate=idp_keys[2],
+    )

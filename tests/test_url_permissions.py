@@ -1,6 +1,6 @@
 """Every URL of the portal, with every persona: who gets in, who is refused, and how.
 
-The table below is the one permission matrix over all URLs (conventions §10). It lists each route
+The table (tests/url_table.py) is the one permission matrix over all URLs (conventions §10). It lists each route
 of ``get_resolver()`` (the Django admin excepted) with the status each persona must get, and a
 companion test fails as soon as a route appears that the table does not cover. The API contract's
 own matrix (§4.3) adds the cells this table's personas do not reach (CONTRACT). Objects of another
@@ -22,9 +22,9 @@ from tests.api.helpers import assert_unauthorized
 from tests.url_matrix import (
     ARGUMENT,
     DEFAULT_ARGS,
-    LOGIN,
     NOT_OBJECT_IDS,
     ROUTE_ARGS,
+    Providers,
     World,
     assert_status,
     matrix_create,
@@ -33,189 +33,15 @@ from tests.url_matrix import (
     send,
     url_of,
 )
-
-PERSONAS = ("anonymous", "student", "observer", "teacher", "other_admin", "admin")
-L = LOGIN  # a 302 to the log-in page, with ?next=
-
-# (method, route, then the status for each of PERSONAS in that order).
-TABLE = [
-    ("GET", "", L, 200, 200, 200, 200, 200),
-    ("POST", "", 405, 405, 405, 405, 405, 405),
-    ("GET", "profile", 302, 302, 302, 302, 302, 302),
-    ("GET", "profile/settings", L, 200, 200, 200, 200, 200),
-    ("POST", "profile/settings", L, 302, 302, 302, 302, 302),
-    # Post/Redirect/Get: POST makes the code, the GET after it shows it once (or says it was).
-    ("GET", "profile/pairing_code", L, 200, 403, 403, 403, 403),
-    ("POST", "profile/pairing_code", L, 302, 403, 403, 403, 403),
-    ("GET", "profile/observees", L, 200, 200, 200, 200, 200),
-    # Anyone may use a code; the student cannot observe themself, a code is no use elsewhere.
-    ("POST", "profile/observees", L, 200, 302, 302, 200, 302),
-    ("GET", "profile/observees/<int:link_id>/remove", 405, 405, 405, 405, 405, 405),
-    ("POST", "profile/observees/<int:link_id>/remove", L, 403, 302, 404, 404, 302),
-    ("GET", "profile/tokens", 405, 405, 405, 405, 405, 405),
-    ("POST", "profile/tokens", L, 200, 200, 200, 200, 200),
-    ("GET", "profile/tokens/<int:token_id>/revoke", 405, 405, 405, 405, 405, 405),
-    ("POST", "profile/tokens/<int:token_id>/revoke", L, 302, 302, 302, 302, 302),
-    ("GET", "register/observer", 200, 302, 302, 302, 302, 302),
-    ("POST", "register/observer", 302, 302, 302, 302, 302, 302),
-    # Students and teachers sign up only under "All account types" (this institution: observers).
-    ("GET", "register/student", 403, 302, 302, 302, 302, 302),
-    ("POST", "register/student", 403, 302, 302, 302, 302, 302),
-    ("GET", "register/teacher", 403, 302, 302, 302, 302, 302),
-    ("POST", "register/teacher", 403, 302, 302, 302, 302, 302),
-    ("GET", "courses", L, 200, 200, 200, 200, 200),
-    ("POST", "courses", 405, 405, 405, 405, 405, 405),
-    ("GET", "courses/<int:course_id>", L, 200, 200, 200, 404, 200),
-    ("POST", "courses/<int:course_id>", 405, 405, 405, 405, 405, 405),
-    # Course Settings (self-enrollment): course admin actions there.
-    ("GET", "courses/<int:course_id>/settings", L, 403, 403, 200, 404, 200),
-    ("POST", "courses/<int:course_id>/settings", L, 403, 403, 302, 404, 302),
-    ("GET", "courses/<int:course_id>/users", L, 200, 403, 200, 404, 200),
-    ("POST", "courses/<int:course_id>/users", 405, 405, 405, 405, 405, 405),
-    ("GET", "courses/<int:course_id>/users/<int:user_id>", L, 200, 403, 200, 404, 200),
-    ("POST", "courses/<int:course_id>/users/<int:user_id>", 405, 405, 405, 405, 405, 405),
-    ("GET", "courses/<int:course_id>/users/<int:user_id>/pairing_code", L, 403, 403, 403, 404, 200),
-    ("POST", "courses/<int:course_id>/users/<int:user_id>/pairing_code", L, 403, 403, 403, 404, 302),
-    ("GET", "courses/<int:course_id>/users/<int:user_id>/observers", *[405] * 6),
-    ("POST", "courses/<int:course_id>/users/<int:user_id>/observers", L, 403, 403, 302, 404, 302),
-    ("GET", "courses/<int:course_id>/enrollments/<int:enrollment_id>/remove", *[405] * 6),
-    ("POST", "courses/<int:course_id>/enrollments/<int:enrollment_id>/remove", L, 403, 403, 302, 404, 302),
-    ("GET", "courses/<int:course_id>/observer_pairing_codes.csv", *[405] * 6),
-    ("POST", "courses/<int:course_id>/observer_pairing_codes.csv", L, 403, 403, 403, 404, 200),
-    ("GET", "courses/<int:course_id>/pairing_letters", *[405] * 6),
-    ("POST", "courses/<int:course_id>/pairing_letters", L, 403, 403, 403, 404, 200),
-    # As Pair with Observer there: course admin actions and the generating permission (teachers
-    # lack the second); students revoke their own codes in User Settings.
-    ("GET", "courses/<int:course_id>/users/<int:user_id>/pairing_codes/revoke", *[405] * 6),
-    ("POST", "courses/<int:course_id>/users/<int:user_id>/pairing_codes/revoke", L, 403, 403, 403, 404, 302),
-    ("GET", "profile/pairing_codes/revoke", *[405] * 6),
-    ("POST", "profile/pairing_codes/revoke", L, 302, 302, 302, 302, 302),
-    # Only the link's student, and only where the institution allows it (off here).
-    ("GET", "profile/observers/<int:link_id>/remove", *[405] * 6),
-    ("POST", "profile/observers/<int:link_id>/remove", L, 403, 404, 404, 404, 404),
-    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/pairing_codes/revoke", *[405] * 6),
-    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/pairing_codes/revoke", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/observers/clear", *[405] * 6),
-    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/observers/clear", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/pairing_settings", *[405] * 6),
-    ("POST", "accounts/<int:institution_id>/pairing_settings", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/audit_retention", *[405] * 6),
-    ("POST", "accounts/<int:institution_id>/audit_retention", L, 403, 403, 403, 404, 302),
-    # District-wide exports: admins holding the generating permission at the institution.
-    ("GET", "accounts/<int:institution_id>/pairing_exports", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/pairing_exports", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/pairing_exports/<int:export_id>", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/pairing_exports/<int:export_id>", *[405] * 6),
-    ("GET", "accounts/<int:institution_id>/pairing_exports/<int:export_id>.json", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/pairing_exports/<int:export_id>.json", *[405] * 6),
-    # Not made yet (no worker here): back to its page with the reason.
-    ("GET", "accounts/<int:institution_id>/pairing_exports/<int:export_id>/download", L, 403, 403, 403, 404, 302),
-    ("POST", "accounts/<int:institution_id>/pairing_exports/<int:export_id>/download", *[405] * 6),
-    ("GET", "accounts/<int:institution_id>/users", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/users", 405, 405, 405, 405, 405, 405),
-    ("GET", "accounts/<int:institution_id>/users/<int:user_id>", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/users/<int:user_id>", *[405] * 6),
-    # Personal data: the institution's account admins (FERPA, GDPR).
-    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/personal_data", *[405] * 6),
-    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/personal_data", L, 403, 403, 403, 404, 200),
-    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/delete", *[405] * 6),
-    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/delete", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/observees", *[405] * 6),
-    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/observees", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/users/<int:user_id>/observers", *[405] * 6),
-    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/observers", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/links/<int:link_id>/remove", *[405] * 6),
-    ("POST", "accounts/<int:institution_id>/links/<int:link_id>/remove", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/sis_imports", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/sis_imports", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/sis_imports/<int:import_id>", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/sis_imports/<int:import_id>", *[405] * 6),
-    ("GET", "accounts/<int:institution_id>", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>", *[405] * 6),
-    ("GET", "accounts/<int:institution_id>/branding", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/branding", L, 403, 403, 403, 404, 302),
-    # A school's logo and colour are public (the log-in page shows them); this one has neither.
-    ("GET", "institutions/<int:institution_id>/logo", *[404] * 6),
-    ("POST", "institutions/<int:institution_id>/logo", *[405] * 6),
-    ("GET", "institutions/<int:institution_id>/brand.css", *[404] * 6),
-    ("POST", "institutions/<int:institution_id>/brand.css", *[405] * 6),
-    ("GET", "accounts/<int:institution_id>/sis_imports/<int:import_id>.json", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/sis_imports/<int:import_id>.json", *[405] * 6),
-    ("GET", "accounts/<int:institution_id>/authentication", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/authentication", L, 403, 403, 403, 404, 302),
-    ("GET", "accounts/<int:institution_id>/audit", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/audit", 405, 405, 405, 405, 405, 405),
-    ("GET", "accounts/<int:institution_id>/permissions", L, 403, 403, 403, 404, 200),
-    ("POST", "accounts/<int:institution_id>/permissions", L, 403, 403, 403, 404, 302),
-    ("GET", "users/<int:user_id>/act_as", 405, 405, 405, 405, 405, 405),
-    ("POST", "users/<int:user_id>/act_as", L, 403, 403, 403, 404, 302),
-    ("GET", "act_as/stop", 405, 405, 405, 405, 405, 405),
-    ("POST", "act_as/stop", L, 302, 302, 302, 302, 302),
-    ("GET", "privacy", 200, 200, 200, 200, 200, 200),
-    ("POST", "privacy", 405, 405, 405, 405, 405, 405),
-    ("GET", "login", 200, 302, 302, 302, 302, 302),
-    ("POST", "login", 200, 302, 302, 302, 302, 302),
-    ("GET", "logout", 405, 405, 405, 405, 405, 405),
-    ("POST", "logout", 302, 302, 302, 302, 302, 302),
-    ("GET", "password/reset", 200, 200, 200, 200, 200, 200),
-    ("POST", "password/reset", 302, 302, 302, 302, 302, 302),
-    ("GET", "password/reset/sent", 200, 200, 200, 200, 200, 200),
-    ("POST", "password/reset/sent", 405, 405, 405, 405, 405, 405),
-    ("GET", "password/reset/<uidb64>/<token>", 200, 200, 200, 200, 200, 200),
-    ("POST", "password/reset/<uidb64>/<token>", 200, 200, 200, 200, 200, 200),
-    ("GET", "password/reset/done", 200, 200, 200, 200, 200, 200),
-    ("POST", "password/reset/done", 405, 405, 405, 405, 405, 405),
-    ("GET", "password/change", L, 200, 200, 200, 200, 200),
-    ("POST", "password/change", L, 200, 200, 200, 200, 200),
-    ("GET", "password/change/done", L, 200, 200, 200, 200, 200),
-    ("POST", "password/change/done", L, 405, 405, 405, 405, 405),
-    # The language switcher: anyone may choose; GET only redirects back, changing nothing.
-    ("GET", "i18n/setlang/", 302, 302, 302, 302, 302, 302),
-    ("POST", "i18n/setlang/", 302, 302, 302, 302, 302, 302),
-    # /api/v1: Bearer tokens; 401 for no token, 404 for outsiders, 401 for insiders without the right.
-    ("GET", "api/v1/openapi.json", 200, 200, 200, 200, 200, 200),
-    ("POST", "api/v1/openapi.json", 405, 405, 405, 405, 405, 405),
-    ("GET", "api/v1/users/<user:user_ref>", 401, 200, 401, 401, 404, 200),
-    ("POST", "api/v1/users/<user:user_ref>", 401, 405, 405, 405, 405, 405),
-    ("GET", "api/v1/users/<user:user_ref>/profile", 401, 200, 401, 401, 404, 200),
-    ("GET", "api/v1/users/<user:user_ref>/observer_pairing_codes", 401, *[405] * 5),
-    ("POST", "api/v1/users/<user:user_ref>/observer_pairing_codes", 401, 200, 401, 401, 404, 200),
-    ("GET", "api/v1/users/<user:user_ref>/observees", 401, 401, 200, 401, 404, 200),
-    ("POST", "api/v1/users/<user:user_ref>/observees", 401, 401, 200, 401, 404, 200),
-    ("GET", "api/v1/users/<user:user_ref>/observees/<user:observee_id>", 401, 401, 200, 401, 404, 200),
-    ("PUT", "api/v1/users/<user:user_ref>/observees/<user:observee_id>", 401, 401, 401, 401, 404, 200),
-    ("DELETE", "api/v1/users/<user:user_ref>/observees/<user:observee_id>", 401, 401, 200, 401, 404, 200),
-    ("GET", "api/v1/users/<user:user_ref>/observers", 401, 200, 401, 401, 404, 200),
-    ("GET", "api/v1/users/<user:user_ref>/observers/<user:observer_id>", 401, 200, 401, 401, 404, 200),
-    ("GET", "api/v1/users/<user:user_ref>/courses", 401, 200, 200, 401, 404, 200),
-    ("GET", "api/v1/users/<user:user_ref>/enrollments", 401, 200, 401, 401, 404, 200),
-    # The institution as Canvas's root account, and its SIS imports: its account admins only.
-    ("GET", "api/v1/accounts/<account:account_id>", 401, 401, 401, 401, 404, 200),
-    ("POST", "api/v1/accounts/<account:account_id>", 401, 405, 405, 405, 405, 405),
-    ("GET", "api/v1/accounts/<account:account_id>/sis_imports", 401, 401, 401, 401, 404, 200),
-    ("POST", "api/v1/accounts/<account:account_id>/sis_imports", 401, 401, 401, 401, 404, 200),
-    ("GET", "api/v1/accounts/<account:account_id>/sis_imports/<int:import_id>", 401, 401, 401, 401, 404, 200),
-    ("POST", "api/v1/accounts/<account:account_id>/sis_imports/<int:import_id>", 401, *[405] * 5),
-    ("GET", "api/v1/accounts/<account:account_id>/users", 401, 405, 405, 405, 405, 405),
-    ("POST", "api/v1/accounts/<account:account_id>/users", 401, 401, 401, 401, 404, 200),
-    ("GET", "api/v1/courses", 401, 200, 200, 200, 200, 200),
-    ("GET", "api/v1/courses/<course:course_id>", 401, 200, 200, 200, 404, 200),
-    ("GET", "api/v1/courses/<course:course_id>/search_users", 401, 200, 401, 200, 404, 200),
-    ("GET", "api/v1/courses/<course:course_id>/users", 401, 200, 401, 200, 404, 200),
-    ("GET", "api/v1/courses/<course:course_id>/users/<user:user_id>", 401, 200, 401, 200, 404, 200),
-    ("GET", "api/v1/courses/<course:course_id>/enrollments", 401, 200, 401, 200, 404, 200),
-    ("POST", "api/v1/courses/<course:course_id>/enrollments", 401, 401, 401, 200, 404, 200),
-    ("GET", "api/v1/courses/<course:course_id>/enrollments/<int:enrollment_id>", 401, *[405] * 5),
-    ("DELETE", "api/v1/courses/<course:course_id>/enrollments/<int:enrollment_id>", 401, 401, 401, 200, 404, 200),
-]  # fmt: skip
+from tests.url_table import PERSONAS, TABLE
 
 
 @pytest.fixture(scope="module")
-def matrix(django_db_setup, django_db_blocker):
+def matrix(django_db_setup, django_db_blocker, oidc_provider, saml_metadata):
     """Everything the cells need, made once: each cell's own transaction (``db``) is a savepoint
     inside this one, which is rolled back once the module is done."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield matrix_create()
+        yield matrix_create(Providers(oidc_issuer=oidc_provider, saml_metadata=saml_metadata))
         transaction.set_rollback(True)
 
 
@@ -277,6 +103,61 @@ def test_each_persona_gets_the_status_the_rules_give_on_each_url(
     url = url_of(route, dict.fromkeys(DEFAULT_ARGS, main))
     response = send(client, method, url, post_data(route, main), user, token)
     assert_status(response, expected, api=route.startswith("api/"), anonymous=user is None)
+
+
+# Platform operators (superusers, of no institution) open every institution's admin pages with
+# an admin's rights (accounts.access.get_institution_for_user lets them in, in one place), and
+# have the list of institutions. Elsewhere they are no member of the institution: where they get
+# another status than its admin, this says so.
+OPERATOR_DIFFERS: dict[tuple[str, str], int | str] = {
+    ("GET", "institutions"): 200,
+    ("POST", "institutions"): 302,
+    # They set institutions up; they do not act on its families: links, codes and exports stay
+    # with the institution's own staff (their pages open; the services refuse, as to outsiders).
+    ("POST", "accounts/<int:institution_id>/users/<int:user_id>/pairing_codes/revoke"): 403,
+    ("POST", "accounts/<int:institution_id>/pairing_exports"): 200,  # the form, with the refusal
+    ("POST", "accounts/<int:institution_id>/links/<int:link_id>/remove"): 404,
+    # Courses, acting as someone, their own profile's links: they are no member of the institution.
+    ("POST", "profile/observees"): 200,  # a code of another institution: "no such code"
+    ("POST", "profile/observees/<int:link_id>/remove"): 404,
+    ("POST", "users/<int:user_id>/act_as"): 404,
+    **{
+        (method, route): 404
+        for method, route, *statuses in TABLE
+        if route.startswith("courses/<int:course_id>") and statuses[-1] != 405
+    },
+    # The API: people and courses of an institution they are no member of do not exist for them.
+    **{
+        (method, route): 404
+        for method, route, *statuses in TABLE
+        if route.startswith(("api/v1/users/", "api/v1/courses/<int:course_id>"))
+        and statuses[-1] not in (405, 401)
+    },
+}
+OPERATOR_CELLS = [
+    (method, route, OPERATOR_DIFFERS.get((method, route), statuses[PERSONAS.index("admin")]))
+    for method, route, *statuses in TABLE
+]
+
+
+def test_the_operators_exceptions_are_routes_of_the_table():
+    assert set(OPERATOR_DIFFERS) <= {(method, route) for method, route, *_ in TABLE}
+
+
+@pytest.mark.parametrize(
+    ("method", "route", "expected"),
+    OPERATOR_CELLS,
+    ids=[f"{method} /{route}" for method, route, _ in OPERATOR_CELLS],
+)
+def test_platform_operators_get_what_the_rules_give_on_each_url(
+    client, personas, main, method, route, expected
+):
+    operator = personas["operator"]
+    main.token = api_token_create(user=operator, purpose="permission matrix").record
+    token = api_token_create(user=operator, purpose="caller").token
+    url = url_of(route, dict.fromkeys(DEFAULT_ARGS, main))
+    response = send(client, method, url, post_data(route, main), operator, token)
+    assert_status(response, expected, api=route.startswith("api/"), anonymous=False)
 
 
 CODES = "api/v1/users/<user:user_ref>/observer_pairing_codes"

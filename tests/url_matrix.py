@@ -10,9 +10,13 @@ from django.urls import URLResolver, get_resolver
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import ApiToken, Institution, User
+from accounts.models import ApiToken, IdentityProvider, Institution, InvitationBatch, User
 from accounts.roles import Role
-from accounts.services import api_token_create
+from accounts.services import (
+    api_token_create,
+    identity_provider_add_oidc,
+    identity_provider_add_saml,
+)
 from courses.models import Course, Enrollment
 from pairing.models import CodeExport, CodeExportFormat, ObserverLink, ObserverLinkSource
 from pairing.services import observer_link_create
@@ -41,14 +45,22 @@ DEFAULT_ARGS = {
     "export_id": "export",
     "uidb64": "reset_uid",
     "token": "reset_token",
+    "auth_provider_id": "identity_provider",
+    "batch_id": "invitation_batch",
+    # allauth's sign-in routes name a provider by its slug.
+    "provider_id": "oidc_slug",
+    "organization_slug": "saml_slug",
 }
 ROUTE_ARGS = {
     "api/v1/users/<user:user_ref>/observees": {"user_ref": "observer"},
     "api/v1/users/<user:user_ref>/observees/<user:observee_id>": {"user_ref": "observer"},
     "accounts/<int:institution_id>/users/<int:user_id>/observees": {"user_id": "observer"},
 }
-# Arguments that are not objects of an institution (a password-reset link carries its own check).
-NOT_OBJECT_IDS = {"uidb64", "token"}
+# Arguments that are not objects of an institution (a password-reset or invitation link carries
+# its own check), or that the host scopes: allauth's sign-in routes find a provider among those of
+# the institution whose host the visitor uses (accounts.sso.list_apps); another institution's is
+# refused in tests/browser/test_single_sign_on.py and tests/accounts/test_identity_providers.py.
+NOT_OBJECT_IDS = {"uidb64", "token", "provider_id", "organization_slug"}
 ARGUMENT = re.compile(r"<(?:\w+:)?(\w+)>")
 USERS_CSV = (
     b"user_id,login_id,first_name,last_name,email,status\nZ1,z1@example.test,Zoe,Zed,,active\n"
@@ -68,9 +80,17 @@ class World:
     sis_import: SisImport
     token: ApiToken
     export: CodeExport
+    identity_provider: IdentityProvider
+    saml_provider: IdentityProvider
+    invitation_batch: InvitationBatch
+    providers: "Providers"
     teacher: User | None = None
 
     def id_of(self, symbol: str):
+        if symbol == "oidc_slug":
+            return self.identity_provider.app.provider_id
+        if symbol == "saml_slug":
+            return self.saml_provider.app.client_id
         if symbol == "reset_uid":
             return urlsafe_base64_encode(force_bytes(self.student.pk))
         if symbol == "reset_token":
@@ -78,10 +98,13 @@ class World:
         return getattr(self, symbol).pk
 
 
-def furnish(*, institution, course, student, observer, admin, token_owner, teacher=None) -> World:
+def furnish(
+    *, institution, course, student, observer, admin, token_owner, sso, teacher=None
+) -> World:
     link = observer_link_create(
         observer=observer, student=student, by=admin, source=ObserverLinkSource.ADMIN
     )
+    sis_import = run(institution, "users.csv", USERS_CSV, by=admin)
     return World(
         institution=institution,
         course=course,
@@ -90,7 +113,7 @@ def furnish(*, institution, course, student, observer, admin, token_owner, teach
         teacher=teacher,
         link=link,
         enrollment=Enrollment.objects.get(course=course, user=observer, type=Role.OBSERVER),
-        sis_import=run(institution, "users.csv", USERS_CSV, by=admin),
+        sis_import=sis_import,
         token=api_token_create(user=token_owner, purpose="permission matrix").record,
         export=CodeExport.objects.create(
             institution=institution,
@@ -99,7 +122,31 @@ def furnish(*, institution, course, student, observer, admin, token_owner, teach
             language="en",
             base_url="http://testserver/",
         ),
+        identity_provider=identity_provider_add_oidc(
+            institution=institution,
+            name="District Keycloak",
+            issuer=sso.oidc_issuer,
+            client_id="portal",
+            client_secret="matrix-secret",
+            by=admin,
+        ),
+        saml_provider=identity_provider_add_saml(
+            institution=institution, name="District SAML", metadata_xml=sso.saml_metadata, by=admin
+        ),
+        invitation_batch=InvitationBatch.objects.create(
+            institution=institution, requested_by=admin
+        ),
+        providers=sso,
     )
+
+
+@dataclass
+class Providers:
+    """Where the worlds' identity providers are: a real OpenID Connect provider's issuer, and a
+    SAML identity provider's metadata."""
+
+    oidc_issuer: str
+    saml_metadata: str
 
 
 def post_data(route: str, world: World) -> dict:
@@ -135,6 +182,33 @@ def post_data(route: str, world: World) -> dict:
         }
     if route.endswith("/authentication"):
         return {"self_registration": "all"}
+    if route.endswith("/auth_providers/oidc"):
+        return {
+            "oidc-preset": "other",
+            "oidc-name": "Matrix OIDC",
+            "oidc-issuer": world.providers.oidc_issuer,
+            "oidc-client_id": "portal",
+            "oidc-client_secret": "matrix-secret",
+            "oidc-match_by": "email",
+        }
+    if route.endswith("/auth_providers/saml"):
+        return {
+            "saml-name": "Matrix SAML",
+            "saml-metadata_xml": world.providers.saml_metadata,
+            "saml-match_by": "email",
+        }
+    if route.endswith("<int:auth_provider_id>"):
+        return {"match_by": "email", "create_accounts": "on"}
+    if route.endswith("/invitations") and route.startswith("accounts/<int:institution_id>/users"):
+        return {"q": "Zoe"}
+    if route.endswith("/invitations"):
+        return {"file": SimpleUploadedFile("users.csv", USERS_CSV, "text/csv")}
+    if route == "institutions":
+        return {
+            "name": "Ogdenville Schools",
+            "admin_email": "it@ogdenville.example",
+            "self_registration": "none",
+        }
     if route.endswith("/pairing_exports"):
         return {"format": "csv", "paper": "a4"}
     if route.endswith("/pairing_settings"):
@@ -159,13 +233,18 @@ def post_data(route: str, world: World) -> dict:
 def portal_routes(resolver=None, prefix: str = ""):
     """Every route the portal answers, as written in its urls.py files, minus the Django admin."""
     for pattern in (resolver or get_resolver()).url_patterns:
-        route = prefix + str(pattern.pattern)
+        route = prefix + _as_route(str(pattern.pattern))
         if route.startswith(("django-admin/", "static/")):
             continue
         if isinstance(pattern, URLResolver):
             yield from portal_routes(pattern, route)
         else:
             yield route
+
+
+def _as_route(pattern: str) -> str:
+    """A regular expression's named groups (allauth's routes) written as path() writes them."""
+    return re.sub(r"\(\?P<(\w+)>\[\^/\]\+\)", r"<\1>", pattern).replace("^", "")
 
 
 def url_of(route: str, worlds: dict[str, World], args: dict[str, str] | None = None) -> str:
@@ -176,7 +255,7 @@ def url_of(route: str, worlds: dict[str, World], args: dict[str, str] | None = N
 
 
 def send(client, method: str, url: str, data: dict, user: User | None, token: str | None):
-    headers = {}
+    headers = {"HTTP_HOST": "testserver"}  # as browsers send it (SAML's views read it)
     if url.startswith("/api/"):
         if token is not None:
             headers["HTTP_AUTHORIZATION"] = f"Bearer {token}"
@@ -211,7 +290,7 @@ class Matrix:
     mirror: World
 
 
-def matrix_create() -> Matrix:
+def matrix_create(sso: Providers) -> Matrix:
     institution = persona.make_institution()
     # The sign-up page serves the institution whose domain the visitor uses.
     Institution.objects.filter(pk=institution.pk).update(domain="testserver")
@@ -227,6 +306,7 @@ def matrix_create() -> Matrix:
         admin=admin,
         token_owner=admin,
         teacher=teacher,
+        sso=sso,
     )
     # Another institution with the same kinds of objects, each the twin of one in ``main``.
     elsewhere = other_admin.institution
@@ -240,6 +320,7 @@ def matrix_create() -> Matrix:
         observer=UserFactory(institution=elsewhere, name="Mo Mirrorparent"),
         admin=other_admin,
         token_owner=mirror_student,
+        sso=sso,
     )
     personas = {
         "anonymous": None,
@@ -248,6 +329,8 @@ def matrix_create() -> Matrix:
         "teacher": teacher,
         "other_admin": other_admin,
         "admin": admin,
+        # A platform operator: a superuser of no institution (test_platform_operators_…).
+        "operator": User.objects.create_superuser("ops@example.test", None, name="Ops Operator"),
         # The contract's personas beyond the table's (CONTRACT below).
         "other": persona.make_other(institution),
         "teacher_may_make_codes": teacher,

@@ -1,7 +1,8 @@
 """Writes to users, institutions and the permission table. Every entry point calls these.
 
 The modules: users (and users_many, their set-wise form for roster imports), institutions,
-branding, tokens, act_as, and sign_in (limits on log-ins and password resets).
+branding, tokens, act_as, sign_in (limits on log-ins and password resets), invitations, and
+identity_providers (single sign-on).
 """
 
 from accounts.services.act_as import (
@@ -10,12 +11,31 @@ from accounts.services.act_as import (
     act_as_stop,
 )
 from accounts.services.branding import institution_branding_set
+from accounts.services.identity_providers import (
+    OidcPreset,
+    identity_provider_add_oidc,
+    identity_provider_add_saml,
+    identity_provider_remove,
+    identity_provider_update,
+)
 from accounts.services.institutions import (
     institution_audit_retention_set,
     institution_create,
     institution_pairing_settings_set,
     institution_self_registration_set,
+    institution_set_up,
     role_permission_set,
+)
+from accounts.services.invitations import (
+    invitable_new_people,
+    invitation_accept,
+    invitation_batch_request,
+    invitation_create,
+    invitation_for_token,
+    invitation_link_issue,
+    invitation_refusal,
+    invitation_request_for_login,
+    invitations_create_many,
 )
 from accounts.services.sign_in import (
     login_attempt,
@@ -46,17 +66,32 @@ from accounts.services.users_many import UserWanted, users_upsert_many
 __all__ = [
     "IssuedToken",
     "UserWanted",
+    "OidcPreset",
     "act_as_refusal",
     "act_as_start",
     "act_as_stop",
     "api_token_authenticate",
     "api_token_create",
     "api_token_revoke",
+    "identity_provider_add_oidc",
+    "identity_provider_add_saml",
+    "identity_provider_remove",
+    "identity_provider_update",
     "institution_audit_retention_set",
     "institution_branding_set",
     "institution_create",
     "institution_pairing_settings_set",
     "institution_self_registration_set",
+    "institution_set_up",
+    "invitation_accept",
+    "invitation_batch_request",
+    "invitation_create",
+    "invitation_for_token",
+    "invitation_link_issue",
+    "invitation_refusal",
+    "invitation_request_for_login",
+    "invitable_new_people",
+    "invitations_create_many",
     "login_attempt",
     "login_proof_purpose",
     "password_policy_check",

@@ -1,10 +1,12 @@
 """Institutions: making one, its settings, and its table of permissions."""
 
-from django.db import transaction
+import re
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.audit import audit_record
-from accounts.errors import AccountError
+from accounts.errors import AccountError, SignInError
 from accounts.models import (
     MAX_AUDIT_RETENTION_YEARS,
     MAX_CODE_LIFETIME_DAYS,
@@ -16,14 +18,70 @@ from accounts.models import (
     SelfRegistration,
     User,
 )
-from accounts.permissions import is_institution_admin
+from accounts.permissions import is_platform_operator, may_administer
 from accounts.roles import PERMISSION_RULES, Permission, Role
+from accounts.services.users import user_create
+
+# A host name: labels of letters, digits and hyphens, dot-separated (no scheme, port or path).
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+HOST_NAME = re.compile(rf"(?=.{{1,253}}$){_LABEL}(\.{_LABEL})*")
 
 
 def institution_create(
-    *, name: str, self_registration: SelfRegistration = SelfRegistration.NONE
+    *,
+    name: str,
+    self_registration: SelfRegistration = SelfRegistration.NONE,
+    domain: str | None = None,
 ) -> Institution:
-    return Institution.objects.create(name=name.strip(), self_registration=self_registration)
+    name = name.strip()
+    if not name:
+        raise SignInError(SignInError.INSTITUTION_NAME_REQUIRED)
+    domain = (domain or "").strip().lower() or None
+    if domain is not None and not HOST_NAME.fullmatch(domain):
+        raise SignInError(SignInError.DOMAIN_INVALID)
+    if Institution.objects.filter(name__iexact=name).exists():
+        raise SignInError(SignInError.INSTITUTION_NAME_TAKEN)
+    if domain is not None and Institution.objects.filter(domain=domain).exists():
+        raise SignInError(SignInError.DOMAIN_TAKEN)
+    try:
+        with transaction.atomic():
+            return Institution.objects.create(
+                name=name, self_registration=SelfRegistration(self_registration), domain=domain
+            )
+    except IntegrityError:  # another request made the same institution just now
+        raise SignInError(SignInError.INSTITUTION_NAME_TAKEN) from None
+
+
+@transaction.atomic
+def institution_set_up(
+    *,
+    name: str,
+    admin_email: str,
+    admin_name: str = "",
+    domain: str | None = None,
+    self_registration: SelfRegistration = SelfRegistration.NONE,
+    by: User | None,
+) -> tuple[Institution, User]:
+    """A new institution and its first account admin, who has no password yet: an invitation
+    (accounts.services.invitations) lets them set one. For platform operators (``by`` a
+    superuser) and the `create_institution` command (``by=None``) only."""
+    if by is not None and not is_platform_operator(by):
+        raise AccountError(AccountError.NOT_AN_ADMIN)
+    institution = institution_create(name=name, self_registration=self_registration, domain=domain)
+    admin = user_create(
+        institution=institution,
+        email=admin_email,
+        name=admin_name.strip() or admin_email.strip().split("@")[0],
+        is_account_admin=True,
+    )
+    audit_record(
+        action=AuditAction.INSTITUTION_CREATED,
+        institution=institution,
+        actor=by,
+        subject=admin,
+        details={"name": institution.name, "domain": institution.domain},
+    )
+    return institution, admin
 
 
 def institution_self_registration_set(
@@ -128,5 +186,5 @@ def role_permission_set(
 
 
 def require_admin_of(institution: Institution, by: User | None) -> None:
-    if by is not None and not is_institution_admin(by, institution.pk):
+    if by is not None and not may_administer(by, institution.pk):
         raise AccountError(AccountError.NOT_AN_ADMIN)

@@ -4,7 +4,13 @@ accounts.services.users_upsert_many (never an admin: see accounts.services.user_
 from django.utils.translation import gettext
 
 from accounts.errors import AccountError
-from accounts.services import UserWanted, users_upsert_many
+from accounts.models import User
+from accounts.services import (
+    UserWanted,
+    invitable_new_people,
+    invitations_create_many,
+    users_upsert_many,
+)
 from rostering.appliers.base import ImportRun
 from rostering.rows import USERS, BadRow, Row
 
@@ -18,6 +24,8 @@ def apply_users(run: ImportRun, name: str, rows: list[Row | BadRow]) -> None:
             run.skip(name, row.number, user)
         else:
             wanted.append((row, user))
+    inviting = bool(run.options.get("send_invitations"))
+    known = _known_sis_ids(run, [user for _row, user in wanted]) if inviting else set()
     outcomes = users_upsert_many(
         institution=run.institution, rows=[user for _row, user in wanted], by=run.by
     )
@@ -25,6 +33,31 @@ def apply_users(run: ImportRun, name: str, rows: list[Row | BadRow]) -> None:
         if isinstance(outcome, AccountError):
             outcome = _refusal(outcome, user)
         run.count_outcome(name, row.number, outcome)
+    if inviting:
+        made = [u.sis_user_id for (_row, u), o in zip(wanted, outcomes, strict=True) if o is True]
+        _invite(run, [sis_id for sis_id in made if sis_id not in known])
+
+
+def _known_sis_ids(run: ImportRun, users: list[UserWanted]) -> set[str]:
+    """The chunk's SIS ids that already have someone, before it is applied (one query)."""
+    return set(
+        User.objects.filter(
+            institution=run.institution, sis_user_id__in=[u.sis_user_id for u in users]
+        ).values_list("sis_user_id", flat=True)
+    )
+
+
+def _invite(run: ImportRun, sis_user_ids: list[str]) -> None:
+    """The "invite the new people" option: those the chunk made, in the chunk's transaction (a
+    rolled-back chunk invites nobody; a dry run's invitations roll back with it)."""
+    invitations_create_many(
+        institution_id=run.institution.pk,
+        user_ids=invitable_new_people(
+            institution_id=run.institution.pk, sis_user_ids=sis_user_ids, by=run.by
+        ),
+        by=run.by,
+        base_url=run.options.get("base_url", ""),
+    )
 
 
 def _wanted(values: dict[str, str]) -> UserWanted | str:

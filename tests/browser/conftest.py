@@ -23,6 +23,8 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--no-first-run",
+    # Two institutions' own host names (single sign-on), both served by the one live server.
+    "--host-resolver-rules=MAP springfield.test 127.0.0.1, MAP shelbyville.test 127.0.0.1",
 ]
 # Fail fast: a locator that is not there in 10 s will not come (the default is 30 s).
 TIMEOUT_MS = 10_000
@@ -133,3 +135,30 @@ def classmates(course):
     for person in people:
         EnrollmentFactory(course=course, user=person, type=Role.STUDENT)
     return people
+
+
+# --- Two institutions on their own hosts, with real identity providers (single sign-on) ----------
+
+
+@pytest.fixture
+def hosts(live_server, settings):
+    """The live server as each institution's own host: {"springfield": url, "shelbyville": url}."""
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "springfield.test", "shelbyville.test"]
+    port = live_server.url.rsplit(":", 1)[1]
+    return {name: f"http://{name}.test:{port}" for name in ("springfield", "shelbyville")}
+
+
+@pytest.fixture(scope="session")
+def saml_idp(idp_keys):
+    """A real SAML 2.0 identity provider (pysaml2's, signing with Debian's xmlsec1). Without
+    xmlsec1 its tests are skipped with the reason, or fail in CI (CI_REQUIRE_BROWSER=1)."""
+    from tests.sso import SamlIdentityProvider, xmlsec1_missing
+
+    reason = xmlsec1_missing()
+    if reason is not None:
+        if os.environ.get("CI_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"SAML tests cannot run: {reason}; CI_REQUIRE_BROWSER=1 forbids skipping")
+        pytest.skip(f"SAML tests skipped: {reason}")
+    key, certificate, body = idp_keys
+    with SamlIdentityProvider(key_file=key, certificate_file=certificate, certificate=body) as idp:
+        yield idp

@@ -17,7 +17,7 @@ from django.db import connection
 from accounts.models import Institution
 from pairing_portal.worker import worker_run
 from rostering.models import SisImport, SisImportState
-from rostering.sis_import import sis_import_request
+from rostering.sis_import import sis_import_options, sis_import_request
 from rostering.tasks import SIS_IMPORT_QUEUE
 
 BAR_WIDTH = 30
@@ -39,6 +39,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="Check and count everything, change nothing."
         )
+        parser.add_argument(
+            "--send-invitations",
+            action="store_true",
+            help="E-mail each new user an invitation to choose a password (the background worker "
+            "sends them; links go to the institution's domain, or PORTAL_URL).",
+        )
         waiting = parser.add_mutually_exclusive_group()
         waiting.add_argument(
             "--wait",
@@ -55,7 +61,16 @@ class Command(BaseCommand):
             help="Queue the import for the background worker and return at once.",
         )
 
-    def handle(self, *args, file: Path, institution: str | None, dry_run: bool, wait, **options):
+    def handle(
+        self,
+        *args,
+        file: Path,
+        institution: str | None,
+        dry_run: bool,
+        wait: bool,
+        send_invitations: bool,
+        **options,
+    ):
         target = self._institution(institution)
         try:
             with file.open("rb") as upload:
@@ -65,6 +80,7 @@ class Command(BaseCommand):
                     upload=File(upload),
                     by=None,
                     dry_run=dry_run,
+                    options=sis_import_options(send_invitations=send_invitations),
                 )
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
