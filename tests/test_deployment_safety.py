@@ -58,7 +58,7 @@ def test_no_code_or_token_reaches_any_log_line(
 ):
     caplog.set_level(logging.DEBUG)
     client.force_login(student)
-    page = client.post(reverse("profile_pairing_code")).content.decode()
+    page = client.post(reverse("profile_pairing_code"), follow=True).content.decode()
     shown = re.search(r'<output id="pairing-code">([^<]+)</output>', page).group(1)
     api_code = pairing_code_create(student=student, by=admin).code
     token = api_token_create(user=observer, purpose="logs").token

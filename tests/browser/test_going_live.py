@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from django.conf import settings
 from django.core.management import call_command
 
 from accounts.models import Institution
@@ -39,6 +40,8 @@ def run_worker(smtp_port: int) -> None:
         "DEBUG": "true",
         "DATABASE_URL": test_database_url(),
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        # Where this test process keeps uploads waiting for their job (tests/conftest.py).
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
     }
     environment.pop("DJANGO_SETTINGS_MODULE", None)
     finished = subprocess.run(
@@ -91,7 +94,11 @@ def test_a_district_goes_live_from_an_empty_portal(
         files=[{"name": "users.csv", "mimeType": "text/csv", "buffer": USERS_CSV}]
     )
     page.get_by_role("button", name="Process Data").click()
+    expect(page.get_by_text("Your import has started.")).to_be_visible()
+    run_worker(smtp_server.port)  # the import is a background job
+    page.reload()
     expect(page.get_by_text("users.csv").first).to_be_visible()
+    assert smtp_server.mailbox.recipients() == []  # nobody is invited unless the admin asks
 
     # 4. ...and invite everyone who has never signed in; the worker sends the e-mails.
     page.goto(f"{site}/accounts/{institution.pk}/users")
