@@ -130,8 +130,7 @@ OPERATOR_DIFFERS: dict[tuple[str, str], int | str] = {
     **{
         (method, route): 404
         for method, route, *statuses in TABLE
-        if route.startswith(("api/v1/users/", "api/v1/courses/"))
-        and statuses[-1] not in (405, 401)
+        if route.startswith(("api/v1/users/", "api/v1/courses/")) and statuses[-1] not in (405, 401)
     },
 }
 OPERATOR_CELLS = [
