@@ -352,6 +352,7 @@ class AuditAction(models.TextChoices):
     EMAIL_CHANGED = "user.email_changed", _("Login e-mail changed")
     USER_DEACTIVATED = "user.deactivated", _("User deactivated")
     USER_REACTIVATED = "user.reactivated", _("User reactivated")
+    ADMIN_GRANTED = "user.admin_granted", _("Made an account admin by a roster import")
     PERSON_EXPORTED = "person.exported", _("Personal data downloaded")
     PERSON_DELETED = "person.deleted", _("Person deleted")
     INSTITUTION_CREATED = "institution.created", _("Institution made")

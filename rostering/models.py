@@ -14,6 +14,9 @@ from accounts.models import Institution
 class SisImportState(models.TextChoices):
     QUEUED = "queued", _("Waiting to start")
     RUNNING = "running", _("Running")
+    # A bulk snapshot would remove more than the threshold allows: nothing was applied, the upload
+    # is kept, and an admin confirms (the import runs, removing them) or cancels it.
+    WAITING = "waiting", _("Waiting for confirmation")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
 
@@ -22,6 +25,7 @@ class SisImportType(models.TextChoices):
     """The formats an import may come in; each has its reader in rostering (Canvas's names)."""
 
     INSTRUCTURE_CSV = "instructure_csv", _("Canvas SIS CSV")
+    ONEROSTER_CSV = "oneroster_csv", _("OneRoster CSV (1.1 or 1.2)")
 
 
 def upload_path(record: "SisImport", filename: str) -> str:
@@ -115,3 +119,49 @@ class SisImport(models.Model):
             return 100
         total = self.rows_total
         return min(99, self.rows_done * 100 // total) if total else 0
+
+
+class RosterRecordKind(models.TextChoices):
+    USER = "user", _("User")
+    COURSE = "course", _("Course")
+    ENROLLMENT = "enrollment", _("Enrollment")
+    LINK = "link", _("Observer link")
+
+
+class RosterRecord(models.Model):
+    """What a roster source (a OneRoster export: its manifest's source, or the import's
+    ``oneroster_source`` option) says about one thing it lists, by the thing's SIS key: a user's
+    SIS id; a course's; "course, user, role" of an enrollment; "observer, student" of a link.
+
+    ``made``: this source's imports made the thing (a person or course created, an enrollment or
+    link created or restored). A bulk snapshot from the same source that no longer lists a made
+    thing removes it (deactivates a person); what anything else made (a pairing code, an admin,
+    the API, a Canvas SIS CSV) is never ``made`` here, so never removed by a snapshot. ``org_*``:
+    the school (OneRoster org) of a user or course.
+    """
+
+    institution = models.ForeignKey(
+        Institution, on_delete=models.CASCADE, related_name="roster_records"
+    )
+    source = models.CharField(max_length=255)
+    kind = models.CharField(max_length=16, choices=RosterRecordKind.choices)
+    key = models.TextField()
+    made = models.BooleanField(default=False)
+    org_sourced_id = models.CharField(max_length=255, blank=True)
+    org_name = models.CharField(max_length=255, blank=True)
+
+    KEY_SEPARATOR = "\x1f"
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["institution", "source", "kind", "key"], name="roster_record_unique"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=RosterRecordKind.values),
+                name="roster_record_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.kind} {self.key!r}"

@@ -21,6 +21,12 @@ class SisFileError(Exception):
     """The upload as a whole cannot be read (not a CSV or zip, no known header, damaged)."""
 
 
+class RemovalsUnconfirmed(SisFileError):
+    """A bulk snapshot would remove more of what its source made than the import's threshold
+    allows: nothing is applied until an admin confirms (or the command is given
+    ``--allow-removals``)."""
+
+
 @dataclass
 class Row:
     number: int  # the line's row number in the file, the header being row 1
@@ -43,3 +49,8 @@ class RosterFile:
     kind: str
     rows: Callable[[], Iterator[Row | BadRow]]
     count: Callable[[], int]
+    # The roster source whose records the import keeps (rostering.provenance), or None.
+    source: str | None = None
+    # A file the reader works out from what is stored (a bulk snapshot's removals): ``rows()``
+    # gives only what is still to do, so an import carried on after a stop skips none of it.
+    rereads_what_remains: bool = False

@@ -16,6 +16,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import IO
 
 from django.utils.translation import gettext
@@ -32,7 +33,17 @@ from rostering.rows import (
     SisFileError,
 )
 
-__all__ = ["KIND_ORDER", "MAX_FILE_BYTES", "SisFileError", "kind_of", "read_upload"]
+__all__ = [
+    "KIND_ORDER",
+    "MAX_FILE_BYTES",
+    "CsvTable",
+    "SisFileError",
+    "csv_table",
+    "kind_of",
+    "open_zip_upload",
+    "read_upload",
+    "zip_member_table",
+]
 
 # The columns that identify each kind (Canvas recognises files by header, not by name).
 _SIGNATURES = [
@@ -62,6 +73,20 @@ def read_upload(name: str, open_bytes: Opener) -> Iterator[list[RosterFile]]:
     ``open_bytes`` opens the stored upload afresh (a seekable binary file); a zip stays open while
     the caller reads its files. Raises ``SisFileError`` when the upload as a whole cannot be read.
     """
+    with open_zip_upload(name, open_bytes) as opened:
+        if opened is None:
+            yield [_roster_file(name, csv_table(name, open_bytes, damaged=None))]
+            return
+        archive, members = opened
+        yield _in_order([_member_file(name, archive, member) for member in members])
+
+
+@contextmanager
+def open_zip_upload(
+    name: str, open_bytes: Opener
+) -> Iterator[tuple[zipfile.ZipFile, list[zipfile.ZipInfo]] | None]:
+    """The upload as an open zip and its CSV members (checked against the limits), or None when
+    it is not a zip at all. Raises ``SisFileError`` when it is too large or a broken zip."""
     with open_bytes() as upload:
         size = upload.seek(0, io.SEEK_END)
         upload.seek(0)
@@ -73,8 +98,7 @@ def read_upload(name: str, open_bytes: Opener) -> Iterator[list[RosterFile]]:
         )
     if is_zip:
         with open_bytes() as upload, _open_zip(name, upload) as archive:
-            files = [_member_file(name, archive, member) for member in _members(name, archive)]
-            yield _in_order(files)
+            yield archive, _members(name, archive)
         return
     if start.startswith(_ZIP_MAGIC):
         # A zip's directory is at its end: without it, the upload was cut short.
@@ -85,7 +109,7 @@ def read_upload(name: str, open_bytes: Opener) -> Iterator[list[RosterFile]]:
             )
             % {"name": name}
         )
-    yield [_csv_file(name, open_bytes, damaged=None)]
+    yield None
 
 
 def _megabytes() -> int:
@@ -141,6 +165,11 @@ def _members(name: str, archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
 
 
 def _member_file(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> RosterFile:
+    return _roster_file(member.filename, zip_member_table(name, archive, member))
+
+
+def zip_member_table(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -> "CsvTable":
+    """A CSV member of the zip ``name``, refused (``SisFileError``) when it cannot be unpacked."""
     names = {"member": member.filename, "name": name}
     if member.file_size > MAX_FILE_BYTES:
         raise SisFileError(gettext("%(member)s in %(name)s is too large.") % names)
@@ -162,7 +191,7 @@ def _member_file(name: str, archive: zipfile.ZipFile, member: zipfile.ZipInfo) -
     damaged = gettext(
         "%(name)s is damaged: %(member)s cannot be unpacked. Make the zip again and upload it."
     )
-    return _csv_file(member.filename, lambda: archive.open(member), damaged=damaged % names)
+    return csv_table(member.filename, lambda: archive.open(member), damaged=damaged % names)
 
 
 def _is_data_file(member: zipfile.ZipInfo) -> bool:
@@ -176,8 +205,32 @@ def _is_data_file(member: zipfile.ZipInfo) -> bool:
     )
 
 
-def _csv_file(name: str, open_bytes: Opener, *, damaged: str | None) -> RosterFile:
-    """The file's header and kind, read now; its rows, read when asked for."""
+def _roster_file(name: str, table: "CsvTable") -> RosterFile:
+    """The file's kind, known by its header; its rows, read when asked for."""
+    kind = kind_of(table.header)
+    if kind is None:
+        raise SisFileError(
+            gettext(
+                "%(name)s: the header (%(header)s) is not one of users.csv, courses.csv, "
+                "enrollments.csv or user_observers.csv."
+            )
+            % {"name": name, "header": ", ".join(table.header)[:200]}
+        )
+    return RosterFile(name=name, kind=kind, rows=table.rows, count=table.count)
+
+
+@dataclass
+class CsvTable:
+    """A CSV file's header (lower case), and its rows read afresh each time they are asked for."""
+
+    header: list[str]
+    rows: Callable[[], Iterator[Row | BadRow]]
+    count: Callable[[], int]
+
+
+def csv_table(name: str, open_bytes: Opener, *, damaged: str | None) -> CsvTable:
+    """Any CSV file (a Canvas SIS CSV, or one of a OneRoster zip): its header, read now, and its
+    rows, each with its own problems. ``damaged`` is the message when a zip member fails."""
 
     # A damaged zip member fails wherever it is read; a plain file's errors are not damage.
     damage = _DAMAGED if damaged else ()
@@ -206,15 +259,6 @@ def _csv_file(name: str, open_bytes: Opener, *, damaged: str | None) -> RosterFi
             )
     with csv_reader() as reader:
         header = _header(name, reader)
-    kind = kind_of(header)
-    if kind is None:
-        raise SisFileError(
-            gettext(
-                "%(name)s: the header (%(header)s) is not one of users.csv, courses.csv, "
-                "enrollments.csv or user_observers.csv."
-            )
-            % {"name": name, "header": ", ".join(header)[:200]}
-        )
 
     def rows() -> Iterator[Row | BadRow]:
         with csv_reader() as reader:
@@ -226,7 +270,7 @@ def _csv_file(name: str, open_bytes: Opener, *, damaged: str | None) -> RosterFi
             next(reader)
             return _count(reader)
 
-    return RosterFile(name=name, kind=kind, rows=rows, count=count)
+    return CsvTable(header=header, rows=rows, count=count)
 
 
 def _header(name: str, reader) -> list[str]:

@@ -41,18 +41,24 @@ from procrastinate.contrib.django.utils import connector_params
 from accounts.audit import audit_context
 from accounts.models import AuditSource, Institution, User
 from pairing_portal.jobs import jobs_defer
-from rostering import sis_csv
+from rostering import oneroster, sis_csv
 from rostering.appliers import APPLIERS
 from rostering.appliers.base import ImportRun
 from rostering.models import SisImport, SisImportState, SisImportType
-from rostering.rows import RosterFile, SisFileError
+from rostering.rows import RemovalsUnconfirmed, RosterFile, SisFileError
 
 logger = logging.getLogger(__name__)
 
 SIS_IMPORT_TASK = "rostering.sis_import"
 CHUNK_ROWS = 5000  # rows per transaction: progress moves, and a stop loses at most this many
-# Each format's reader: a context manager giving the upload's files (rostering.rows.RosterFile).
-READERS = {SisImportType.INSTRUCTURE_CSV: sis_csv.read_upload}
+# Each format's reader: given the import and a function that opens its upload, a context manager
+# giving the upload's files (rostering.rows.RosterFile) in the order they apply.
+READERS = {
+    SisImportType.INSTRUCTURE_CSV: lambda record, opener: sis_csv.read_upload(
+        record.filename, opener
+    ),
+    SisImportType.ONEROSTER_CSV: oneroster.read_import,
+}
 
 
 @transaction.atomic
@@ -100,6 +106,34 @@ def sis_import_request(
     return record
 
 
+@transaction.atomic
+def sis_import_confirm_removals(*, record: SisImport) -> bool:
+    """Run an import that stopped for its removals again, removing them this time. False when it
+    is not waiting any more (confirmed or cancelled meanwhile: another click got there first)."""
+    options = {**record.options, "allow_removals": True}
+    waiting = SisImport.objects.filter(pk=record.pk, state=SisImportState.WAITING)
+    if not waiting.update(state=SisImportState.QUEUED, options=options, error=""):
+        return False
+    jobs_defer(SIS_IMPORT_TASK, [{"import_id": record.pk}])
+    return True
+
+
+def sis_import_cancel(*, record: SisImport) -> bool:
+    """End an import that stopped for its removals, changing nothing (its upload is deleted).
+    False when it is not waiting any more."""
+    stored = record.upload.name
+    waiting = SisImport.objects.filter(pk=record.pk, state=SisImportState.WAITING)
+    cancelled = waiting.update(
+        state=SisImportState.FAILED,
+        finished_at=timezone.now(),
+        upload="",
+        error=gettext("Cancelled: its removals were not confirmed, and nothing was changed."),
+    )
+    if cancelled:
+        _delete_stored(record, stored)
+    return bool(cancelled)
+
+
 class ImportInterrupted(Exception):
     """The worker is stopping (a deploy): the import goes back to the queue, to be carried on."""
 
@@ -128,6 +162,9 @@ def sis_import_run(
     except ClaimLost:
         logger.warning("SIS import #%s was taken over by another try; this one stops", record.pk)
         return None
+    except RemovalsUnconfirmed as error:
+        # Nothing was applied; the upload is kept for an admin to confirm or cancel.
+        _write(record, state=SisImportState.WAITING, error=str(error), claim=None)
     except SisFileError as error:
         _finish(record, state=SisImportState.FAILED, error=str(error))
     except ImportInterrupted:
@@ -154,7 +191,7 @@ def _start(import_id: int) -> SisImport | None:
             .filter(pk=import_id)
             .first()
         )
-        if record is None or record.finished:
+        if record is None or record.finished or record.state == SisImportState.WAITING:
             return None
         if record.state == SisImportState.RUNNING:
             # Still "running" when its job starts again: the try that ran it died.
@@ -176,7 +213,7 @@ def _import(record: SisImport, *, should_stop: Callable[[], bool]) -> None:
     def open_upload():
         return storage.open(name, "rb")
 
-    with READERS[SisImportType(record.import_type)](record.filename, open_upload) as files:
+    with READERS[SisImportType(record.import_type)](record, open_upload) as files:
         if not record.progress:
             # Read through once first: the page can say how far along it is, and a damaged
             # file fails before anything of it is applied.
@@ -192,6 +229,7 @@ def _import(record: SisImport, *, should_stop: Callable[[], bool]) -> None:
             messages=record.messages,
             message_count=record.message_count,
         )
+        run.source = next((f.source for f in files if f.source), None)
         with (
             _Progress(record) as progress,
             transaction.atomic() if record.dry_run else nullcontext(),
@@ -220,7 +258,8 @@ def _apply(
     """Apply a file's rows after those an earlier try applied, a chunk per transaction."""
     run.file(roster_file.name, roster_file.kind, 0)  # counted even when it has no rows
     rows = roster_file.rows()
-    deque(islice(rows, entry["done"]), maxlen=0)
+    if not roster_file.rereads_what_remains:
+        deque(islice(rows, entry["done"]), maxlen=0)
     applier = APPLIERS[roster_file.kind]
     for chunk in _chunks(rows):
         if should_stop():

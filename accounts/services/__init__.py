@@ -61,7 +61,11 @@ from accounts.services.users import (
     user_profile_update,
     user_update,
 )
-from accounts.services.users_many import UserWanted, users_upsert_many
+from accounts.services.users_many import (
+    UserWanted,
+    users_account_admin_grant_many,
+    users_upsert_many,
+)
 
 __all__ = [
     "IssuedToken",
@@ -105,5 +109,6 @@ __all__ = [
     "user_login_set",
     "user_profile_update",
     "user_update",
+    "users_account_admin_grant_many",
     "users_upsert_many",
 ]

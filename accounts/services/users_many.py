@@ -321,3 +321,33 @@ def _upsert_one(institution: Institution, row: UserWanted, *, by: User | None) -
             )
     except AccountError as error:
         return error
+
+
+def users_account_admin_grant_many(
+    *, institution_id: int, sis_user_ids: Sequence[str], by: User | None
+) -> list[int]:
+    """Make the institution's active people with these SIS ids account admins (a roster import
+    asked to make its administrators admins: an option its admin chose). Staff and operators are
+    left as they are. Returns the ids of those made admins; each gets an audit event."""
+    if not sis_user_ids:
+        return []
+    made = list(
+        User.objects.filter(
+            institution_id=institution_id,
+            sis_user_id__in=one_of(set(sis_user_ids)),
+            is_active=True,
+            is_account_admin=False,
+            is_staff=False,
+            is_superuser=False,
+        )
+        .order_by()
+        .values_list("pk", flat=True)
+    )
+    User.objects.filter(pk__in=made, is_account_admin=False).update(is_account_admin=True)
+    audit_record_many(
+        action=AuditAction.ADMIN_GRANTED,
+        institution_id=institution_id,
+        actor=by,
+        entries=[(user_id, {}) for user_id in made],
+    )
+    return made

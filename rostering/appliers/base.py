@@ -14,6 +14,7 @@ from accounts.models import Institution, User
 from courses.models import Course
 from pairing_portal.sql import one_of
 from rostering.models import SisImport
+from rostering.provenance import Noted, records_note
 from rostering.rows import BadRow, Row
 
 
@@ -50,6 +51,15 @@ class ImportRun:
         self.messages: list[dict] = list(messages or [])
         self.message_count = message_count
         self.pending: list[dict] = []
+        # The roster source whose records this import keeps (OneRoster), or None (Canvas CSV).
+        self.source: str | None = None
+
+    def note(self, kind: str, entries: list[Noted]) -> None:
+        """Keep the source's records of the chunk's things (rostering.provenance), if any."""
+        if self.source is not None:
+            records_note(
+                institution_id=self.institution.pk, source=self.source, kind=kind, entries=entries
+            )
 
     def file(self, name: str, kind: str, rows: int) -> FileCounts:
         """The counts of file ``name``, with ``rows`` more rows read."""

@@ -7,6 +7,8 @@ from courses.errors import CourseError
 from courses.models import CourseState
 from courses.services import CourseWanted, courses_upsert_many
 from rostering.appliers.base import ImportRun
+from rostering.models import RosterRecordKind
+from rostering.provenance import Noted
 from rostering.rows import COURSES, BadRow, Row
 
 COURSE_STATUSES = {
@@ -29,13 +31,24 @@ def apply_courses(run: ImportRun, name: str, rows: list[Row | BadRow]) -> None:
     outcomes = courses_upsert_many(
         institution=run.institution, rows=[course for _row, course in wanted]
     )
+    noted = []
     for (row, course), outcome in zip(wanted, outcomes, strict=True):
         if isinstance(outcome, CourseError):
             outcome = gettext("Course %(course)s: %(problem)s") % {
                 "course": course.sis_course_id,
                 "problem": outcome.translated,
             }
+        else:  # a roster source's record of the course's school (courses are never removed)
+            noted.append(
+                Noted(
+                    key=course.sis_course_id,
+                    made=False,
+                    org_sourced_id=row.values.get("org_id", ""),
+                    org_name=row.values.get("org_name", ""),
+                )
+            )
         run.count_outcome(name, row.number, outcome)
+    run.note(RosterRecordKind.COURSE, noted)
 
 
 def _wanted(values: dict[str, str]) -> CourseWanted | str:

@@ -6,10 +6,12 @@ from django.utils.translation import gettext
 from accounts.errors import DomainError
 from accounts.models import User
 from accounts.roles import COURSE_ROLES_BY_NAME, Role
-from courses.models import EnrollmentState
+from courses.models import Enrollment, EnrollmentState
 from pairing.services import EnrollmentWanted, enrollments_upsert_many
 from pairing_portal.sql import one_of
 from rostering.appliers.base import ImportRun, courses_by_sis_id
+from rostering.models import RosterRecordKind
+from rostering.provenance import Noted, record_key
 from rostering.rows import ENROLLMENTS, BadRow, Row
 
 ENROLLMENT_STATUSES = {
@@ -49,17 +51,36 @@ def apply_enrollments(run: ImportRun, name: str, rows: list[Row | BadRow]) -> No
             run.skip(name, row.number, enrollment)
         else:
             wanted.append((row, enrollment))
+    live = _live(wanted) if run.source is not None else set()
     outcomes = enrollments_upsert_many(
         institution_id=run.institution.pk, rows=[e for _row, e in wanted], by=None
     )
-    for (row, _enrollment), outcome in zip(wanted, outcomes, strict=True):
+    noted = []
+    for (row, enrollment), outcome in zip(wanted, outcomes, strict=True):
         if isinstance(outcome, DomainError):
             outcome = gettext("Enrollment of user %(user)s in course %(course)s: %(problem)s") % {
                 "user": row.values["user_id"],
                 "course": row.values["course_id"],
                 "problem": outcome.translated,
             }
+        elif enrollment.state != EnrollmentState.DELETED:
+            key = record_key(row.values["course_id"], row.values["user_id"], row.values["role"])
+            noted.append(Noted(key=key, made=outcome is True and enrollment.key not in live))
         run.count_outcome(name, row.number, outcome)
+    run.note(RosterRecordKind.ENROLLMENT, noted)
+
+
+def _live(wanted: list[tuple[Row, EnrollmentWanted]]) -> set[tuple]:
+    """The keys (EnrollmentWanted.key) of the rows' enrollments that exist undeleted already: a
+    row that brings one about made it (rostering.provenance)."""
+    if not wanted:
+        return set()
+    pairs = {(e.course.pk, e.user_id) for _row, e in wanted}
+    held = Enrollment.objects.undeleted().filter(
+        course_id__in={course for course, _user in pairs},
+        user_id__in={user for _course, user in pairs},
+    )
+    return set(held.values_list("course_id", "user_id", "type", "associated_user_id"))
 
 
 def _wanted(values: dict[str, str], courses, users: dict[str, int]) -> EnrollmentWanted | str:

@@ -12,6 +12,8 @@ from pairing.models import ObserverLink, ObserverLinkSource
 from pairing.services import observer_links_create_many, observer_links_remove_many
 from pairing_portal.sql import one_of
 from rostering.appliers.base import FileCounts, ImportRun
+from rostering.models import RosterRecordKind
+from rostering.provenance import Noted, record_key
 from rostering.rows import USER_OBSERVERS, BadRow, Row
 
 LINK_CHUNK = 1000
@@ -119,6 +121,14 @@ def _apply_links(run: ImportRun, name: str, counts: FileCounts, chunk: list[_Lin
         return
     deleted_before = _links_deleted_before(
         institution_id, [r.pair for r in chunk if not r.active and r.pair not in changed]
+    )
+    run.note(
+        RosterRecordKind.LINK,
+        [
+            Noted(key=record_key(row.observer_sis, row.student_sis), made=row.pair in changed)
+            for row in chunk
+            if row.active
+        ],
     )
     for row in chunk:
         if row.pair in changed:

@@ -9,9 +9,12 @@ from accounts.services import (
     UserWanted,
     invitable_new_people,
     invitations_create_many,
+    users_account_admin_grant_many,
     users_upsert_many,
 )
 from rostering.appliers.base import ImportRun
+from rostering.models import RosterRecordKind
+from rostering.provenance import Noted
 from rostering.rows import USERS, BadRow, Row
 
 
@@ -25,17 +28,54 @@ def apply_users(run: ImportRun, name: str, rows: list[Row | BadRow]) -> None:
         else:
             wanted.append((row, user))
     inviting = bool(run.options.get("send_invitations"))
-    known = _known_sis_ids(run, [user for _row, user in wanted]) if inviting else set()
+    known = (
+        _known_sis_ids(run, [user for _row, user in wanted])
+        if inviting or run.source is not None
+        else set()
+    )
     outcomes = users_upsert_many(
         institution=run.institution, rows=[user for _row, user in wanted], by=run.by
     )
+    applied = []
     for (row, user), outcome in zip(wanted, outcomes, strict=True):
         if isinstance(outcome, AccountError):
             outcome = _refusal(outcome, user)
+        else:
+            applied.append((row, user, outcome is True and user.sis_user_id not in known))
         run.count_outcome(name, row.number, outcome)
+    made = [user.sis_user_id for _row, user, new in applied if new]
     if inviting:
-        made = [u.sis_user_id for (_row, u), o in zip(wanted, outcomes, strict=True) if o is True]
-        _invite(run, [sis_id for sis_id in made if sis_id not in known])
+        _invite(run, made)
+    if run.source is not None:
+        _note_roster_source(run, applied)
+
+
+def _note_roster_source(run: ImportRun, applied: list[tuple[Row, UserWanted, bool]]) -> None:
+    """A roster source's records of its people (their school; whom it made), and, when the
+    import is asked to, its administrators made account admins."""
+    run.note(
+        RosterRecordKind.USER,
+        [
+            Noted(
+                key=user.sis_user_id,
+                made=new,
+                org_sourced_id=row.values.get("org_id", ""),
+                org_name=row.values.get("org_name", ""),
+            )
+            for row, user, new in applied
+            if user.is_active
+        ],
+    )
+    if run.options.get("oneroster_admins"):
+        users_account_admin_grant_many(
+            institution_id=run.institution.pk,
+            sis_user_ids=[
+                user.sis_user_id
+                for row, user, _new in applied
+                if user.is_active and row.values.get("account_admin") == "true"
+            ],
+            by=run.by,
+        )
 
 
 def _known_sis_ids(run: ImportRun, users: list[UserWanted]) -> set[str]:
@@ -87,7 +127,9 @@ def _wanted(values: dict[str, str]) -> UserWanted | str:
         sis_user_id=sis_id,
         email=email,
         name=name,
-        sortable_name=f"{last}, {first}" if first and last else None,
+        sortable_name=values.get("sortable_name")
+        or (f"{last}, {first}" if first and last else None),
+        short_name=values.get("short_name") or None,
         is_active=status == "active",
     )
 
