@@ -242,7 +242,9 @@ class SisImportSerializer(serializers.Serializer):
             return CREATED
         if record.state == "running":
             return IMPORTING
-        if record.state == "failed":
+        if record.state in ("failed", "waiting"):
+            # Waiting: a OneRoster bulk file would remove past its change_threshold (Canvas
+            # fails such an import too; its reason is the processing error).
             return FAILED_WITH_MESSAGES
         return IMPORTED_WITH_MESSAGES if record.message_count else IMPORTED
 

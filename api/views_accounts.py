@@ -34,9 +34,12 @@ NOT_BUILT = {
     "leaves out.",
     "diffing_data_set_identifier": "Diffing (diffing_data_set_identifier) is not supported here; "
     "importing a whole file again changes only what changed.",
-    "change_threshold": "change_threshold is not supported here (it goes with batch_mode and "
-    "diffing).",
+    "change_threshold": "change_threshold is supported with import_type=oneroster_csv only (its "
+    "bulk files remove what they no longer list).",
 }
+# What a OneRoster import takes beyond Canvas's parameters (rostering.oneroster), kept in its
+# options; change_threshold is Canvas's own name for the share of removals it may make.
+ONEROSTER_OPTIONS = ("change_threshold", "oneroster_admins", "oneroster_sis_id", "oneroster_source")
 # Accepted and kept with the import; an import here never marks what it writes as sticky.
 STICKINESS = ("override_sis_stickiness", "add_sis_stickiness", "clear_sis_stickiness")
 
@@ -61,6 +64,26 @@ class SisImportInput(serializers.Serializer):
     )
     extension = serializers.ChoiceField(choices=["csv", "zip"], required=False)
     override_sis_stickiness = serializers.BooleanField(required=False)
+    change_threshold = serializers.IntegerField(
+        required=False,
+        min_value=0,
+        max_value=100,
+        help_text="OneRoster only: the largest share (per cent, default 10) of what earlier "
+        "imports from the source made that a bulk file may remove; past it the import stops.",
+    )
+    oneroster_admins = serializers.BooleanField(
+        required=False, help_text="OneRoster only: make administrators account admins."
+    )
+    oneroster_sis_id = serializers.ChoiceField(
+        choices=["sourcedId", "identifier"],
+        required=False,
+        help_text="OneRoster only: the users.csv column that gives SIS ids (default sourcedId).",
+    )
+    oneroster_source = serializers.CharField(
+        required=False,
+        max_length=255,
+        help_text="OneRoster only: whose records these are (default the manifest's source).",
+    )
     add_sis_stickiness = serializers.BooleanField(required=False)
     clear_sis_stickiness = serializers.BooleanField(required=False)
 
@@ -74,6 +97,8 @@ class SisImportInput(serializers.Serializer):
 
 def _refuse_what_is_not_built(data) -> None:
     for name, reason in NOT_BUILT.items():
+        if name in ONEROSTER_OPTIONS and data.get("import_type") == SisImportType.ONEROSTER_CSV:
+            continue
         value = data.get(name)
         if value not in (None, "", "false", "False", "0"):
             raise BadRequest(reason)
@@ -143,10 +168,21 @@ class SisImportsView(APIView):
             upload=upload,
             by=request.user,
             import_type=values["import_type"],
-            options={name: values[name] for name in STICKINESS if name in values},
+            options={name: values[name] for name in STICKINESS if name in values}
+            | _oneroster_options(values),
             client_address=current_context().client_address,
         )
         return Response(SisImportSerializer(record).data)
+
+
+def _oneroster_options(values: dict) -> dict:
+    if values["import_type"] != SisImportType.ONEROSTER_CSV:
+        return {}
+    return {
+        name: values[name]
+        for name in ONEROSTER_OPTIONS
+        if values.get(name) not in (None, "", False)
+    }
 
 
 class SisImportView(APIView):

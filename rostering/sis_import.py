@@ -61,12 +61,32 @@ READERS = {
 }
 
 
-@transaction.atomic
-def sis_import_options(*, send_invitations: bool = False, base_url: str = "") -> dict:
+def sis_import_options(
+    *,
+    send_invitations: bool = False,
+    base_url: str = "",
+    oneroster_admins: bool = False,
+    oneroster_sis_id: str = "",
+    oneroster_source: str = "",
+    change_threshold: int | None = None,
+    allow_removals: bool = False,
+) -> dict:
     """What an import is asked beyond its file: whether to invite the people it makes (an e-mail
     to choose a password), and the portal's address for their links ("": the institution's own,
-    when the e-mails are sent)."""
-    return {"send_invitations": True, "base_url": base_url} if send_invitations else {}
+    when the e-mails are sent); for OneRoster (rostering.oneroster), whether administrators become
+    account admins, the column of SIS ids, whose records these are, and how much of what the
+    source made a bulk file may remove (or any amount)."""
+    options: dict = {"send_invitations": True, "base_url": base_url} if send_invitations else {}
+    given = {
+        "oneroster_admins": oneroster_admins,
+        "oneroster_sis_id": oneroster_sis_id,
+        "oneroster_source": oneroster_source,
+        "change_threshold": change_threshold,
+        "allow_removals": allow_removals,
+    }
+    return options | {
+        name: value for name, value in given.items() if value not in (None, "", False)
+    }
 
 
 def sis_import_request(

@@ -14,4 +14,14 @@ urlpatterns = [
         views.sis_import_status,
         name="sis_import_status",
     ),
+    path(
+        "accounts/<int:institution_id>/sis_imports/<int:import_id>/confirm",
+        views.sis_import_confirm,
+        name="sis_import_confirm",
+    ),
+    path(
+        "accounts/<int:institution_id>/sis_imports/<int:import_id>/cancel",
+        views.sis_import_cancel_view,
+        name="sis_import_cancel",
+    ),
 ]

@@ -7,17 +7,22 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.access import get_institution_for_user
 from accounts.audit import current_context
 from pairing_portal.middleware import accepts_bodies_up_to
 from rostering.access import get_sis_import_for_user
 from rostering.forms import SisImportForm
-from rostering.models import SisImport, SisImportState
+from rostering.models import SisImport, SisImportState, SisImportType
 from rostering.selectors import sis_imports_of
 from rostering.sis_csv import MAX_FILE_BYTES
-from rostering.sis_import import sis_import_options, sis_import_request
+from rostering.sis_import import (
+    sis_import_cancel,
+    sis_import_confirm_removals,
+    sis_import_options,
+    sis_import_request,
+)
 
 IMPORTS_PER_PAGE = 20
 
@@ -38,11 +43,13 @@ def sis_imports(request, institution_id: int):
             upload=upload,
             by=request.user,
             dry_run=form.cleaned_data["dry_run"],
+            import_type=form.cleaned_data["import_type"],
             language=get_language(),
             client_address=current_context().client_address,
             options=sis_import_options(
                 send_invitations=form.cleaned_data["send_invitations"],
                 base_url=request.build_absolute_uri("/"),
+                **_oneroster_options(form),
             ),
         )
         messages.success(request, gettext("Your import has started."))
@@ -55,6 +62,41 @@ def sis_imports(request, institution_id: int):
         "rostering/sis_imports.html",
         {"institution": institution, "form": form, "page": page},
     )
+
+
+def _oneroster_options(form: SisImportForm) -> dict:
+    if form.cleaned_data["import_type"] != SisImportType.ONEROSTER_CSV:
+        return {}
+    return {
+        "oneroster_admins": form.cleaned_data["oneroster_admins"],
+        "oneroster_sis_id": "identifier" if form.cleaned_data["oneroster_identifier"] else "",
+    }
+
+
+@require_POST
+@login_required
+def sis_import_confirm(request, institution_id: int, import_id: int):
+    """Confirm the removals a OneRoster bulk file stopped for: the import runs, removing them."""
+    record = get_sis_import_for_user(request.user, institution_id, import_id)
+    if sis_import_confirm_removals(record=record):
+        messages.success(
+            request, gettext("The import runs again, removing what it no longer lists.")
+        )
+    else:
+        messages.error(request, gettext("This import is not waiting for a confirmation."))
+    return redirect("sis_import_detail", record.institution.pk, record.pk)
+
+
+@require_POST
+@login_required
+def sis_import_cancel_view(request, institution_id: int, import_id: int):
+    """Cancel an import that stopped for its removals: nothing is changed."""
+    record = get_sis_import_for_user(request.user, institution_id, import_id)
+    if sis_import_cancel(record=record):
+        messages.success(request, gettext("The import was cancelled; nothing was changed."))
+    else:
+        messages.error(request, gettext("This import is not waiting for a confirmation."))
+    return redirect("sis_import_detail", record.institution.pk, record.pk)
 
 
 @require_GET
@@ -95,6 +137,8 @@ def _status_label(record: SisImport) -> str:
         return gettext("Finished.")
     if record.state == SisImportState.QUEUED:
         return gettext("Waiting to start…")
+    if record.state == SisImportState.WAITING:
+        return gettext("Waiting for your confirmation.")
     entries = record.progress
     if not entries:
         return gettext("Reading the file…")

@@ -1,4 +1,4 @@
-"""Import a Canvas SIS CSV (or a zip of several) from the command line.
+"""Import a Canvas SIS CSV (or a zip of several), or a OneRoster CSV zip, from the command line.
 
 The import is a background job like every other. By default the command waits for it, with a
 progress bar, and runs the job itself unless a background worker (``manage.py run_worker``) takes it
@@ -16,8 +16,8 @@ from django.db import connection
 
 from accounts.models import Institution
 from pairing_portal.worker import worker_run
-from rostering.models import SisImport, SisImportState
-from rostering.sis_import import sis_import_options, sis_import_request
+from rostering.models import SisImport, SisImportState, SisImportType
+from rostering.sis_import import sis_import_cancel, sis_import_options, sis_import_request
 from rostering.tasks import SIS_IMPORT_QUEUE
 
 BAR_WIDTH = 30
@@ -27,7 +27,8 @@ POLL_SECONDS = 0.5
 class Command(BaseCommand):
     help = (
         "Import users.csv, courses.csv, enrollments.csv and user_observers.csv (one file, or a zip "
-        "of several) into an institution, matching by SIS id."
+        "of several), or a OneRoster 1.1 or 1.2 CSV zip (--import-type oneroster_csv), into an "
+        "institution, matching by SIS id."
     )
 
     def add_arguments(self, parser):
@@ -44,6 +45,42 @@ class Command(BaseCommand):
             action="store_true",
             help="E-mail each new user an invitation to choose a password (the background worker "
             "sends them; links go to the institution's domain, or PORTAL_URL).",
+        )
+        parser.add_argument(
+            "--import-type",
+            choices=SisImportType.values,
+            default=SisImportType.INSTRUCTURE_CSV,
+            help="The file's format: Canvas SIS CSV (the default) or a OneRoster CSV zip.",
+        )
+        oneroster = parser.add_argument_group("OneRoster")
+        oneroster.add_argument(
+            "--allow-removals",
+            action="store_true",
+            help="Let a bulk file deactivate, delete and unlink what earlier imports from its "
+            "source made and it no longer lists, even past the threshold.",
+        )
+        oneroster.add_argument(
+            "--change-threshold",
+            type=int,
+            metavar="PERCENT",
+            help="The largest share of what the source made that a bulk file may remove without "
+            "--allow-removals (default 10).",
+        )
+        oneroster.add_argument(
+            "--oneroster-admins",
+            action="store_true",
+            help="Make the export's administrators account admins of the institution.",
+        )
+        oneroster.add_argument(
+            "--oneroster-sis-id",
+            choices=["sourcedId", "identifier"],
+            default="",
+            help="The users.csv column that gives SIS ids (default sourcedId).",
+        )
+        oneroster.add_argument(
+            "--oneroster-source",
+            default="",
+            help="Whose records these are (default the manifest's source.systemCode).",
         )
         waiting = parser.add_mutually_exclusive_group()
         waiting.add_argument(
@@ -69,6 +106,7 @@ class Command(BaseCommand):
         dry_run: bool,
         wait: bool,
         send_invitations: bool,
+        import_type: str,
         **options,
     ):
         target = self._institution(institution)
@@ -80,7 +118,15 @@ class Command(BaseCommand):
                     upload=File(upload),
                     by=None,
                     dry_run=dry_run,
-                    options=sis_import_options(send_invitations=send_invitations),
+                    import_type=import_type,
+                    options=sis_import_options(
+                        send_invitations=send_invitations,
+                        oneroster_admins=options["oneroster_admins"],
+                        oneroster_sis_id=options["oneroster_sis_id"],
+                        oneroster_source=options["oneroster_source"],
+                        change_threshold=options["change_threshold"],
+                        allow_removals=options["allow_removals"],
+                    ),
                 )
         except OSError as error:
             raise CommandError(f"Cannot read {file}: {error.strerror}.") from None
@@ -91,6 +137,12 @@ class Command(BaseCommand):
             )
             return
         record = self._wait_for(record)
+        if record.state == SisImportState.WAITING:
+            sis_import_cancel(record=record)
+            raise CommandError(
+                f"{record.error} Nothing was imported; to remove them, run the command again "
+                "with --allow-removals."
+            )
         if record.state == SisImportState.FAILED:
             raise CommandError(record.error)
         if record.state != SisImportState.DONE:
