@@ -1,6 +1,7 @@
 """enrollments.csv: who is in which course in which role; an observer row may name its student.
 Applied a chunk at a time through pairing.services.enrollments_upsert_many."""
 
+from django.db import connection
 from django.utils.translation import gettext
 
 from accounts.errors import DomainError
@@ -72,15 +73,26 @@ def apply_enrollments(run: ImportRun, name: str, rows: list[Row | BadRow]) -> No
 
 def _live(wanted: list[tuple[Row, EnrollmentWanted]]) -> set[tuple]:
     """The keys (EnrollmentWanted.key) of the rows' enrollments that exist undeleted already: a
-    row that brings one about made it (rostering.provenance)."""
-    if not wanted:
+    row that brings one about made it (rostering.provenance). Looked up pair by pair, by index."""
+    pairs = sorted({(e.course.pk, e.user_id) for _row, e in wanted})
+    if not pairs:
         return set()
-    pairs = {(e.course.pk, e.user_id) for _row, e in wanted}
-    held = Enrollment.objects.undeleted().filter(
-        course_id__in={course for course, _user in pairs},
-        user_id__in={user for _course, user in pairs},
-    )
-    return set(held.values_list("course_id", "user_id", "type", "associated_user_id"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            SELECT held.course_id, held.user_id, held.type, held.associated_user_id
+            FROM unnest(%s::bigint[], %s::bigint[]) AS pair(course_id, user_id)
+            JOIN {Enrollment._meta.db_table} held
+                ON held.course_id = pair.course_id AND held.user_id = pair.user_id
+            WHERE held.state <> %s
+            """,  # noqa: S608 - the table name is ours; every value is a parameter
+            [
+                [course for course, _user in pairs],
+                [user for _course, user in pairs],
+                EnrollmentState.DELETED,
+            ],
+        )
+        return set(cursor.fetchall())
 
 
 def _wanted(values: dict[str, str], courses, users: dict[str, int]) -> EnrollmentWanted | str:

@@ -12,6 +12,7 @@ from accounts.services import (
     users_account_admin_grant_many,
     users_upsert_many,
 )
+from pairing_portal.sql import one_of
 from rostering.appliers.base import ImportRun
 from rostering.models import RosterRecordKind
 from rostering.provenance import Noted
@@ -82,8 +83,10 @@ def _known_sis_ids(run: ImportRun, users: list[UserWanted]) -> set[str]:
     """The chunk's SIS ids that already have someone, before it is applied (one query)."""
     return set(
         User.objects.filter(
-            institution=run.institution, sis_user_id__in=[u.sis_user_id for u in users]
-        ).values_list("sis_user_id", flat=True)
+            institution=run.institution, sis_user_id__in=one_of(u.sis_user_id for u in users)
+        )
+        .order_by()
+        .values_list("sis_user_id", flat=True)
     )
 
 
