@@ -12,7 +12,7 @@ from pairing.services import pairing_code_create, pairing_code_redeem
 from rostering.models import RosterRecord, SisImportState
 from tests.rostering.oneroster_district import PEOPLE, delta_zip, district_zip
 from tests.rostering.oneroster_helpers import active_people, enrollments, import_oneroster, links
-from tests.rostering.sis_helpers import snapshot
+from tests.rostering.sis_helpers import USER_OBSERVERS, csv_bytes, run, snapshot
 
 SIS = ObserverLinkSource.SIS_IMPORT
 S, T, TA, OB = Role.STUDENT, Role.TEACHER, Role.TA, Role.OBSERVER
@@ -248,3 +248,20 @@ def test_an_import_does_not_change_an_admin_it_lists(institution, admin, version
     assert ("users.csv", 2) in {(m["file"], m["row"]) for m in record.messages}
     admin.refresh_from_db()
     assert (admin.email, admin.is_account_admin) == ("admin@example.test", True)
+
+
+def test_a_bulk_snapshot_leaves_what_others_made_that_it_does_not_list(
+    institution, district, version
+):
+    canvas = run(institution, "user_observers.csv", csv_bytes(USER_OBSERVERS, "U-P2,U-K1,active"))
+    assert canvas.counts["user_observers.csv"]["changed"] == 1
+    art = Course.objects.get(sis_course_id="C-ART")
+    kit = User.objects.get(sis_user_id="U-K3")
+    art.enrollments.create(user=kit, type=S)  # a teacher's doing, not the export's
+
+    record = import_oneroster(institution, district_zip(version))
+
+    assert record.state == SisImportState.DONE
+    assert ("U-P2", "U-K1", SIS) in links(institution)  # made by a Canvas SIS CSV
+    assert ("C-ART", "U-K3", S, ACTIVE, None) in enrollments(institution)
+    assert all(counts["changed"] == 0 for counts in record.counts.values())
