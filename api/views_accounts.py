@@ -181,7 +181,7 @@ def _oneroster_options(values: dict) -> dict:
     return {
         name: values[name]
         for name in ONEROSTER_OPTIONS
-        if values.get(name) not in (None, "", False)
+        if values.get(name) is not None and values[name] is not False and values[name] != ""
     }
 
 

@@ -84,8 +84,11 @@ def sis_import_options(
         "change_threshold": change_threshold,
         "allow_removals": allow_removals,
     }
+    # Only what was asked for (a threshold of 0 is asked for; False and "" are not).
     return options | {
-        name: value for name, value in given.items() if value not in (None, "", False)
+        name: value
+        for name, value in given.items()
+        if value is not None and value is not False and value != ""
     }
 
 

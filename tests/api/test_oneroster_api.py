@@ -68,3 +68,8 @@ def test_a_bulk_file_past_the_threshold_fails_with_its_reason(api_as, admin, ins
     assert "more than 10 %" in error
     assert SisImport.objects.get(pk=body["id"]).state == SisImportState.WAITING
     assert ObserverLink.objects.filter(institution=institution, state="active").count() == 4
+
+
+def test_a_threshold_of_zero_is_kept(api_as, admin, institution):
+    response = post(api_as, admin, institution, district_zip(), change_threshold="0")
+    assert SisImport.objects.get(pk=response.json()["id"]).options["change_threshold"] == 0
