@@ -78,7 +78,9 @@ def _user(row: Row, people: People, admins: bool) -> Row | BadRow:
         return BadRow(row.number, gettext("No sourcedId given for a user"))
     names = {"user": sourced_id, "role": people.roles.get(sourced_id, "")}
     group = people.group(sourced_id)
-    if not names["role"]:
+    if not names["role"] and is_inactive(values):
+        group = STUDENT  # deactivated whatever their role (1.2's roles may leave them out)
+    elif not names["role"]:
         return BadRow(row.number, gettext("No role given for user %(user)s") % names)
     if not group:
         return BadRow(

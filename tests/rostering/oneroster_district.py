@@ -175,7 +175,12 @@ def district_zip(
 
 
 def delta_zip(
-    version: str, persons: list[tuple], status: dict, enrollments: list[list[str]]
+    version: str,
+    persons: list[tuple],
+    status: dict,
+    enrollments: list[list[str]],
+    *,
+    roles: bool = True,
 ) -> bytes:
     """A delta export: some people (``status``: sourcedId → (status, enabledUser)) and some
     enrollments."""
@@ -184,7 +189,7 @@ def delta_zip(
         "users.csv": table(users_header, user_rows(version, persons, status)),
         "enrollments.csv": table(ENROLLMENTS_HEADER, enrollments),
     }
-    if version == "1.2":
+    if version == "1.2" and roles:
         files["roles.csv"] = table(
             ["sourcedId", "status", "userSourcedId", "roleType", "role"],
             [[f"R-{p[0]}", "", p[0], "primary", p[1]] for p in persons],

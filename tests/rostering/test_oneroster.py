@@ -265,3 +265,12 @@ def test_a_bulk_snapshot_leaves_what_others_made_that_it_does_not_list(
     assert ("U-P2", "U-K1", SIS) in links(institution)  # made by a Canvas SIS CSV
     assert ("C-ART", "U-K3", S, ACTIVE, None) in enrollments(institution)
     assert all(counts["changed"] == 0 for counts in record.counts.values())
+
+
+def test_a_12_delta_deactivates_someone_whose_roles_it_leaves_out(institution):
+    import_oneroster(institution, district_zip("1.2"))
+    kit = next(person for person in PEOPLE if person[0] == "U-K3")
+    delta = delta_zip("1.2", [kit], {"U-K3": ("tobedeleted", "true")}, [], roles=False)
+    record = import_oneroster(institution, delta)
+    assert (record.state, record.messages) == (SisImportState.DONE, [])
+    assert "U-K3" not in active_people(institution)
