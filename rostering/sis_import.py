@@ -16,6 +16,10 @@ put the job back (``pairing_portal.tasks.retry_stalled_jobs``): that import fail
 rows of which file were applied. It is not carried on by itself: what killed the worker may kill
 the next one, and an admin is better told than surprised. Its upload is deleted either way.
 
+A OneRoster bulk file that would remove more of what its source made than the import's threshold
+allows stops before applying anything, "waiting" with its upload kept, until an admin confirms
+(``sis_import_confirm_removals``: it runs again, removing them) or cancels it.
+
 A dry run does all the work in one transaction that is then rolled back, so its counts and
 messages say what would happen; its progress is saved on a connection of its own, so the page can
 show it meanwhile.
@@ -130,10 +134,15 @@ def sis_import_request(
 
 
 @transaction.atomic
-def sis_import_confirm_removals(*, record: SisImport) -> bool:
-    """Run an import that stopped for its removals again, removing them this time. False when it
-    is not waiting any more (confirmed or cancelled meanwhile: another click got there first)."""
-    options = {**record.options, "allow_removals": True}
+def sis_import_confirm_removals(*, record: SisImport, by: User | None) -> bool:
+    """Run an import that stopped for its removals again, removing them this time (who confirmed
+    is kept in its options). False when it is not waiting any more (confirmed or cancelled
+    meanwhile: another click got there first)."""
+    options = {
+        **record.options,
+        "allow_removals": True,
+        "removals_confirmed_by": by.pk if by is not None else None,
+    }
     waiting = SisImport.objects.filter(pk=record.pk, state=SisImportState.WAITING)
     if not waiting.update(state=SisImportState.QUEUED, options=options, error=""):
         return False

@@ -78,7 +78,7 @@ def _oneroster_options(form: SisImportForm) -> dict:
 def sis_import_confirm(request, institution_id: int, import_id: int):
     """Confirm the removals a OneRoster bulk file stopped for: the import runs, removing them."""
     record = get_sis_import_for_user(request.user, institution_id, import_id)
-    if sis_import_confirm_removals(record=record):
+    if sis_import_confirm_removals(record=record, by=request.user):
         messages.success(
             request, gettext("The import runs again, removing what it no longer lists.")
         )

@@ -71,6 +71,7 @@ def test_the_page_asks_to_confirm_removals_past_the_threshold(client, institutio
     run_queued_imports()
     record.refresh_from_db()
     assert (record.state, record.upload.name) == (SisImportState.DONE, "")
+    assert record.options["removals_confirmed_by"] == admin.pk
     assert active_people(institution) == {"U-T1", "U-A1", "U-K3", "U-P2"}
 
 
