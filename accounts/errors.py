@@ -195,6 +195,10 @@ class SignInError(AccountError):
         "The portal could not fetch the metadata from that address. Check it, or paste the "
         "metadata XML instead."
     )
+    SSO_PRIVILEGED = _(
+        "This is an administrator's account: administrators log in with their password, not "
+        "through the school's sign-in."
+    )
     SIS_ID_CLAIM_REQUIRED = _(
         "Please name the claim or attribute that carries the SIS ID, or match people by e-mail."
     )

@@ -47,6 +47,11 @@ from accounts.services.sign_up import (
     sign_up_open_to_everyone,
     teacher_sign_up,
 )
+from accounts.services.sso_people import (
+    sso_account_may_be_made,
+    sso_email_trusted,
+    sso_person_match,
+)
 from accounts.services.tokens import (
     IssuedToken,
     api_token_authenticate,
@@ -98,6 +103,9 @@ __all__ = [
     "password_reset_count",
     "role_permission_set",
     "sign_up_limited",
+    "sso_account_may_be_made",
+    "sso_email_trusted",
+    "sso_person_match",
     "sign_up_open_to_everyone",
     "teacher_sign_up",
     "user_change_refusal",

@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
+from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import AuditAction, AuditEvent, IdentityProvider, Institution, MatchBy, User
 from accounts.services import identity_provider_add_oidc, identity_provider_add_saml
@@ -192,6 +193,33 @@ def test_oidc_matches_by_the_sis_id_claim_when_the_admin_says_so(
     )
     oidc_sign_in(page, hosts["springfield"], "u-4711")
     signed_in_as(page, alice)
+
+
+def test_oidc_never_signs_in_an_admin_whose_address_the_provider_asserts(
+    page, hosts, oidc, institution
+):
+    chief = UserFactory(institution=institution, email="chief@springfield.test")
+    User.objects.filter(pk=chief.pk).update(is_account_admin=True)
+    oidc()
+    oidc_sign_in(page, hosts["springfield"], "chief@springfield.test")
+    refused(page, "administrators log in with their password")
+    assert not SocialAccount.objects.filter(user=chief).exists()
+    event = AuditEvent.objects.get(action=AuditAction.SSO_REFUSED)
+    assert event.details["reason"] == "privileged"
+
+
+def test_oidc_does_not_match_an_address_the_provider_says_is_unverified(
+    page, hosts, oidc, oidc_provider, people
+):
+    oidc()
+    requests.put(
+        f"{oidc_provider}/users/u-0815",
+        json={"email": "alice@springfield.test", "email_verified": "false"},
+        timeout=5,
+    )
+    oidc_sign_in(page, hosts["springfield"], "u-0815")
+    refused(page, "Your school has no account in this portal")
+    assert not SocialAccount.objects.exists()
 
 
 def test_oidc_makes_an_account_only_where_the_admin_allows_it(page, hosts, oidc, institution):
