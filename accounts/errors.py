@@ -175,6 +175,10 @@ class SignInError(AccountError):
     ADDRESS_INVALID = _(
         "Please enter a full address starting with https:// (http:// only for this computer)."
     )
+    ADDRESS_NOT_PUBLIC = _(
+        "That address leads to this server, its private network or a reserved range, which the "
+        "portal does not connect to. Please give the provider's public address."
+    )
     CLIENT_REQUIRED = _("Please enter the client ID and the client secret the provider gave you.")
     TENANT_REQUIRED = _(
         "Please enter your Microsoft tenant ID (the Directory ID of your Microsoft Entra "

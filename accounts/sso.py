@@ -32,6 +32,7 @@ from onelogin.saml2.settings import OneLogin_Saml2_Settings
 from accounts.audit import audit_record
 from accounts.errors import AccountError, SignInError
 from accounts.models import AuditAction, IdentityProvider, ProviderKind, User
+from accounts.outbound import checked_session
 from accounts.sealed import unseal
 from accounts.selectors import institution_for_host
 from accounts.services import (
@@ -40,6 +41,7 @@ from accounts.services import (
     sso_person_match,
     user_create,
 )
+from accounts.sso_discovery import saml_idp_current
 from pairing_portal.middleware import CONTENT_SECURITY_POLICY
 
 
@@ -64,8 +66,28 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         for row in rows:
             app = row.app
             app.secret = unseal(row.sealed_secret) or ""  # only ever in memory
+            idp = app.settings.get("idp") or {}
+            if app.provider == ProviderKind.SAML and idp.get("metadata_url"):
+                # The metadata as accounts.outbound reads it (public addresses only), not by
+                # allauth's own reading, which would connect wherever the address leads.
+                try:
+                    current = saml_idp_current(
+                        metadata_url=idp["metadata_url"], entity_id=idp["entity_id"]
+                    )
+                except SignInError as error:
+                    raise ImmediateHttpResponse(
+                        sign_in_failed(
+                            request, provider_name=app.name, details={"error": error.message}
+                        )
+                    ) from None
+                app.settings = {**app.settings, "idp": current}
             apps.append(app)
         return apps
+
+    def get_requests_session(self):
+        """allauth's calls to providers (configuration, keys, tokens, user info): to public
+        addresses only (accounts.outbound)."""
+        return checked_session()
 
     def pre_social_login(self, request, sociallogin):
         """Match the person the provider vouches for to an account of its institution, or

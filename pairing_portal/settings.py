@@ -208,6 +208,11 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # people are matched by accounts.sso
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in takes a POST with the CSRF token
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10  # seconds for each call to a provider (discovery, tokens)
+# Calls to providers go to public internet addresses only (accounts/outbound.py): an admin types
+# the addresses, and must not make the servers reach this computer or its private network. true
+# for a provider on the district's own network, and for development and tests (providers on this
+# computer).
+SSO_ALLOW_PRIVATE_ADDRESSES = config.env_bool("SSO_ALLOW_PRIVATE_ADDRESSES", default=False)
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 
 # --- Security: Django's deployment checklist, on whenever DEBUG is off ----------------------------

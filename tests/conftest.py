@@ -26,6 +26,14 @@ def _uploads_in_a_folder_of_the_session(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
+def _identity_providers_on_this_computer(settings):
+    """The test identity providers (tests/sso.py, oidc_provider) run on 127.0.0.1, which the
+    portal refuses to connect to unless told (accounts.outbound); tests of that refusal set the
+    setting back to false."""
+    settings.SSO_ALLOW_PRIVATE_ADDRESSES = True
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Attempt counters live in the cache when it is Redis (as in CI); each test starts clean."""
     cache.clear()
