@@ -36,6 +36,7 @@ from accounts.outbound import checked_session
 from accounts.sealed import unseal
 from accounts.selectors import institution_for_host
 from accounts.services import (
+    redirect_target_allowed,
     sso_account_may_be_made,
     sso_email_trusted,
     sso_person_match,
@@ -48,6 +49,13 @@ from pairing_portal.middleware import CONTENT_SECURITY_POLICY
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False  # allauth's own sign-up is never used (sign-up: pairing.views.sign_up)
+
+    def is_safe_url(self, url):
+        """Where a sign-in through a provider may lead (its ``next``, a SAML RelayState): the
+        rule of the password log-in, not allauth's (which takes any host in ALLOWED_HOSTS)."""
+        return context.request is not None and redirect_target_allowed(
+            url=url, request=context.request
+        )
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

@@ -41,6 +41,7 @@ from accounts.services.sign_in import (
     login_attempt,
     login_proof_purpose,
     password_reset_count,
+    redirect_target_allowed,
 )
 from accounts.services.sign_up import (
     sign_up_limited,
@@ -101,6 +102,7 @@ __all__ = [
     "login_proof_purpose",
     "password_policy_check",
     "password_reset_count",
+    "redirect_target_allowed",
     "role_permission_set",
     "sign_up_limited",
     "sso_account_may_be_made",

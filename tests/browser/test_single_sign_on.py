@@ -247,6 +247,24 @@ def test_a_default_provider_is_where_the_log_in_page_goes_and_local_shows_the_fo
     signed_in_as(page, alice)
 
 
+def test_a_sign_in_through_a_provider_does_not_lead_to_another_institutions_host(
+    page, hosts, oidc, people, settings
+):
+    alice, _ = people
+    # As in production, where the hosts have no port: allauth's own rule would take any host the
+    # portal answers to.
+    other = hosts["shelbyville"].removeprefix("http://")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, other]
+    provider = oidc()
+    IdentityProvider.objects.filter(pk=provider.pk).update(is_default=True)
+    # The default provider starts from the log-in page's own address, ``next`` and all.
+    page.goto(f"{hosts['springfield']}/login?next={hosts['shelbyville']}/courses")
+    page.locator("input[name=sub]").fill(alice.email)
+    page.get_by_role("button", name="Authorize").click()
+    signed_in_as(page, alice)
+    assert page.url.startswith(hosts["springfield"])
+
+
 # --- SAML 2.0 -------------------------------------------------------------------------------------
 
 
