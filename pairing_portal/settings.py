@@ -335,8 +335,10 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     # Finished jobs are kept a week for operators (pairing_portal.tasks prunes them).
     "delete_jobs": "never",
 }
-# /readyz fails when the oldest job due has waited longer than this many seconds for a worker.
-READYZ_QUEUE_MAX_WAIT = config.env_int("READYZ_QUEUE_MAX_WAIT", default=600, minimum=1)
+# /healthz/queue (monitoring, not the load balancer's /readyz) fails when the oldest job due has
+# waited longer than this many seconds for a worker.
+HEALTH_QUEUE_MAX_WAIT = config.env_int("HEALTH_QUEUE_MAX_WAIT", default=600, minimum=1)
+config.renamed("READYZ_QUEUE_MAX_WAIT", "HEALTH_QUEUE_MAX_WAIT", why="checked by /healthz/queue")
 
 # --- Static files --------------------------------------------------------------------------------
 # `manage.py collectstatic` copies them into STATIC_ROOT, each under a name holding a hash of its
