@@ -1,4 +1,4 @@
-from allauth.socialaccount.models import SocialApp, SocialToken
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib import admin, messages
 from django.utils.translation import ngettext
 
@@ -213,6 +213,20 @@ class InvitationBatchAdmin(ReadOnlyAdmin):
 # secret is not read from there); tokens are never stored.
 admin.site.unregister(SocialApp)
 admin.site.unregister(SocialToken)
+# A person's link to a provider is made by their own sign-in (accounts.services.sso_people), never
+# by hand: allauth's page would let anyone here point a district's sign-in at any account, and
+# show what the provider said of the person. Listed read-only, without that.
+admin.site.unregister(SocialAccount)
+
+
+@admin.register(SocialAccount)
+class SocialAccountAdmin(ReadOnlyAdmin):
+    list_display = ["user", "provider", "last_login", "date_joined"]
+    list_filter = ["provider"]
+    search_fields = ["user__name", "user__email"]
+    list_select_related = ["user"]
+    exclude = ["extra_data"]
+
 
 # The admin site's log-in is limited like the portal's.
 admin.site.login_form = AdminLoginForm

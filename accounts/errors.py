@@ -175,6 +175,10 @@ class SignInError(AccountError):
     ADDRESS_INVALID = _(
         "Please enter a full address starting with https:// (http:// only for this computer)."
     )
+    ADDRESS_NOT_PUBLIC = _(
+        "That address leads to this server, its private network or a reserved range, which the "
+        "portal does not connect to. Please give the provider's public address."
+    )
     CLIENT_REQUIRED = _("Please enter the client ID and the client secret the provider gave you.")
     TENANT_REQUIRED = _(
         "Please enter your Microsoft tenant ID (the Directory ID of your Microsoft Entra "
@@ -194,6 +198,10 @@ class SignInError(AccountError):
     METADATA_UNREACHABLE = _(
         "The portal could not fetch the metadata from that address. Check it, or paste the "
         "metadata XML instead."
+    )
+    SSO_PRIVILEGED = _(
+        "This is an administrator's account: administrators log in with their password, not "
+        "through the school's sign-in."
     )
     SIS_ID_CLAIM_REQUIRED = _(
         "Please name the claim or attribute that carries the SIS ID, or match people by e-mail."

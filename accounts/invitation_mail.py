@@ -19,7 +19,12 @@ from django.utils.translation import gettext
 
 from accounts.errors import SignInError
 from accounts.models import Invitation, User
-from accounts.services.invitations import invitation_link, portal_base_url, token_digest
+from accounts.services.invitations import (
+    invitation_link,
+    invitation_refusal,
+    portal_base_url,
+    token_digest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +57,7 @@ def invitation_send(*, invitation_id: int, last_try: bool = False) -> bool:
         if invitation is None:  # sent already, given up, or replaced by a newer one
             return False
         person = invitation.user
-        if not person.is_active or person.has_usable_password():
+        if invitation_refusal(by=None, person=person) is not None:
             _give_up(invitation)  # deactivated, or they set a password some other way
             return False
         try:
@@ -68,6 +73,7 @@ def invitation_send(*, invitation_id: int, last_try: bool = False) -> bool:
             invitation.token_hash = token_digest(token)
             invitation.sent_at = now
             invitation.expires_at = now + Invitation.lifetime()
+            invitation.sent_to = person.email  # the link works while they log in with it
             # People have no language of their own yet: invitations go out in the portal's.
             with translation.override(settings.LANGUAGE_CODE):
                 message = _message(
@@ -75,7 +81,7 @@ def invitation_send(*, invitation_id: int, last_try: bool = False) -> bool:
                 )
             failure = _deliver(message, person.email)
             if failure is None:
-                invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+                invitation.save(update_fields=["token_hash", "sent_at", "expires_at", "sent_to"])
                 return True
             if isinstance(failure, InvitationRefused) or last_try:
                 _give_up(invitation)

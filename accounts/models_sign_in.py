@@ -67,6 +67,8 @@ class Invitation(models.Model):
     # The portal's address for the link, as the inviter reached it; blank: found when sending.
     base_url = models.CharField(max_length=255, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # The address the link went to: it works only while the person still logs in with it.
+    sent_to = models.EmailField(max_length=254, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)

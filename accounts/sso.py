@@ -5,9 +5,10 @@ adapters decide what is the portal's to decide:
 
 - which providers a visitor is offered: those of the institution whose host they use, never
   another's (``list_apps``: every allauth lookup of a provider goes through it);
-- who is signed in: only someone who already has an active account in that institution, matched
-  by login e-mail or by SIS ID (a claim or attribute the admin names), or linked by an earlier
-  sign-in; anybody else sees a page that says so, and no account is made, unless the admin lets
+- who is signed in (accounts.services.sso_people decides): only someone who already has an
+  active account in that institution, matched by a verified login e-mail or by SIS ID (a claim or
+  attribute the admin names), or linked by an earlier sign-in, and never an admin or a platform
+  operator; anybody else sees a page that says so, and no account is made, unless the admin lets
   that provider make accounts for new people;
 - the audit trail: every sign-in, refusal and failure.
 
@@ -29,17 +30,32 @@ from django.urls import reverse
 from onelogin.saml2.settings import OneLogin_Saml2_Settings
 
 from accounts.audit import audit_record
-from accounts.errors import AccountError
-from accounts.models import AuditAction, IdentityProvider, MatchBy, ProviderKind, User
+from accounts.errors import AccountError, SignInError
+from accounts.models import AuditAction, IdentityProvider, ProviderKind, User
+from accounts.outbound import checked_session
 from accounts.sealed import unseal
 from accounts.selectors import institution_for_host
-from accounts.services import user_create
+from accounts.services import (
+    redirect_target_allowed,
+    sso_account_may_be_made,
+    sso_email_trusted,
+    sso_person_match,
+    user_create,
+)
+from accounts.sso_discovery import saml_idp_current
 from pairing_portal.middleware import CONTENT_SECURITY_POLICY
 
 
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         return False  # allauth's own sign-up is never used (sign-up: pairing.views.sign_up)
+
+    def is_safe_url(self, url):
+        """Where a sign-in through a provider may lead (its ``next``, a SAML RelayState): the
+        rule of the password log-in, not allauth's (which takes any host in ALLOWED_HOSTS)."""
+        return context.request is not None and redirect_target_allowed(
+            url=url, request=context.request
+        )
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
@@ -58,8 +74,28 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         for row in rows:
             app = row.app
             app.secret = unseal(row.sealed_secret) or ""  # only ever in memory
+            idp = app.settings.get("idp") or {}
+            if app.provider == ProviderKind.SAML and idp.get("metadata_url"):
+                # The metadata as accounts.outbound reads it (public addresses only), not by
+                # allauth's own reading, which would connect wherever the address leads.
+                try:
+                    current = saml_idp_current(
+                        metadata_url=idp["metadata_url"], entity_id=idp["entity_id"]
+                    )
+                except SignInError as error:
+                    raise ImmediateHttpResponse(
+                        sign_in_failed(
+                            request, provider_name=app.name, details={"error": error.message}
+                        )
+                    ) from None
+                app.settings = {**app.settings, "idp": current}
             apps.append(app)
         return apps
+
+    def get_requests_session(self):
+        """allauth's calls to providers (configuration, keys, tokens, user info): to public
+        addresses only (accounts.outbound)."""
+        return checked_session()
 
     def pre_social_login(self, request, sociallogin):
         """Match the person the provider vouches for to an account of its institution, or
@@ -68,25 +104,22 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
         sociallogin.state["process"] = AuthProcess.LOGIN
         provider = _provider_of(sociallogin)
         seen = _who(sociallogin, provider)
-        people = User.objects.filter(institution_id=provider.institution_id, is_active=True)
-        if sociallogin.is_existing:  # linked by an earlier sign-in: still theirs, still active?
-            user = sociallogin.user
-            if not people.filter(pk=user.pk).exists():
-                raise _refusal(request, provider, seen)
-            _signed_in(provider, user, seen)
-            return
-        if provider.match_by == MatchBy.SIS_ID:
-            user = people.filter(sis_user_id=seen["sis_id"]).first() if seen["sis_id"] else None
-        else:
-            user = people.filter(email__iexact=seen["email"]).first() if seen["email"] else None
+        try:  # accounts.services.sso_people: who this is, and who never signs in this way
+            user = sso_person_match(
+                provider=provider,
+                email=seen["email"],
+                sis_id=seen["sis_id"],
+                linked=sociallogin.user if sociallogin.is_existing else None,
+            )
+        except SignInError:
+            raise _refusal(request, provider, seen, reason="privileged") from None
         if user is not None:
-            sociallogin.connect(request, user)  # the link; allauth then signs them in
+            if not sociallogin.is_existing:
+                sociallogin.connect(request, user)  # the link; allauth then signs them in
             _signed_in(provider, user, seen)
             return
-        if (
-            provider.create_accounts
-            and seen["email"]
-            and not User.objects.filter(email__iexact=seen["email"]).exists()
+        if not sociallogin.is_existing and sso_account_may_be_made(
+            provider=provider, email=seen["email"]
         ):
             return  # allauth signs them up: save_user below makes the account
         raise _refusal(request, provider, seen)
@@ -183,13 +216,11 @@ def _provider_of(sociallogin) -> IdentityProvider:
 def _who(sociallogin, provider: IdentityProvider) -> dict[str, str]:
     claims = claims_of(sociallogin)
     email = (sociallogin.user.email if sociallogin.user else "") or claims.get("email") or ""
-    # A provider that says it has not checked the address: it matches nobody by e-mail.
-    if claims.get("email_verified") is False:
-        email = ""
     sis_id = claims.get(provider.sis_id_claim) if provider.sis_id_claim else None
     return {
         "provider": provider.app.name,
-        "email": str(email).strip()[:254],
+        # A provider that says it has not checked the address: it matches nobody by e-mail.
+        "email": sso_email_trusted(email=email, email_verified=claims.get("email_verified")),
         "sis_id": str(sis_id or "").strip()[:255],
     }
 
@@ -204,19 +235,25 @@ def _signed_in(provider: IdentityProvider, user: User, seen: dict) -> None:
     )
 
 
-def _refusal(request, provider: IdentityProvider, seen: dict) -> ImmediateHttpResponse:
-    """Nobody to sign in: recorded, and the page that tells the person to ask their school."""
+def _refusal(
+    request, provider: IdentityProvider, seen: dict, *, reason: str = "no_account"
+) -> ImmediateHttpResponse:
+    """Nobody to sign in (the page tells the person to ask their school), or an admin's account
+    (the page tells them to use their password): recorded either way."""
+    details = {key: value for key, value in seen.items() if value}
+    if reason != "no_account":
+        details["reason"] = reason
     audit_record(
         action=AuditAction.SSO_REFUSED,
         institution=provider.institution_id,
         actor=None,
-        details={key: value for key, value in seen.items() if value},
+        details=details,
     )
     return ImmediateHttpResponse(
         render(
             request,
             "accounts/sso_refused.html",
-            {"reason": "no_account", "who": seen["email"] or seen["sis_id"]},
+            {"reason": reason, "who": seen["email"] or seen["sis_id"]},
             status=403,
         )
     )

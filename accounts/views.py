@@ -44,6 +44,7 @@ from accounts.services import (
     institution_branding_set,
     institution_pairing_settings_set,
     institution_self_registration_set,
+    redirect_target_allowed,
     role_permission_set,
     sign_up_open_to_everyone,
     teacher_sign_up,
@@ -74,7 +75,17 @@ def privacy(request):
     )
 
 
-class LogoutView(auth_views.LogoutView):
+class _NextOnThisHost:
+    """Django's ``next`` handling, with the portal's rule of where it may lead."""
+
+    def get_redirect_url(self):
+        target = self.request.POST.get(
+            self.redirect_field_name, self.request.GET.get(self.redirect_field_name)
+        )
+        return target if redirect_target_allowed(url=target, request=self.request) else ""
+
+
+class LogoutView(_NextOnThisHost, auth_views.LogoutView):
     """Logging out while acting as someone also ends (and records the end of) the acting."""
 
     def post(self, request, *args, **kwargs):
@@ -83,7 +94,7 @@ class LogoutView(auth_views.LogoutView):
         return super().post(request, *args, **kwargs)
 
 
-class LoginView(auth_views.LoginView):
+class LoginView(_NextOnThisHost, auth_views.LoginView):
     """The log-in page, and the institution's discovery page: "Sign in with" each identity
     provider of the institution whose host this is, and the password form (parents keep local
     accounts). With a default provider, a visit goes straight to it; ?local=1 shows the page."""

@@ -49,6 +49,13 @@ def env_int(name: str, *, default: int, minimum: int = 0) -> int:
     return value
 
 
+def renamed(old: str, new: str, *, why: str) -> None:
+    """Stop the start when a variable that was renamed is still set: left as it is, it would be
+    silently ignored."""
+    if _raw(old) is not None:
+        raise ImproperlyConfigured(f"{old} is now {new} ({why}): rename it in the environment.")
+
+
 def env_str(name: str, *, default: str | None = None) -> str | None:
     raw = _raw(name)
     return default if raw is None else raw

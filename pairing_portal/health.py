@@ -1,9 +1,13 @@
-"""/healthz and /readyz, for a load balancer, systemd or a monitor; JSON, never behind log-in.
+"""/healthz, /readyz and /healthz/queue, for a load balancer, systemd or a monitor; JSON, never
+behind log-in.
 
 ``/healthz``: the process is alive and answers (nothing else is touched, the database included):
 restart it when this fails. ``/readyz``: it can serve people now, each of READINESS_CHECKS
-passing: send it traffic only then. A failing check is named with the class of its error, never
-its message (which may hold a host name, a user or a password).
+passing: send it traffic only then. ``/healthz/queue``: the background worker keeps up (QUEUE_
+CHECKS), for monitoring to alert on; not part of /readyz, since a worker falling behind would
+otherwise take every web server out of the load balancer at once, while they could still serve.
+A failing check is named with the class of its error, never its message (which may hold a host
+name, a user or a password).
 
 They are answered by the first middleware, before the host check, the HTTPS redirect, sessions
 and languages, so that a probe on the machine itself (http://127.0.0.1:8000/readyz) needs no
@@ -49,8 +53,8 @@ def migrations() -> None:
 
 
 def task_queue() -> None:
-    """The oldest job due to run has waited less than READYZ_QUEUE_MAX_WAIT seconds: otherwise no
-    worker runs, or the workers cannot keep up (notices and exports wait)."""
+    """The oldest job due to run has waited less than HEALTH_QUEUE_MAX_WAIT seconds: otherwise no
+    worker runs, or the workers cannot keep up (notices, exports and imports wait)."""
     with connection.cursor() as cursor:
         # A job is due from its scheduled time, or else from when it was queued (its "deferred"
         # event); one index scan of the waiting jobs.
@@ -64,22 +68,25 @@ def task_queue() -> None:
             """
         )
         (waited,) = cursor.fetchone()
-    if waited is not None and waited > settings.READYZ_QUEUE_MAX_WAIT:
+    if waited is not None and waited > settings.HEALTH_QUEUE_MAX_WAIT:
         raise TimeoutError(f"a job has waited {int(waited)} s for a worker")
 
 
+Checks = list[tuple[str, Callable[[], None]]]
+
 # (name, check): a check raises when the portal cannot serve.
-READINESS_CHECKS: list[tuple[str, Callable[[], None]]] = [
+READINESS_CHECKS: Checks = [
     ("database", database),
     ("cache", shared_cache),
     ("migrations", migrations),
-    ("task_queue", task_queue),
 ]
+# Background work: alerted on by monitoring, never a reason to stop sending people to the portal.
+QUEUE_CHECKS: Checks = [("task_queue", task_queue)]
 
 
-def readiness() -> tuple[bool, dict[str, dict]]:
+def run_checks(checks: Checks) -> tuple[bool, dict[str, dict]]:
     results, ready = {}, True
-    for name, check in READINESS_CHECKS:
+    for name, check in checks:
         started = time.monotonic()
         try:
             check()
@@ -107,9 +114,13 @@ class HealthCheckMiddleware:
     def __call__(self, request):
         if request.path == "/healthz":
             return _answer({"status": "ok"}, 200)
-        if request.path == "/readyz":
-            ready, checks = readiness()
+        checks = PROBES.get(request.path)
+        if checks is not None:
+            passed, results = run_checks(checks)
             return _answer(
-                {"status": "ok" if ready else "fail", "checks": checks}, 200 if ready else 503
+                {"status": "ok" if passed else "fail", "checks": results}, 200 if passed else 503
             )
         return self.get_response(request)
+
+
+PROBES: dict[str, Checks] = {"/readyz": READINESS_CHECKS, "/healthz/queue": QUEUE_CHECKS}

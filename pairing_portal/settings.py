@@ -208,6 +208,11 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # people are matched by accounts.sso
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in takes a POST with the CSRF token
 SOCIALACCOUNT_REQUESTS_TIMEOUT = 10  # seconds for each call to a provider (discovery, tokens)
+# Calls to providers go to public internet addresses only (accounts/outbound.py): an admin types
+# the addresses, and must not make the servers reach this computer or its private network. true
+# for a provider on the district's own network, and for development and tests (providers on this
+# computer).
+SSO_ALLOW_PRIVATE_ADDRESSES = config.env_bool("SSO_ALLOW_PRIVATE_ADDRESSES", default=False)
 SOCIALACCOUNT_PROVIDERS = {"openid_connect": {"OAUTH_PKCE_ENABLED": True}}
 
 # --- Security: Django's deployment checklist, on whenever DEBUG is off ----------------------------
@@ -330,8 +335,10 @@ PROCRASTINATE_WORKER_DEFAULTS = {
     # Finished jobs are kept a week for operators (pairing_portal.tasks prunes them).
     "delete_jobs": "never",
 }
-# /readyz fails when the oldest job due has waited longer than this many seconds for a worker.
-READYZ_QUEUE_MAX_WAIT = config.env_int("READYZ_QUEUE_MAX_WAIT", default=600, minimum=1)
+# /healthz/queue (monitoring, not the load balancer's /readyz) fails when the oldest job due has
+# waited longer than this many seconds for a worker.
+HEALTH_QUEUE_MAX_WAIT = config.env_int("HEALTH_QUEUE_MAX_WAIT", default=600, minimum=1)
+config.renamed("READYZ_QUEUE_MAX_WAIT", "HEALTH_QUEUE_MAX_WAIT", why="checked by /healthz/queue")
 
 # --- Static files --------------------------------------------------------------------------------
 # `manage.py collectstatic` copies them into STATIC_ROOT, each under a name holding a hash of its

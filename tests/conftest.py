@@ -25,6 +25,16 @@ def _uploads_in_a_folder_of_the_session(tmp_path_factory):
     settings.MEDIA_ROOT = str(tmp_path_factory.mktemp("media"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _identity_providers_on_this_computer():
+    """The test identity providers (tests/sso.py, oidc_provider) run on 127.0.0.1, which the
+    portal refuses to connect to unless told (accounts.outbound): told for the whole session
+    (module-wide fixtures add providers too); tests of the refusal set it back to false."""
+    from django.conf import settings
+
+    settings.SSO_ALLOW_PRIVATE_ADDRESSES = True
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Attempt counters live in the cache when it is Redis (as in CI); each test starts clean."""

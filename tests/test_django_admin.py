@@ -97,3 +97,20 @@ def test_the_django_admin_cannot_delete_what_services_own(label, rf, db):
     request = rf.get("/")
     request.user = operator
     assert not django_admin.site._registry[apps.get_model(label)].has_delete_permission(request)
+
+
+def test_allauths_apps_tokens_and_links_cannot_be_changed_here(client, rf, operator):
+    from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
+
+    assert SocialApp not in admin.site._registry
+    assert SocialToken not in admin.site._registry
+    links = admin.site._registry[SocialAccount]
+    request = rf.get("/")
+    request.user = operator
+    assert not links.has_add_permission(request)
+    assert not links.has_change_permission(request)
+    assert not links.has_delete_permission(request)
+    # What the provider said of the person (its claims) is not shown.
+    assert "extra_data" in links.get_exclude(request)
+    client.force_login(operator)
+    assert client.get(reverse("admin:socialaccount_socialaccount_changelist")).status_code == 200

@@ -67,6 +67,9 @@ def test_production_values_pass_the_deployment_checklist():
         ("CONN_MAX_AGE", "60", "CONN_MAX_AGE=60 keeps a connection per thread, and DB_POOL_MAX"),
         ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not one of: json, text"),
         ("LOG_LEVEL", "chatty", "LOG_LEVEL='chatty' is not one of"),
+        ("HEALTH_QUEUE_MAX_WAIT", "0", "HEALTH_QUEUE_MAX_WAIT='0' must be at least 1"),
+        ("READYZ_QUEUE_MAX_WAIT", "600", "READYZ_QUEUE_MAX_WAIT is now HEALTH_QUEUE_MAX_WAIT"),
+        ("SSO_ALLOW_PRIVATE_ADDRESSES", "maybe", "SSO_ALLOW_PRIVATE_ADDRESSES='maybe' is not"),
     ],
 )
 def test_a_bad_setting_stops_the_start_with_a_clear_message(variable, value, message):
@@ -110,6 +113,8 @@ def test_the_example_env_file_documents_every_setting():
         "GUNICORN_WORKERS",
         "GUNICORN_THREADS",
         "GUNICORN_TIMEOUT",
+        "HEALTH_QUEUE_MAX_WAIT",
+        "SSO_ALLOW_PRIVATE_ADDRESSES",
     ):
         assert f"{variable}=" in documented, variable
 

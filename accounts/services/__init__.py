@@ -41,11 +41,17 @@ from accounts.services.sign_in import (
     login_attempt,
     login_proof_purpose,
     password_reset_count,
+    redirect_target_allowed,
 )
 from accounts.services.sign_up import (
     sign_up_limited,
     sign_up_open_to_everyone,
     teacher_sign_up,
+)
+from accounts.services.sso_people import (
+    sso_account_may_be_made,
+    sso_email_trusted,
+    sso_person_match,
 )
 from accounts.services.tokens import (
     IssuedToken,
@@ -100,8 +106,12 @@ __all__ = [
     "login_proof_purpose",
     "password_policy_check",
     "password_reset_count",
+    "redirect_target_allowed",
     "role_permission_set",
     "sign_up_limited",
+    "sso_account_may_be_made",
+    "sso_email_trusted",
+    "sso_person_match",
     "sign_up_open_to_everyone",
     "teacher_sign_up",
     "user_change_refusal",

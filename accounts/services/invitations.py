@@ -18,13 +18,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, CharField, Count, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from accounts.audit import audit_record, audit_record_many
 from accounts.errors import AccountError, SignInError
 from accounts.models import AuditAction, Institution, Invitation, InvitationBatch, User
 from accounts.permissions import is_institution_admin, is_platform_operator, may_administer
+from accounts.services.invitation_links import invitations_withdraw, invitations_working
 from accounts.services.users import password_policy_check
 from pairing_portal.jobs import jobs_defer
 
@@ -55,33 +56,58 @@ def portal_base_url(institution: Institution) -> str:
     raise SignInError(SignInError.NO_PORTAL_ADDRESS)
 
 
-def invitable_people(people: QuerySet[User]) -> QuerySet[User]:
-    """Of ``people``, those an invitation is for: active, never signed in, without a password."""
-    return people.filter(
-        is_active=True, last_login__isnull=True, password__startswith=UNUSABLE_PASSWORD_PREFIX
-    )
+def _refusal_of(by: User | None) -> Case:
+    """The one rule of who ``by`` may invite, as an SQL expression over people: why not (a
+    SignInError message), or NULL where they may. invitation_refusal asks it of one person,
+    invitable_people of a set (a batch, a roster import's new people).
+
+    Only people without a password are invited (the others use "Forgot your password?"), and
+    only active ones. An admin invites the people of their own institution, but not its admins:
+    as with user_change_refusal, admins and operators are for platform operators (and commands,
+    ``by`` None) to set up. The link goes to the person's own address, so nobody gets in through
+    someone else's invitation.
+    """
+    refusals = [
+        When(
+            ~Q(password__startswith=UNUSABLE_PASSWORD_PREFIX), then=Value(SignInError.HAS_PASSWORD)
+        ),
+        When(is_active=False, then=Value(SignInError.INACTIVE)),
+    ]
+    if by is not None and not is_platform_operator(by):
+        refusals.append(
+            When(
+                Q(is_account_admin=True) | Q(is_staff=True) | Q(is_superuser=True),
+                then=Value(SignInError.INVITE_ADMIN),
+            )
+        )
+        if not is_institution_admin(by, by.institution_id):
+            refusals.append(When(pk__isnull=False, then=Value(SignInError.INVITE_NOT_ALLOWED)))
+        else:
+            refusals.append(
+                When(
+                    Q(institution_id__isnull=True) | ~Q(institution_id=by.institution_id),
+                    then=Value(SignInError.INVITE_NOT_ALLOWED),
+                )
+            )
+    return Case(*refusals, default=Value(None), output_field=CharField())
 
 
 def invitation_refusal(*, by: User | None, person: User) -> str | None:
-    """Why ``by`` may not invite ``person``, or None.
+    """Why ``by`` may not invite ``person`` (as stored now), or None: _refusal_of's rule."""
+    return (
+        User.objects.filter(pk=person.pk)
+        .annotate(refusal=_refusal_of(by))
+        .values_list("refusal", flat=True)
+        .first()
+    )
 
-    Only people without a password are invited (the others use "Forgot your password?"). An
-    admin invites the people of their own institution, but not its admins: as with
-    user_change_refusal, admins and operators are for platform operators (and commands, ``by``
-    None) to set up. The link goes to the person's own address, so nobody gets in through
-    someone else's invitation.
-    """
-    if person.has_usable_password():
-        return SignInError.HAS_PASSWORD
-    if not person.is_active:
-        return SignInError.INACTIVE
-    if by is None or is_platform_operator(by):
-        return None
-    if person.is_account_admin or person.is_staff or person.is_superuser:
-        return SignInError.INVITE_ADMIN
-    if is_institution_admin(by, person.institution_id):
-        return None
-    return SignInError.INVITE_NOT_ALLOWED
+
+def invitable_people(people: QuerySet[User], *, by: User | None) -> QuerySet[User]:
+    """Of ``people``, those ``by`` may invite (_refusal_of's rule) who have never signed in:
+    whom a batch invites (someone who signs in through their school's provider needs no link)."""
+    return people.alias(refusal=_refusal_of(by)).filter(
+        refusal__isnull=True, last_login__isnull=True
+    )
 
 
 @transaction.atomic
@@ -93,7 +119,7 @@ def invitation_create(
     refusal = invitation_refusal(by=by, person=person)
     if refusal is not None:
         raise SignInError(refusal)
-    _withdraw_open(user_ids=[person.pk])
+    invitations_withdraw(user_ids=[person.pk])
     invitation = Invitation.objects.create(user=person, invited_by=by, base_url=base_url)
     audit_record(
         action=AuditAction.INVITATION_SENT,
@@ -114,7 +140,7 @@ def invitation_link_issue(*, person: User, by: User | None, base_url: str = "") 
     if refusal is not None:
         raise SignInError(refusal)
     base_url = base_url or portal_base_url(person.institution)
-    _withdraw_open(user_ids=[person.pk])
+    invitations_withdraw(user_ids=[person.pk])
     token = secrets.token_urlsafe(32)
     now = timezone.now()
     Invitation.objects.create(
@@ -122,6 +148,7 @@ def invitation_link_issue(*, person: User, by: User | None, base_url: str = "") 
         invited_by=by,
         base_url=base_url,
         token_hash=token_digest(token),
+        sent_to=person.email,
         sent_at=now,
         expires_at=now + Invitation.lifetime(),
     )
@@ -154,7 +181,7 @@ def invitation_for_token(token: str) -> Invitation | None:
     if not token or len(token) > 100:
         return None
     return (
-        _working()
+        invitations_working()
         .select_related("user", "user__institution")
         .filter(token_hash=token_digest(token))
         .first()
@@ -165,10 +192,12 @@ def invitation_for_token(token: str) -> Invitation | None:
 def invitation_accept(*, token: str, password: str) -> User:
     """Set the invited person's password (the password policy applies) and spend the link; the
     caller logs them in. ``SignInError(LINK_INVALID)`` when the link does not work."""
-    # Locked, so that two uses of one link at the same moment cannot both succeed.
+    # Locked, so that two uses of one link at the same moment cannot both succeed; the person's
+    # row too, so that a new login e-mail or a deactivation committing meanwhile is seen here
+    # (PostgreSQL checks the conditions again on the locked rows' newest versions).
     invitation = (
-        _working()
-        .select_for_update(of=("self",))
+        invitations_working()
+        .select_for_update(of=("self", "user"))
         .select_related("user")
         .filter(token_hash=token_digest(token or ""))
         .first()
@@ -181,7 +210,7 @@ def invitation_accept(*, token: str, password: str) -> User:
     person.save(update_fields=["password"])
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
-    _withdraw_open(user_ids=[person.pk])
+    invitations_withdraw(user_ids=[person.pk])
     audit_record(
         action=AuditAction.INVITATION_ACCEPTED,
         institution=person.institution_id,
@@ -189,22 +218,6 @@ def invitation_accept(*, token: str, password: str) -> User:
         subject=person,
     )
     return person
-
-
-def _working() -> QuerySet[Invitation]:
-    return Invitation.objects.filter(
-        token_hash__isnull=False,
-        accepted_at__isnull=True,
-        withdrawn_at__isnull=True,
-        expires_at__gt=timezone.now(),
-        user__is_active=True,
-    )
-
-
-def _withdraw_open(*, user_ids: list[int]) -> None:
-    Invitation.objects.filter(
-        user_id__in=user_ids, accepted_at__isnull=True, withdrawn_at__isnull=True
-    ).update(withdrawn_at=timezone.now())
 
 
 # --- Many at once: a search result or a file ------------------------------------------------------
@@ -222,7 +235,7 @@ def invitation_batch_request(
     makes their invitations a chunk at a time (``invitation_batch_run``)."""
     if not may_administer(by, institution.pk):
         raise AccountError(AccountError.NOT_AN_ADMIN)
-    chosen = _batch_people(people.filter(institution=institution), by=by)
+    chosen = invitable_people(people.filter(institution=institution), by=by)
     ids = list(chosen.order_by("pk").values_list("pk", flat=True))
     if not ids:
         raise SignInError(SignInError.NOBODY_TO_INVITE)
@@ -258,18 +271,11 @@ def invitation_batch_run(*, batch_id: int) -> InvitationBatch | None:
                 batch.save(update_fields=["finished_at"])
                 return batch
             people = User.objects.filter(pk__in=chunk, institution_id=batch.institution_id)
-            ids = list(_batch_people(people, by=batch.requested_by).values_list("pk", flat=True))
+            ids = list(invitable_people(people, by=batch.requested_by).values_list("pk", flat=True))
             _invite_many(batch=batch, user_ids=ids)
             batch.looked_at += len(chunk)
             batch.invited += len(ids)
             batch.save(update_fields=["looked_at", "invited"])
-
-
-def _batch_people(people: QuerySet[User], *, by: User | None) -> QuerySet[User]:
-    chosen = invitable_people(people)
-    if by is None or not is_platform_operator(by):  # invitation_refusal's rule, for a queryset
-        chosen = chosen.filter(is_account_admin=False, is_staff=False, is_superuser=False)
-    return chosen
 
 
 def _invite_many(*, batch: InvitationBatch, user_ids: list[int]) -> None:
@@ -290,12 +296,12 @@ def invitations_create_many(
     base_url: str,
     batch: InvitationBatch | None = None,
 ) -> None:
-    """Invite people already checked against ``invitation_refusal``'s rule (a batch's chunk, the
+    """Invite people already checked against the rule (``invitable_people``: a batch's chunk, the
     people a roster import just made): their rows, audit events and e-mail jobs in one statement
     each, in the caller's transaction."""
     if not user_ids:
         return
-    _withdraw_open(user_ids=user_ids)
+    invitations_withdraw(user_ids=user_ids)
     made = Invitation.objects.bulk_create(
         Invitation(user_id=user_id, invited_by=by, batch=batch, base_url=base_url)
         for user_id in user_ids
@@ -315,7 +321,7 @@ def invitable_new_people(
     """Of the institution's people with these SIS ids, the ids of those ``by`` may invite and who
     have never signed in (a roster import's new people, for its "invite them" option)."""
     people = User.objects.filter(institution_id=institution_id, sis_user_id__in=sis_user_ids)
-    return list(_batch_people(people, by=by).order_by("pk").values_list("pk", flat=True))
+    return list(invitable_people(people, by=by).order_by("pk").values_list("pk", flat=True))
 
 
 def invitation_batch_progress(*, batch: InvitationBatch) -> dict[str, int]:

@@ -1,10 +1,14 @@
-"""Limits on signing in: log-ins and password resets (accounts.throttle counts them)."""
+"""Signing in: limits on log-ins and password resets (accounts.throttle counts them), and where
+a log-in or a log-out may send the person next."""
 
 import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from accounts.audit import current_context
 from accounts.errors import AttemptsPaused, LoginProofRequired
@@ -136,3 +140,19 @@ def password_reset_count() -> None:
         counts=every_attempt,
     ):
         pass  # requests are limited like failures: each one counts, whatever comes of it
+
+
+def redirect_target_allowed(*, url: str | None, request: HttpRequest) -> bool:
+    """Whether a log-in (with a password or through an identity provider: Django's views and
+    allauth's ask this) or a log-out may send the person to ``url`` (its ``next``).
+
+    A path of the portal, or an address on the very host the request came to: never another
+    site, nor another institution's host (ALLOWED_HOSTS lists every institution's, so it is no
+    test of "ours"). https whenever the request is, and always in production, where a proxy may
+    not have said so.
+    """
+    return url_has_allowed_host_and_scheme(
+        url,
+        allowed_hosts={request.get_host()},
+        require_https=request.is_secure() or not settings.DEBUG,
+    )

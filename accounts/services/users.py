@@ -16,6 +16,7 @@ from accounts.models import (
 )
 from accounts.names import short_name_for, sortable_name_for
 from accounts.permissions import is_institution_admin
+from accounts.services.invitation_links import invitations_after_login_changes
 from accounts.time_zones import is_time_zone
 
 # Unicode's control characters (category Cc): C0, DEL and C1.
@@ -177,7 +178,8 @@ def _user_change(*, user: User, wanted: dict[str, object], by: User | None) -> b
     for a deactivation or reactivation: at most three statements, none when nothing differs.
 
     A new e-mail also ends the user's sessions (User.get_session_auth_hash covers it) and the
-    password-reset links already sent (Django's reset tokens hash the e-mail).
+    password-reset links already sent (Django's reset tokens hash the e-mail); a new e-mail or a
+    deactivation withdraws their invitations (invitations_after_login_changes).
     """
     changed = [field for field, value in wanted.items() if getattr(user, field) != value]
     if not changed:
@@ -197,6 +199,9 @@ def _user_change(*, user: User, wanted: dict[str, object], by: User | None) -> b
         with transaction.atomic():
             if not rows.update(**{field: wanted[field] for field in changed}):
                 raise AccountError(AccountError.CHANGE_ADMIN)
+            invitations_after_login_changes(
+                changes=[(user.pk, {field: wanted[field] for field in changed})]
+            )
             _record_login_changes(user=user, previous=previous, by=by)
     except (IntegrityError, AccountError) as error:
         for field, value in previous.items():  # the caller's object still shows the stored row

@@ -23,6 +23,7 @@ from accounts.audit import audit_record_many
 from accounts.errors import AccountError
 from accounts.models import AuditAction, Institution, User
 from accounts.names import short_name_for, sortable_name_for
+from accounts.services.invitation_links import invitations_after_login_changes
 from accounts.services.users import (
     _check_login_and_lengths,
     user_change_refusal,
@@ -272,12 +273,13 @@ def _update(
             [[user.pk for user in users], *values.values()],
         )
         written = {user_id for (user_id,) in cursor.fetchall()}
-    emails, activity = [], {True: [], False: []}
+    emails, activity, changes = [], {True: [], False: []}, []
     for index, (user, changed) in updates.items():
         if user.pk not in written:
             outcomes[index] = AccountError(AccountError.CHANGE_ADMIN)
             continue
         outcomes[index] = True
+        changes.append((user.pk, changed))
         if "email" in changed:
             emails.append((user.pk, {"from": user.email, "to": changed["email"]}))
         if "is_active" in changed:
@@ -291,6 +293,7 @@ def _update(
         (AuditAction.USER_DEACTIVATED, activity[False]),
     ):
         audit_record_many(action=action, institution_id=institution_id, actor=by, entries=entries)
+    invitations_after_login_changes(changes=changes)
 
 
 def _upsert_one(institution: Institution, row: UserWanted, *, by: User | None) -> Outcome:

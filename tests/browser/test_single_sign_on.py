@@ -11,6 +11,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 import requests
+from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import AuditAction, AuditEvent, IdentityProvider, Institution, MatchBy, User
 from accounts.services import identity_provider_add_oidc, identity_provider_add_saml
@@ -194,6 +195,33 @@ def test_oidc_matches_by_the_sis_id_claim_when_the_admin_says_so(
     signed_in_as(page, alice)
 
 
+def test_oidc_never_signs_in_an_admin_whose_address_the_provider_asserts(
+    page, hosts, oidc, institution
+):
+    chief = UserFactory(institution=institution, email="chief@springfield.test")
+    User.objects.filter(pk=chief.pk).update(is_account_admin=True)
+    oidc()
+    oidc_sign_in(page, hosts["springfield"], "chief@springfield.test")
+    refused(page, "administrators log in with their password")
+    assert not SocialAccount.objects.filter(user=chief).exists()
+    event = AuditEvent.objects.get(action=AuditAction.SSO_REFUSED)
+    assert event.details["reason"] == "privileged"
+
+
+def test_oidc_does_not_match_an_address_the_provider_says_is_unverified(
+    page, hosts, oidc, oidc_provider, people
+):
+    oidc()
+    requests.put(
+        f"{oidc_provider}/users/u-0815",
+        json={"email": "alice@springfield.test", "email_verified": "false"},
+        timeout=5,
+    )
+    oidc_sign_in(page, hosts["springfield"], "u-0815")
+    refused(page, "Your school has no account in this portal")
+    assert not SocialAccount.objects.exists()
+
+
 def test_oidc_makes_an_account_only_where_the_admin_allows_it(page, hosts, oidc, institution):
     oidc(create_accounts=True)
     oidc_sign_in(page, hosts["springfield"], "newbie@springfield.test")
@@ -217,6 +245,24 @@ def test_a_default_provider_is_where_the_log_in_page_goes_and_local_shows_the_fo
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     signed_in_as(page, alice)
+
+
+def test_a_sign_in_through_a_provider_does_not_lead_to_another_institutions_host(
+    page, hosts, oidc, people, settings
+):
+    alice, _ = people
+    # As in production, where the hosts have no port: allauth's own rule would take any host the
+    # portal answers to.
+    other = hosts["shelbyville"].removeprefix("http://")
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, other]
+    provider = oidc()
+    IdentityProvider.objects.filter(pk=provider.pk).update(is_default=True)
+    # The default provider starts from the log-in page's own address, ``next`` and all.
+    page.goto(f"{hosts['springfield']}/login?next={hosts['shelbyville']}/courses")
+    page.locator("input[name=sub]").fill(alice.email)
+    page.get_by_role("button", name="Authorize").click()
+    signed_in_as(page, alice)
+    assert page.url.startswith(hosts["springfield"])
 
 
 # --- SAML 2.0 -------------------------------------------------------------------------------------
