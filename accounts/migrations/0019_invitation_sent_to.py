@@ -14,7 +14,7 @@ def sent_links_went_to_the_current_address(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0017_audit_actions_branding_and_sign_in"),
+        ("accounts", "0018_audit_admin_granted"),
     ]
 
     operations = [
