@@ -26,7 +26,9 @@ bind = [_config.env_str("GUNICORN_BIND", default="127.0.0.1:8000")]
 # Processes x threads = requests served at once: 2 x 4 on 2 cores, each thread waiting on
 # PostgreSQL most of its time. A process that crashes takes only its own threads down.
 workers = _config.env_int("GUNICORN_WORKERS", default=2, minimum=1)
-worker_class = "gthread"
+worker_class = _config.env_choice(
+    "GUNICORN_WORKER_CLASS", default="gthread", choices=("gthread", "sync")
+)
 threads = _config.env_int("GUNICORN_THREADS", default=4, minimum=1)
 # A worker process silent this long is stuck and restarted. With threads this is the process's
 # heartbeat, not a limit on one request: a long SIS import is not cut short (nginx's
