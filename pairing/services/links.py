@@ -97,7 +97,7 @@ def link_upsert_sql(pairs: str) -> str:
             state = EXCLUDED.state, source = EXCLUDED.source, created_at = EXCLUDED.created_at,
             created_by_id = EXCLUDED.created_by_id, removed_at = NULL, removed_by_id = NULL
         WHERE {table}.state <> EXCLUDED.state
-        RETURNING {columns_of(ObserverLink, table)}
+        RETURNING {columns_of(ObserverLink)}
     """  # noqa: S608 - the table name is ours; every value is a parameter
 
 

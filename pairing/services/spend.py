@@ -9,13 +9,13 @@ holds the limits on guessing):
 2. One statement, with a snapshot taken after the lock, so that it sees whatever the lock's last
    holder committed (a code spent, an enrollment made): it re-checks the code, spends it, makes or
    restores the link, gives the observer the student's courses, owes the student the e-mail
-   notice and writes both audit rows. Each part is the same SQL the set-wise services run
-   (``link_upsert_sql``, ``observer_enrollments_fan_out_sql``), so the rules stay written once.
-
-The notice's job is queued after (procrastinate's own statement), in the same transaction.
+   notice (its row and its job) and writes both audit rows. Each part is the same SQL the
+   set-wise services run (``link_upsert_sql``, ``observer_enrollments_fan_out_sql``,
+   ``jobs_defer_sql``), so the rules stay written once.
 """
 
 from dataclasses import dataclass
+from functools import cache
 
 from django.db import connection
 from django.utils import timezone
@@ -32,9 +32,10 @@ from pairing.models import (
     PairingCode,
     PairingCodeState,
 )
-from pairing.notices import notice_jobs_queue
+from pairing.notices import NOTICE_TASK
 from pairing.services.links import link_upsert_sql
-from pairing_portal.sql import columns_of, model_from_row
+from pairing_portal.jobs import jobs_defer_sql
+from pairing_portal.sql import columns_of, compact, model_from_row
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ STUDENT_LOCK = f"""
 
 # 2. The redemption. PostgreSQL runs every data-modifying part to completion, each at most once,
 # whether or not the final SELECT reads it; a part reading another's RETURNING runs after it.
-SPEND = f"""
+_SPEND = f"""
     WITH live AS (
         -- The code again, now that the student is ours: still active and unexpired?
         SELECT code.id FROM {_CODES} code
@@ -107,8 +108,11 @@ SPEND = f"""
             %(actor_id)s::bigint, linked.student_id, %(audit_source)s, %(client_address)s::inet,
             %(link_details)s::jsonb
         FROM linked
+    ), queued AS (
+        -- The notice's job, with the notice (pairing.notices: one job per notice).
+        SELECT {{queue_notice_jobs}} AS ids
     )
-    SELECT EXISTS (SELECT FROM live), EXISTS (SELECT FROM spent), ARRAY(SELECT id FROM noticed),
+    SELECT EXISTS (SELECT FROM live), EXISTS (SELECT FROM spent), (SELECT ids FROM queued),
         link.*
     FROM (SELECT) AS one
     LEFT JOIN LATERAL (
@@ -118,6 +122,16 @@ SPEND = f"""
         LIMIT 1
     ) AS link ON true
 """  # noqa: S608 - table names are ours; every value is a parameter
+
+
+@cache
+def _spend() -> tuple[str, dict]:
+    """The redemption's statement and the parameters of its notice's job (made on first use:
+    the task's settings are known once the tasks are registered)."""
+    queue, parameters = jobs_defer_sql(
+        NOTICE_TASK, arguments="jsonb_build_object('notice_id', noticed.id)", rows="noticed"
+    )
+    return compact(_SPEND.replace("{queue_notice_jobs}", queue)), parameters
 
 
 def code_spend(
@@ -144,10 +158,12 @@ def code_spend(
         if student.pk == observer.pk:
             raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
         redeemed = audit_columns(actor=observer)
+        statement, job_parameters = _spend()
         cursor.execute(
-            SPEND,
+            statement,
             {
                 **FAN_OUT_PARAMETERS,
+                **job_parameters,
                 "code_hash": code_hash,
                 "now": now,
                 "observer_id": observer.pk,
@@ -170,11 +186,10 @@ def code_spend(
                 )["details"],
             },
         )
-        live, spent, notice_ids, *link_row = cursor.fetchone()
+        live, spent, _job_ids, *link_row = cursor.fetchone()
     already_linked = link_row[-1]
     if not live or not (spent or (keep_code_if_linked and already_linked)):
         raise PairingError(PairingError.INVALID_CODE)
-    notice_jobs_queue(notice_ids=notice_ids)
     link = model_from_row(ObserverLink, tuple(link_row[:-1]))
     link.observer, link.student = observer, student
     return Redemption(link=link, already_linked=bool(already_linked))

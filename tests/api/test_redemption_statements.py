@@ -13,8 +13,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 # The token; the attempt counted (every limit's counter, in one upsert that reads them back);
 # BEGIN; the student's row locked, then one statement that spends the code, links, enrolls, owes
-# the notice and writes both audit rows; the notice's job; COMMIT; the attempt taken back.
-REDEMPTION_STATEMENTS = 8
+# the notice (its row and its job) and writes both audit rows; COMMIT; the attempt taken back.
+REDEMPTION_STATEMENTS = 7
 
 
 def statements_of(callback) -> list[str]:
