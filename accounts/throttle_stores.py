@@ -2,7 +2,8 @@
 is Redis. Either way counting an attempt and reading its limits' windows back is one round trip.
 """
 
-from datetime import datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from django.conf import settings
@@ -49,28 +50,19 @@ class DatabaseStore:
     def add(self, entries: list[tuple[str, datetime]], amount: int) -> None:
         table = ThrottleBucket._meta.db_table
         # Every counter of a check in one statement, which also drops those keys' old buckets.
-        # Sorted, so two statements touching the same counters lock them in the same order.
-        entries = sorted(set(entries))
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH {_quick_commit()} pruned AS (
-                    DELETE FROM {table} WHERE key = ANY(%s) AND bucket_start < %s
+                WITH {_quick_commit()} {_ENTRIES} pruned AS (
+                    DELETE FROM {table} WHERE key IN (SELECT key FROM entry)
+                        AND bucket_start < to_timestamp(%(keep_from)s)
                 )
                 INSERT INTO {table} (key, bucket_start, count)
-                SELECT entry.key, entry.bucket_start, GREATEST(%s, 0)
-                FROM unnest(%s::text[], %s::timestamptz[]) AS entry(key, bucket_start), quick
+                SELECT entry.key, entry.bucket_start, GREATEST(%(amount)s, 0) FROM entry, quick
                 ON CONFLICT ON CONSTRAINT throttle_bucket_unique
-                DO UPDATE SET count = GREATEST({table}.count + %s, 0)
+                DO UPDATE SET count = GREATEST({table}.count + %(amount)s, 0)
                 """,  # noqa: S608 - the table name is ours; every value is a parameter
-                [
-                    [key for key, _start in entries],
-                    timezone.now() - KEEP_BUCKETS,
-                    amount,
-                    [key for key, _start in entries],
-                    [start for _key, start in entries],
-                    amount,
-                ],
+                {**_entries(entries), "amount": amount},
             )
 
     def counts(
@@ -93,25 +85,20 @@ class DatabaseStore:
         self, entries: list[tuple[str, datetime]], wanted: list[tuple[str, datetime, timedelta]]
     ) -> dict[str, list[tuple[datetime, int]]]:
         table = ThrottleBucket._meta.db_table
-        entries = sorted(set(entries))
-        keys = [key for key, _start in entries]
         with connection.cursor() as cursor:
-            # One statement: old buckets pruned, every counter of the check counted (sorted, so
-            # that two statements lock shared counters in the same order), and every bucket in
-            # the windows read back. The final SELECT sees the table as it was when the statement
-            # began, so the buckets just counted are read from the INSERT's RETURNING (their
-            # values now, after any concurrent attempt that counted first), the others from the
-            # table.
+            # One statement: old buckets pruned, every counter of the check counted, and every
+            # bucket in the windows read back. The final SELECT sees the table as it was when the
+            # statement began, so the buckets just counted are read from the INSERT's RETURNING
+            # (their values now, after any concurrent attempt that counted first), the others
+            # from the table.
             cursor.execute(
                 f"""
-                WITH {_quick_commit()} pruned AS (
-                    DELETE FROM {table} WHERE key = ANY(%(keys)s::text[])
-                        AND bucket_start < %(keep_from)s::timestamptz
+                WITH {_quick_commit()} {_ENTRIES} pruned AS (
+                    DELETE FROM {table} WHERE key IN (SELECT key FROM entry)
+                        AND bucket_start < to_timestamp(%(keep_from)s)
                 ), added AS (
                     INSERT INTO {table} (key, bucket_start, count)
-                    SELECT entry.key, entry.bucket_start, 1
-                    FROM unnest(%(keys)s::text[], %(starts)s::timestamptz[])
-                        AS entry(key, bucket_start), quick
+                    SELECT entry.key, entry.bucket_start, 1 FROM entry, quick
                     ON CONFLICT ON CONSTRAINT throttle_bucket_unique
                     DO UPDATE SET count = GREATEST({table}.count + 1, 0)
                     RETURNING key, bucket_start, count
@@ -119,20 +106,19 @@ class DatabaseStore:
                 SELECT key, bucket_start, count FROM added
                 UNION ALL
                 SELECT bucket.key, bucket.bucket_start, bucket.count
-                FROM unnest(%(wanted)s::text[], %(since)s::timestamptz[]) AS span(key, since)
-                JOIN {table} bucket
-                    ON bucket.key = span.key AND bucket.bucket_start >= span.since
+                FROM json_to_recordset(%(wanted)s::json) AS span(key text, since double precision)
+                JOIN {table} bucket ON bucket.key = span.key
+                    AND bucket.bucket_start >= to_timestamp(span.since)
                 WHERE NOT EXISTS (
                     SELECT FROM added
                     WHERE added.key = bucket.key AND added.bucket_start = bucket.bucket_start
                 )
                 """,  # noqa: S608 - the table name is ours; every value is a parameter
                 {
-                    "keys": keys,
-                    "starts": [start for _key, start in entries],
-                    "keep_from": timezone.now() - KEEP_BUCKETS,
-                    "wanted": [key for key, _since, _bucket in wanted],
-                    "since": [since for _key, since, _bucket in wanted],
+                    **_entries(entries),
+                    "wanted": json.dumps(
+                        [{"key": key, "since": since.timestamp()} for key, since, _ in wanted]
+                    ),
                 },
             )
             rows = cursor.fetchall()
@@ -144,6 +130,59 @@ class DatabaseStore:
         return found
 
 
+# The counters of a statement, from one JSON parameter (PostgreSQL reads it faster than psycopg
+# writes arrays), sorted, so that two statements touching the same counters lock them in the
+# same order.
+_ENTRIES = """entry AS (
+    SELECT entry.key, to_timestamp(entry.start) AS bucket_start
+    FROM json_to_recordset(%(entries)s::json) AS entry(key text, start double precision)
+    ORDER BY entry.key, entry.start
+),"""
+
+
+def _entries(entries: list[tuple[str, datetime]]) -> dict:
+    return {
+        "entries": json.dumps(
+            [{"key": key, "start": start.timestamp()} for key, start in sorted(set(entries))]
+        ),
+        "keep_from": (timezone.now() - KEEP_BUCKETS).timestamp(),
+    }
+
+
+# Counting and reading in Redis, in one call whatever the number of counters and buckets: each
+# counter's bucket made if new (with its expiry) and counted, then every bucket of its window
+# read. A script runs alone, so no other client's count falls between the two.
+# ARGV: seconds a bucket lives, the amount to add, now (epoch seconds); then four per counter:
+# its buckets' names up to the bucket's start, the bucket to count (epoch seconds; "" for none),
+# the window's first bucket (epoch seconds; "" to read nothing), a bucket's length in seconds.
+# Returns, per counter, its non-zero buckets in the window as (start, count) pairs, flattened.
+_COUNT_AND_READ = """
+local ttl, amount, now = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local out = {}
+for i = 4, #ARGV, 4 do
+  local prefix, counted, since, size = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  if counted ~= "" then
+    redis.call("SET", prefix .. counted, 0, "NX", "EX", ttl)
+    redis.call("INCRBY", prefix .. counted, amount)
+  end
+  local found = {}
+  if since ~= "" then
+    local start = tonumber(since)
+    while start <= now do
+      local count = tonumber(redis.call("GET", prefix .. string.format("%d", start)) or "0")
+      if count ~= 0 then
+        table.insert(found, start)
+        table.insert(found, count)
+      end
+      start = start + size
+    end
+  end
+  table.insert(out, found)
+end
+return out
+"""
+
+
 class CacheStore:
     """Counters in the cache (Redis): INCR is atomic there, and keys expire by themselves."""
 
@@ -152,23 +191,13 @@ class CacheStore:
         return f"throttle:{key}:{int(bucket_start.timestamp())}"
 
     def add(self, entries: list[tuple[str, datetime]], amount: int) -> None:
-        client = _redis_client()
-        if client is None:  # another cache than Redis (tests, a single process)
+        if _redis_client() is None:  # another cache than Redis (tests, a single process)
             for key, bucket_start in entries:
                 cache_key = self._key(key, bucket_start)
                 cache.add(cache_key, 0, timeout=int(KEEP_BUCKETS.total_seconds()))
                 cache.incr(cache_key, amount)
             return
-        # Every counter in one round trip (made if new, with its expiry, then counted).
-        pipe = client.pipeline(transaction=True)
-        self._count(pipe, entries, amount)
-        pipe.execute()
-
-    def _count(self, pipe, entries: list[tuple[str, datetime]], amount: int) -> None:
-        for key, bucket_start in entries:
-            name = cache.make_and_validate_key(self._key(key, bucket_start))
-            pipe.set(name, 0, nx=True, ex=int(KEEP_BUCKETS.total_seconds()))
-            pipe.incrby(name, amount)
+        self._run(amount, [(key, start, None, None) for key, start in entries])
 
     def counts(
         self, wanted: list[tuple[str, datetime, timedelta]]
@@ -183,23 +212,37 @@ class CacheStore:
     def add_and_count(
         self, entries: list[tuple[str, datetime]], wanted: list[tuple[str, datetime, timedelta]]
     ) -> dict[str, list[tuple[datetime, int]]]:
-        starts = self._starts(wanted)
-        client = _redis_client()
-        if client is None:  # another cache than Redis (tests, a single process): two calls
+        if _redis_client() is None:  # another cache than Redis (tests, a single process)
             self.add(entries, 1)
             return self.counts(wanted)
-        # One round trip to Redis: each counter made if new (with its expiry) and counted, then
-        # every bucket of the windows read, in one MULTI/EXEC that no other client interleaves.
-        pipe = client.pipeline(transaction=True)
-        self._count(pipe, entries, 1)
-        names = [(key, s, self._key(key, s)) for key, moments in starts.items() for s in moments]
-        pipe.mget([cache.make_and_validate_key(name) for _key, _start, name in names])
-        values = pipe.execute()[-1]
-        found: dict[str, list[tuple[datetime, int]]] = {key: [] for key in starts}
-        for (key, start, _name), value in zip(names, values, strict=True):
-            if value is not None and int(value):
-                found[key].append((start, int(value)))
-        return found
+        counted = dict(entries)
+        return self._run(
+            1, [(key, counted.get(key), since, bucket) for key, since, bucket in wanted]
+        )
+
+    def _run(
+        self, amount: int, counters: list[tuple[str, datetime | None, datetime | None, timedelta]]
+    ) -> dict[str, list[tuple[datetime, int]]]:
+        """One call of the script: (key, bucket to count, window's first bucket, bucket length)
+        per counter; returns each counter's buckets in its window."""
+        client = _redis_client()
+        args: list = [int(KEEP_BUCKETS.total_seconds()), amount, int(timezone.now().timestamp())]
+        for key, counted, since, bucket in counters:
+            args += [
+                # The cache's own name for the bucket, up to its start (make_key, as get_many).
+                cache.make_key(f"throttle:{key}:"),
+                int(counted.timestamp()) if counted else "",
+                int(since.timestamp()) if since else "",
+                int(bucket.total_seconds()) if bucket else 0,
+            ]
+        results = _script(client)(keys=[], args=args, client=client)
+        return {
+            key: [
+                (datetime.fromtimestamp(int(found[i]), tz=UTC), int(found[i + 1]))
+                for i in range(0, len(found), 2)
+            ]
+            for (key, _counted, _since, _bucket), found in zip(counters, results, strict=True)
+        }
 
     @staticmethod
     def _starts(wanted: list[tuple[str, datetime, timedelta]]) -> dict[str, list[datetime]]:
@@ -211,6 +254,17 @@ class CacheStore:
                 starts[key].append(start)
                 start += bucket
         return starts
+
+
+_scripts: dict[int, object] = {}
+
+
+def _script(client):
+    """The counting script, registered once per client (run by its hash, sent again only if
+    Redis has forgotten it)."""
+    if id(client) not in _scripts:
+        _scripts[id(client)] = client.register_script(_COUNT_AND_READ)
+    return _scripts[id(client)]
 
 
 def _redis_client():

@@ -192,8 +192,14 @@ def measure_redemption(port: int, data: dict, info: dict) -> dict:
         return [urlencode({"pairing_code": code}) for code in codes]
 
     portal_bodies, floor_bodies = bodies(data["redeem_course"]), bodies(data["floor_course"])
-    portal = load(port, "/api/v1/users/self/observees", data["observer_tokens"], portal_bodies)
-    floor = load(port, "/api/v1/floor/redeem", data["floor_observer_tokens"], floor_bodies)
+    portal_path, floor_path = "/api/v1/users/self/observees", "/api/v1/floor/redeem"
+    # Two requests of each kind per client first, to warm every process and thread up (imports,
+    # connections, prepared statements) before either is timed.
+    warm = 2 * CLIENTS
+    load(port, portal_path, data["observer_tokens"], portal_bodies[:warm])
+    load(port, floor_path, data["floor_observer_tokens"], floor_bodies[:warm])
+    portal = load(port, portal_path, data["observer_tokens"], portal_bodies[warm:])
+    floor = load(port, floor_path, data["floor_observer_tokens"], floor_bodies[warm:])
     limit = redemption_database_limit(data, info)
     return {
         "requests": portal["requests"],
