@@ -29,6 +29,12 @@ def print_table(r: dict) -> None:
             ("Code generation, API, 16 clients", f"{gen['per_s']:.0f} req/s, p50 {gen['p50_ms']:.1f} ms, p99 {gen['p99_ms']:.1f} ms",
              f"{gen['floor_per_s']:.0f} req/s, p99 {gen['floor_p99_ms']:.1f} ms", "", f"{gen['floor_ratio']:.0%} of floor", ""),
         ]  # fmt: skip
+    cpu = red.get("cpu_ms", {})
+    if all(cpu.get(kind, {}).get("app") is not None for kind in ("portal", "floor")):
+        rows.append(
+            ("Redemption, CPU per request", f"app {cpu['portal']['app']:.1f} ms + PostgreSQL {cpu['portal']['database']:.1f} ms",
+             f"app {cpu['floor']['app']:.1f} ms + PostgreSQL {cpu['floor']['database']:.1f} ms", "", "", "")
+        )  # fmt: skip
     header = ("measure", "portal", "framework floor", "database alone", "ratio", "target")
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
     print()

@@ -163,8 +163,38 @@ def bearer(token: str) -> dict:
 # --- The measurements ---------------------------------------------------------------------------------
 
 
+def cpu_seconds(pids: list[int]) -> float | None:
+    """CPU time (user + system) the processes have used so far, from /proc (Linux, and only for
+    processes this user may read, such as a PostgreSQL on this machine); None elsewhere."""
+    try:
+        total = 0
+        for pid in pids:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def server_processes(server_pid: int, info: dict) -> tuple[list[int], list[int]]:
+    """gunicorn's workers, and the PostgreSQL backends serving the bench's database."""
+    workers = [
+        int(pid)
+        for pid in Path(f"/proc/{server_pid}/task/{server_pid}/children").read_text().split()
+    ]
+    with psycopg.connect(**info, dbname="postgres", autocommit=True) as conn:
+        backends = [
+            pid
+            for (pid,) in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", [BENCH_DB]
+            )
+        ]
+    return workers, backends
+
+
 def load(port: int, path: str, tokens: list[str], bodies: list[str]) -> dict:
-    """POST each body to ``path``, spread over one client per token; throughput and latencies."""
+    """POST each body to ``path``, spread over one client per token; throughput, latencies and,
+    where /proc tells, the CPU time the server and PostgreSQL spent per request."""
     per_client = len(bodies) // len(tokens)
     jobs = [
         [
@@ -173,14 +203,27 @@ def load(port: int, path: str, tokens: list[str], bodies: list[str]) -> dict:
         ]
         for i, token in enumerate(tokens)
     ]
+    processes = SERVER.get("processes") or ([], [])
+    before = [cpu_seconds(pids) for pids in processes]
     latencies, wall, statuses = run_clients(port, jobs)
+    after = [cpu_seconds(pids) for pids in processes]
     assert set(statuses) == {200}, f"{path} answered {sorted(set(statuses))}"
+    app_cpu, db_cpu = (
+        (end - begin) / len(latencies) * 1000 if begin is not None and end is not None else None
+        for begin, end in zip(before, after, strict=True)
+    ) if processes[0] else (None, None)  # fmt: skip
     return {
         "requests": len(latencies),
         "per_s": len(latencies) / wall,
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
+        "app_cpu_ms": app_cpu,
+        "db_cpu_ms": db_cpu,
     }
+
+
+# The server being measured: its processes once warmed up (workers, PostgreSQL backends).
+SERVER: dict = {}
 
 
 def measure_redemption(port: int, data: dict, info: dict) -> dict:
@@ -198,6 +241,7 @@ def measure_redemption(port: int, data: dict, info: dict) -> dict:
     warm = 2 * CLIENTS
     load(port, portal_path, data["observer_tokens"], portal_bodies[:warm])
     load(port, floor_path, data["floor_observer_tokens"], floor_bodies[:warm])
+    SERVER["processes"] = server_processes(SERVER["pid"], info)
     portal = load(port, portal_path, data["observer_tokens"], portal_bodies[warm:])
     floor = load(port, floor_path, data["floor_observer_tokens"], floor_bodies[warm:])
     limit = redemption_database_limit(data, info)
@@ -209,6 +253,10 @@ def measure_redemption(port: int, data: dict, info: dict) -> dict:
         "floor_per_s": floor["per_s"],
         "floor_p50_ms": floor["p50_ms"],
         "floor_p99_ms": floor["p99_ms"],
+        "cpu_ms": {
+            kind: {"app": result["app_cpu_ms"], "database": result["db_cpu_ms"]}
+            for kind, result in (("portal", portal), ("floor", floor))
+        },
         "database_limit_tx_per_s": limit,
         "ratio": portal["per_s"] / limit,
         "floor_ratio": portal["per_s"] / floor["per_s"],
@@ -456,6 +504,7 @@ def main(only: list[str]) -> None:
     shape = server_shape()
     print(f"gunicorn: {shape}", flush=True)
     server = start_server(env, port)
+    SERVER["pid"] = server.pid
     results = {
         "machine": {"cpus": os.cpu_count(), "clients": CLIENTS, "gunicorn": shape},
     }

@@ -114,6 +114,7 @@ def test_the_example_env_file_documents_every_setting():
         "SENTRY_ENVIRONMENT",
         "GUNICORN_BIND",
         "GUNICORN_WORKERS",
+        "GUNICORN_WORKER_CLASS",
         "GUNICORN_THREADS",
         "GUNICORN_TIMEOUT",
     ):
