@@ -54,6 +54,21 @@ def _who(context: AuditContext, actor: User | None, details: dict) -> tuple[int 
     return actor_id, details
 
 
+def audit_columns(*, actor: User | None, details: dict | None = None) -> dict:
+    """What a statement of a service's own that writes an audit row (a redemption's) needs besides
+    the action, subject and institution: ``actor_id``, ``details`` (JSON text), ``source`` and
+    ``client_address``, as ``audit_record`` would write them (the admin acting as ``actor``
+    named)."""
+    context = current_context()
+    actor_id, entry = _who(context, actor, details or {})
+    return {
+        "actor_id": actor_id,
+        "details": json.dumps(entry),
+        "source": context.source,
+        "client_address": context.client_address,
+    }
+
+
 def audit_record(
     *,
     action: str,

@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AuditEvent, Institution, SpentChallenge, ThrottleBucket
-from accounts.throttle import KEEP_BUCKETS
+from accounts.throttle_stores import KEEP_BUCKETS
 
 
 def sessions_prune() -> int:

@@ -61,12 +61,15 @@ class UserTimeZoneMiddleware:
     """Dates and times in the zone the person reading chose in User Settings, else TIME_ZONE.
 
     While an admin acts as someone, the admin's own zone: it is their clock that reads the page.
+    Not on the API, which answers in UTC.
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith("/api/"):
+            return self.get_response(request)  # UTC there (api.middleware.LocaleMiddleware)
         reader = request.real_user
         zone = reader.time_zone if reader.is_authenticated else ""
         # A name the zone database no longer knows falls back to the default rather than failing.

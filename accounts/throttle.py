@@ -1,7 +1,7 @@
 """Limits on failed attempts (wrong pairing codes, wrong passwords), shared by every app process.
 
 Failures are counted in time buckets, in the database by default or in Redis when the cache is
-Redis, so two or more app servers enforce one limit. A limit is "at most N failures within a
+Redis (accounts.throttle_stores), so two or more app servers enforce one limit. A limit is "at most N failures within a
 window"; once reached, every attempt under that key (a right one too, or the pause would leak) is
 refused until enough failures have left the window, and the caller is told when that is.
 
@@ -16,19 +16,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from accounts.audit import audit_record
-from accounts.models import AuditAction, ThrottleBucket
+from accounts.models import AuditAction
 from accounts.proof_of_work import proof_verify
-
-KEEP_BUCKETS = timedelta(days=2)
+from accounts.throttle_stores import counter_store
 
 
 @dataclass(frozen=True)
@@ -89,101 +85,6 @@ def _bucket_start(moment: datetime, size: timedelta) -> datetime:
     return datetime.fromtimestamp(int(moment.timestamp()) // seconds * seconds, tz=moment.tzinfo)
 
 
-class CounterStore(Protocol):
-    def add(self, entries: list[tuple[str, datetime]], amount: int) -> None:
-        """Add ``amount`` to each (key, bucket start) counter (never below zero)."""
-
-    def counts(
-        self, wanted: list[tuple[str, datetime, timedelta]]
-    ) -> dict[str, list[tuple[datetime, int]]]:
-        """For each (key, since, bucket size): its buckets from ``since`` on, oldest first."""
-
-
-class DatabaseStore:
-    """Counters in PostgreSQL: an atomic upsert, so concurrent failures are never lost."""
-
-    def add(self, entries: list[tuple[str, datetime]], amount: int) -> None:
-        table = ThrottleBucket._meta.db_table
-        # Every counter of a check in one statement, which also drops those keys' old buckets.
-        # Sorted, so two statements touching the same counters lock them in the same order.
-        entries = sorted(set(entries))
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                WITH pruned AS (
-                    DELETE FROM {table} WHERE key = ANY(%s) AND bucket_start < %s
-                )
-                INSERT INTO {table} (key, bucket_start, count)
-                SELECT entry.key, entry.bucket_start, GREATEST(%s, 0)
-                FROM unnest(%s::text[], %s::timestamptz[]) AS entry(key, bucket_start)
-                ON CONFLICT ON CONSTRAINT throttle_bucket_unique
-                DO UPDATE SET count = GREATEST({table}.count + %s, 0)
-                """,  # noqa: S608 - the table name is ours; every value is a parameter
-                [
-                    [key for key, _start in entries],
-                    timezone.now() - KEEP_BUCKETS,
-                    amount,
-                    [key for key, _start in entries],
-                    [start for _key, start in entries],
-                    amount,
-                ],
-            )
-
-    def counts(
-        self, wanted: list[tuple[str, datetime, timedelta]]
-    ) -> dict[str, list[tuple[datetime, int]]]:
-        # One query for every key of a check (an account, an address, an institution).
-        since = {key: start for key, start, _bucket in wanted}
-        rows = (
-            ThrottleBucket.objects.filter(key__in=since, bucket_start__gte=min(since.values()))
-            .order_by("bucket_start")
-            .values_list("key", "bucket_start", "count")
-        )
-        found: dict[str, list[tuple[datetime, int]]] = {key: [] for key in since}
-        for key, start, count in rows:
-            if start >= since[key]:
-                found[key].append((start, count))
-        return found
-
-
-class CacheStore:
-    """Counters in the cache (Redis): INCR is atomic there, and keys expire by themselves."""
-
-    @staticmethod
-    def _key(key: str, bucket_start: datetime) -> str:
-        return f"throttle:{key}:{int(bucket_start.timestamp())}"
-
-    def add(self, entries: list[tuple[str, datetime]], amount: int) -> None:
-        for key, bucket_start in entries:
-            cache_key = self._key(key, bucket_start)
-            cache.add(cache_key, 0, timeout=int(KEEP_BUCKETS.total_seconds()))
-            cache.incr(cache_key, amount)
-
-    def counts(
-        self, wanted: list[tuple[str, datetime, timedelta]]
-    ) -> dict[str, list[tuple[datetime, int]]]:
-        now = timezone.now()
-        starts: dict[str, list[datetime]] = {}
-        for key, since, bucket in wanted:
-            start, starts[key] = since, []
-            while start <= now:
-                starts[key].append(start)
-                start += bucket
-        found = cache.get_many([self._key(k, s) for k, moments in starts.items() for s in moments])
-        return {
-            key: [(s, found[self._key(key, s)]) for s in moments if found.get(self._key(key, s))]
-            for key, moments in starts.items()
-        }
-
-
-def _store() -> CounterStore:
-    choice = getattr(settings, "THROTTLE_STORE", "auto")
-    uses_redis = "redis" in settings.CACHES["default"]["BACKEND"].lower()
-    if choice == "cache" or (choice == "auto" and uses_redis):
-        return CacheStore()
-    return DatabaseStore()
-
-
 def _until(
     buckets: list[tuple[datetime, int]], limit: Limit, *, counting_this: bool = False
 ) -> datetime | None:
@@ -223,12 +124,17 @@ class Check:
         """Where the rules stand now, read in one query."""
         if not self.rules:
             return Status(refused_until=None, proof_required=False)
-        now = timezone.now()
-        wanted = [
+        return self._status(counter_store().counts(self._wanted(timezone.now())), counting_this)
+
+    def _wanted(self, now: datetime) -> list[tuple[str, datetime, timedelta]]:
+        return [
             (key, _bucket_start(now - limit.window, limit.bucket), limit.bucket)
             for key, limit in self.rules
         ]
-        buckets = _store().counts(wanted)
+
+    def _status(
+        self, buckets: dict[str, list[tuple[datetime, int]]], counting_this: bool
+    ) -> Status:
         times, proof_required = [], False
         for key, limit in self.rules:
             until = _until(buckets[key], limit, counting_this=counting_this)
@@ -258,8 +164,14 @@ class Check:
         takes back one that succeeds (``Attempt.succeeded``).
         """
         now = timezone.now()
-        self._add(now, 1)
-        status = self.status(counting_this=True)
+        if self.rules:
+            # Counted and read back in one round trip (CounterStore.add_and_count).
+            entries = [(key, _bucket_start(now, limit.bucket)) for key, limit in self.rules]
+            status = self._status(
+                counter_store().add_and_count(entries, self._wanted(now)), counting_this=True
+            )
+        else:
+            status = Status(refused_until=None, proof_required=False)
         if status.refused_until is not None:
             self._add(now, -1)
         return Attempt(
@@ -271,7 +183,7 @@ class Check:
 
     def _add(self, moment: datetime, amount: int) -> None:
         if self.rules:
-            _store().add(
+            counter_store().add(
                 [(key, _bucket_start(moment, limit.bucket)) for key, limit in self.rules], amount
             )
 

@@ -1,6 +1,7 @@
 from datetime import UTC
 
 from django.http import JsonResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import timezone, translation
 
 NUL_REFUSED = "Parameters may not contain NUL characters."
@@ -29,18 +30,19 @@ class RefuseNulBytesMiddleware:
         )
 
 
-class ApiInEnglishMiddleware:
-    """The API speaks English and UTC whatever the browser asks or the user chose: its messages are
-    a contract with Canvas clients, and its timestamps end in "Z". (Placed after LocaleMiddleware
-    and the user's time zone, which it overrides for /api/ only.)"""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Django's LocaleMiddleware for pages; the API speaks English and UTC whatever the browser
+    asks or the user chose: its messages are a contract with Canvas clients, and its timestamps end
+    in "Z". An API request skips the language negotiation (cookie, Accept-Language, the catalogue
+    lookups) it would throw away, and accounts.middleware.UserTimeZoneMiddleware leaves it alone.
+    (It stands where Django's would, in settings.MIDDLEWARE.)"""
 
     def __call__(self, request):
         if not request.path.startswith("/api/"):
-            return self.get_response(request)
+            return super().__call__(request)
         translation.activate("en")
         request.LANGUAGE_CODE = "en"
         with timezone.override(UTC):
-            return self.get_response(request)
+            response = self.get_response(request)
+        response.headers.setdefault("Content-Language", "en")
+        return response

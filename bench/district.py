@@ -65,12 +65,17 @@ def build_district() -> dict:
             batch_size=5000,
         )
 
+    # The portal, the framework floor and the raw-SQL limit each spend their own codes.
     redeem_students = people("redeem", CLIENTS * REDEMPTIONS_PER_CLIENT)
+    floor_students = people("floor", CLIENTS * REDEMPTIONS_PER_CLIENT)
     limit_students = people("limit", CLIENTS * REDEMPTIONS_PER_CLIENT)
-    redeem_course, limit_course = course("Redeem"), course("Limit")
+    redeem_course, floor_course = course("Redeem"), course("Floor")
+    limit_course = course("Limit")
     enroll(redeem_course, redeem_students)
+    enroll(floor_course, floor_students)
     enroll(limit_course, limit_students)
     observers = people("parent", CLIENTS)
+    floor_observers = people("floorparent", CLIENTS)
     limit_observers = people("limitparent", CLIENTS)
 
     export_course = course("Export")
@@ -89,23 +94,29 @@ def build_district() -> dict:
     # PAIRING_CODES_PER_STUDENT_PER_DAY however often the bench runs in a day.
     generate_students = people("generate", CLIENTS * GENERATIONS_PER_CLIENT)
     enroll(course("Generate"), generate_students)
+    floor_generate_students = people("floorgenerate", CLIENTS * GENERATIONS_PER_CLIENT)
+    enroll(course("FloorGenerate"), floor_generate_students)
     generate_admins = people("generateadmin", CLIENTS)
     User.objects.filter(pk__in=[a.pk for a in generate_admins]).update(is_account_admin=True)
+
+    def tokens(users: list[User]) -> list[str]:
+        return [api_token_create(user=u, purpose="bench").token for u in users]
 
     return {
         "district": district.pk,
         "admin": admin,
         "teacher": teacher,
-        "observer_tokens": [api_token_create(user=o, purpose="bench").token for o in observers],
+        "observer_tokens": tokens(observers),
+        "floor_observer_tokens": tokens(floor_observers),
         "limit_observers": [o.pk for o in limit_observers],
         "redeem_course": redeem_course,
+        "floor_course": floor_course,
         "limit_course": limit_course,
         "export_course": export_course.pk,
         "people_course": people_course.pk,
         "generate_students": [s.pk for s in generate_students],
-        "generate_tokens": [
-            api_token_create(user=a, purpose="bench").token for a in generate_admins
-        ],
+        "floor_generate_students": [s.pk for s in floor_generate_students],
+        "generate_tokens": tokens(generate_admins),
     }
 
 

@@ -3,22 +3,28 @@
 It makes a fresh database (`pairing_portal_bench`, on DATABASE_URL's server or the embedded one),
 fills it with a district, serves the portal with gunicorn as production would, and measures:
 
-1. redemption through POST /api/v1/users/self/observees at 16 clients, beside the same database
-   work done directly with psycopg from 16 threads;
+1. redemption through POST /api/v1/users/self/observees at 16 clients, beside the framework floor
+   (bench/floor_views.py: the same server, middleware and token, only the essential statements)
+   and the same database work done directly with psycopg from 16 threads (the raw-SQL limit);
 2. Export Pairing Codes for a 10,000-student course, beside INSERT … SELECT plus COPY;
 3. the People page of a 2,000-student course;
 4. SIS imports of 100,000 rows of each kind of file (users, courses, enrollments, user_observers),
    as the worker runs them, and the peak memory of `manage.py sis_import` importing a
-   1,000,000-row users.csv; a OneRoster 1.1 bulk zip (100,000 users with their parents'
-   agentSourcedIds, classes and enrollments), first and again;
+   1,000,000-row users.csv;
 5. pairing-code generation at the API at 16 clients.
 
-It prints a table and writes bench/results.json. The load generator is Python on the same two
+The People page and code generation are measured beside their own framework floors too. The
+server is gunicorn with the production configuration (deploy/gunicorn.conf.py; GUNICORN_* in the
+environment change it) and bench/floor_settings.py, which mounts the floor's routes beside the
+portal's. `python bench/run.py redemption` measures redemption alone (a minute, not five).
+
+It prints a table and writes bench/results.json (the full run only). The load generator is Python on the same two
 cores as the server and the database, so it takes a share of the machine too; the figures are for
 comparing, side by side, on one machine.
 """
 
 import http.client
+import importlib.util
 import json
 import os
 import random
@@ -37,16 +43,19 @@ from district import (
     EXPORT_STUDENTS,
     GENERATIONS_PER_CLIENT,
     PEOPLE_STUDENTS,
-    REDEMPTIONS_PER_CLIENT,
     build_district,
     codes_for,
 )
+from floor_sql import REDEEM
+from load import SERVER, bearer, load, percentile, run_clients, server_processes
 from psycopg import sql
+from report import print_table
 from sis import measure_import_memory, measure_oneroster_import, measure_sis_imports
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-BENCH_DB = "pairing_portal_bench"
+# Dropped and made again by each run; BENCH_DATABASE names another (two benches on one server).
+BENCH_DB = os.environ.get("BENCH_DATABASE") or "pairing_portal_bench"
 
 
 # --- The database -------------------------------------------------------------------------------
@@ -97,88 +106,52 @@ def portal_environment(database_url: str) -> dict:
         "EMAIL_URL": "dummymail://",
         "EMAIL_ALLOW_CONSOLE": "true",
         "DJANGO_SETTINGS_MODULE": "pairing_portal.settings",
+        # The server's only (main() sets it there): the portal plus the floor's routes.
+        "SERVER_SETTINGS_MODULE": "bench.floor_settings",
         # Production's static files (hashed names, read from their manifest), collected below.
         "STATIC_ROOT": str(Path(tempfile.gettempdir()) / "pairing-portal-bench-static"),
         "MEDIA_ROOT": str(Path(tempfile.gettempdir()) / "pairing-portal-bench-media"),
     }
 
 
-# --- Load -----------------------------------------------------------------------------------------
-
-
-def run_clients(
-    port: int, jobs: list[list[tuple[str, str, dict, str]]]
-) -> tuple[list[float], float, list[int]]:
-    """Each job list runs on its own persistent connection; returns latencies, wall time, statuses."""
-    latencies: list[float] = []
-    statuses: list[int] = []
-    lock = threading.Lock()
-    start = threading.Barrier(len(jobs) + 1)
-
-    def client(requests_: list[tuple[str, str, dict, str]]) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        mine, codes = [], []
-        start.wait()
-        for method, path, headers, body in requests_:
-            began = time.perf_counter()
-            conn.request(method, path, body=body, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            mine.append(time.perf_counter() - began)
-            codes.append(response.status)
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-            statuses.extend(codes)
-
-    threads = [threading.Thread(target=client, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return latencies, time.perf_counter() - began, statuses
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}", "Content-Type": "application/x-www-form-urlencoded"}
-
-
 # --- The measurements ---------------------------------------------------------------------------------
 
 
 def measure_redemption(port: int, data: dict, info: dict) -> dict:
-    codes = codes_for(data["redeem_course"], data["admin"])
-    random.shuffle(codes)
-    jobs = [
-        [
-            (
-                "POST",
-                "/api/v1/users/self/observees",
-                bearer(token),
-                urlencode({"pairing_code": code}),
-            )
-            for code in codes[i * REDEMPTIONS_PER_CLIENT : (i + 1) * REDEMPTIONS_PER_CLIENT]
-        ]
-        for i, token in enumerate(data["observer_tokens"])
-    ]
-    latencies, wall, statuses = run_clients(port, jobs)
-    assert set(statuses) == {200}, f"redemptions answered {sorted(set(statuses))}"
-    portal = len(latencies) / wall
+    """The portal, then the framework floor, then the raw-SQL limit, each with its own codes."""
+
+    def bodies(course) -> list[str]:
+        codes = codes_for(course, data["admin"])
+        random.shuffle(codes)
+        return [urlencode({"pairing_code": code}) for code in codes]
+
+    portal_bodies, floor_bodies = bodies(data["redeem_course"]), bodies(data["floor_course"])
+    portal_path, floor_path = "/api/v1/users/self/observees", "/api/v1/floor/redeem"
+    # Two requests of each kind per client first, to warm every process and thread up (imports,
+    # connections, prepared statements) before either is timed.
+    warm = 2 * CLIENTS
+    load(port, portal_path, data["observer_tokens"], portal_bodies[:warm])
+    load(port, floor_path, data["floor_observer_tokens"], floor_bodies[:warm])
+    SERVER["processes"] = server_processes(SERVER["pid"], info, BENCH_DB)
+    portal = load(port, portal_path, data["observer_tokens"], portal_bodies[warm:])
+    floor = load(port, floor_path, data["floor_observer_tokens"], floor_bodies[warm:])
     limit = redemption_database_limit(data, info)
     return {
-        "requests": len(latencies),
-        "portal_per_s": portal,
-        "p50_ms": percentile(latencies, 0.5) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
+        "requests": portal["requests"],
+        "portal_per_s": portal["per_s"],
+        "p50_ms": portal["p50_ms"],
+        "p99_ms": portal["p99_ms"],
+        "floor_per_s": floor["per_s"],
+        "floor_p50_ms": floor["p50_ms"],
+        "floor_p99_ms": floor["p99_ms"],
+        "cpu_ms": {
+            kind: {"app": result["app_cpu_ms"], "database": result["db_cpu_ms"]}
+            for kind, result in (("portal", portal), ("floor", floor))
+        },
         "database_limit_tx_per_s": limit,
-        "ratio": portal / limit,
+        "ratio": portal["per_s"] / limit,
+        "floor_ratio": portal["per_s"] / floor["per_s"],
+        "floor_to_limit": floor["per_s"] / limit,
     }
 
 
@@ -197,30 +170,10 @@ def redemption_database_limit(data: dict, info: dict) -> float:
             barrier.wait()
             for digest in hashes[index * per_thread : (index + 1) * per_thread]:
                 with conn.transaction():
-                    student, institution = conn.execute(
-                        """UPDATE pairing_pairingcode code SET state = 'used', used_by_id = %s, ended_at = now()
-                           FROM accounts_user student
-                           WHERE code.code_hash = %s AND code.state = 'active' AND code.expires_at > now()
-                             AND student.id = code.student_id
-                           RETURNING code.student_id, student.institution_id""",
-                        [observer, digest],
-                    ).fetchone()
-                    conn.execute(
-                        """INSERT INTO pairing_observerlink
-                             (observer_id, student_id, institution_id, state, source, created_at)
-                           VALUES (%s, %s, %s, 'active', 'pairing_code', now())
-                           ON CONFLICT ON CONSTRAINT observer_link_unique DO NOTHING""",
-                        [observer, student, institution],
-                    )
-                    conn.execute(
-                        """INSERT INTO courses_enrollment
-                             (user_id, course_id, type, state, associated_user_id, created_at, updated_at)
-                           SELECT %s, e.course_id, 'ObserverEnrollment', 'active', e.user_id, now(), now()
-                           FROM courses_enrollment e
-                           WHERE e.user_id = %s AND e.type = 'StudentEnrollment' AND e.state IN ('active', 'invited')
-                           ON CONFLICT ON CONSTRAINT enrollment_unique DO NOTHING""",
-                        [observer, student],
-                    )
+                    # The floor's statements (bench/floor_sql.py), without the framework.
+                    student, institution = conn.execute(REDEEM[0], [observer, digest]).fetchone()
+                    conn.execute(REDEEM[1], [observer, student, institution])
+                    conn.execute(REDEEM[2], [observer, student])
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(CLIENTS)]
     for thread in threads:
@@ -314,8 +267,16 @@ def measure_people(port: int, data: dict) -> dict:
 
     cookie, _csrf = session_for(data["teacher"])
     path = f"/courses/{data['people_course']}/users"
-    latencies, _wall, statuses = run_clients(port, [[("GET", path, {"Cookie": cookie}, None)] * 50])
-    assert set(statuses) == {200}, statuses
+
+    def pages(path: str) -> list[float]:
+        latencies, _wall, statuses = run_clients(
+            port, [[("GET", path, {"Cookie": cookie}, None)] * 50]
+        )
+        assert set(statuses) == {200}, statuses
+        return latencies
+
+    latencies = pages(path)
+    floor = pages(f"/floor/people/{data['people_course']}")
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(data["teacher"])
     with CaptureQueriesContext(connection) as captured:
@@ -325,30 +286,46 @@ def measure_people(port: int, data: dict) -> dict:
         "p50_ms": percentile(latencies, 0.5) * 1000,
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "queries": len(captured.captured_queries),
+        "floor_p50_ms": percentile(floor, 0.5) * 1000,
+        "floor_p99_ms": percentile(floor, 0.99) * 1000,
+        # The floor's time over the portal's: the share of the floor's speed the page reaches.
+        "floor_ratio": percentile(floor, 0.5) / percentile(latencies, 0.5),
     }
 
 
 def measure_generation(port: int, data: dict) -> dict:
-    students = data["generate_students"]
-    jobs = [
-        [
-            (
-                "POST",
-                f"/api/v1/users/{students[i * GENERATIONS_PER_CLIENT + n]}/observer_pairing_codes",
-                bearer(data["generate_tokens"][i]),
-                "",
-            )
-            for n in range(GENERATIONS_PER_CLIENT)
+    """The API's codes, then the floor's, each for students of their own (one code each)."""
+
+    def per_student(path: str, students: list[int]) -> dict:
+        jobs = [
+            [
+                (
+                    "POST",
+                    path.format(students[i * GENERATIONS_PER_CLIENT + n]),
+                    bearer(data["generate_tokens"][i]),
+                    "",
+                )
+                for n in range(GENERATIONS_PER_CLIENT)
+            ]
+            for i in range(CLIENTS)
         ]
-        for i in range(CLIENTS)
-    ]
-    latencies, wall, statuses = run_clients(port, jobs)
-    assert set(statuses) == {200}, sorted(set(statuses))
+        latencies, wall, statuses = run_clients(port, jobs)
+        assert set(statuses) == {200}, sorted(set(statuses))
+        return {
+            "requests": len(latencies),
+            "per_s": len(latencies) / wall,
+            "p50_ms": percentile(latencies, 0.5) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
+        }
+
+    portal = per_student("/api/v1/users/{}/observer_pairing_codes", data["generate_students"])
+    floor = per_student("/api/v1/floor/generate/{}", data["floor_generate_students"])
     return {
-        "requests": len(latencies),
-        "per_s": len(latencies) / wall,
-        "p50_ms": percentile(latencies, 0.5) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
+        **portal,
+        "floor_per_s": floor["per_s"],
+        "floor_p50_ms": floor["p50_ms"],
+        "floor_p99_ms": floor["p99_ms"],
+        "floor_ratio": portal["per_s"] / floor["per_s"],
     }
 
 
@@ -361,7 +338,42 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def main() -> None:
+def start_server(env: dict, port: int) -> subprocess.Popen:
+    """gunicorn with the production configuration (deploy/gunicorn.conf.py), the bench's settings
+    (the floor's routes), on ``port``; returns once it accepts connections."""
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+        cwd=ROOT,
+        env={
+            **env,
+            "DJANGO_SETTINGS_MODULE": env["SERVER_SETTINGS_MODULE"],
+            "GUNICORN_BIND": f"127.0.0.1:{port}",
+            "LOG_FORMAT": "text",
+            # Only what goes wrong (the portal logs a line per request otherwise).
+            "LOG_LEVEL": "WARNING",
+        },
+    )
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.terminate()
+                raise
+            time.sleep(0.2)
+
+
+def server_shape() -> dict:
+    """What deploy/gunicorn.conf.py makes of the environment (GUNICORN_*)."""
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", ROOT / "deploy/gunicorn.conf.py")
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    return {"worker_class": conf.worker_class, "workers": conf.workers, "threads": conf.threads}
+
+
+def main(only: list[str]) -> None:
     info = server_conninfo()
     database_url = fresh_database(info)
     env = portal_environment(database_url)
@@ -380,80 +392,35 @@ def main() -> None:
     print(f"Demo district built in {time.perf_counter() - began:.1f} s", flush=True)
 
     port = free_port()
-    workers = os.cpu_count() or 2
-    server = subprocess.Popen(
-        [
-            sys.executable, "-m", "gunicorn", "pairing_portal.wsgi:application",
-            "--bind", f"127.0.0.1:{port}", "--workers", str(workers * 2),
-            "--worker-class", "gthread", "--threads", "4", "--log-level", "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
+    shape = server_shape()
+    print(f"gunicorn: {shape}", flush=True)
+    server = start_server(env, port)
+    SERVER["pid"] = server.pid
+    results = {
+        "machine": {"cpus": os.cpu_count(), "clients": CLIENTS, "gunicorn": shape},
+    }
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-        results = {
-            "machine": {
-                "cpus": os.cpu_count(),
-                "gunicorn_workers": workers * 2,
-                "threads": 4,
-                "clients": CLIENTS,
-            },
-            "redemption": measure_redemption(port, data, info),
-            "export": measure_export(port, data, info),
-            "people": measure_people(port, data),
-            "sis_import": measure_sis_imports(data),
-            "oneroster_import": measure_oneroster_import(data),
-            "generation": measure_generation(port, data),
-        }
+        results["redemption"] = measure_redemption(port, data, info)
+        if not only:
+            results["export"] = measure_export(port, data, info)
+            results["people"] = measure_people(port, data)
+            results["sis_import"] = measure_sis_imports(data)
+            results["oneroster_import"] = measure_oneroster_import(data)
+            results["generation"] = measure_generation(port, data)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    print("SIS import of a 1,000,000-row users.csv by the command (peak memory)…", flush=True)
-    results["sis_import_memory"] = measure_import_memory(data, env)
-    (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
+    if not only:
+        print("SIS import of a 1,000,000-row users.csv by the command (peak memory)…", flush=True)
+        results["sis_import_memory"] = measure_import_memory(data, env)
+        (ROOT / "bench" / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     print_table(results)
-
-
-def print_table(r: dict) -> None:
-    red, exp, ppl, sis, gen, mem = (
-        r["redemption"],
-        r["export"],
-        r["people"],
-        r["sis_import"],
-        r["generation"],
-        r["sis_import_memory"],
-    )
-    rows = [
-        ("Redemption, API, 16 clients", f"{red['portal_per_s']:.0f} req/s, p50 {red['p50_ms']:.1f} ms, p99 {red['p99_ms']:.1f} ms",
-         f"{red['database_limit_tx_per_s']:.0f} tx/s", f"{red['ratio']:.0%} of limit", "≥ 50 %, p99 < 50 ms"),
-        (f"Export, {exp['rows']:,} students", f"{exp['portal_s']:.2f} s, {exp['queries']} queries",
-         f"{exp['database_limit_s']:.2f} s", f"{exp['ratio']:.1f}× limit", "< 1 s, ≤ 10 queries"),
-        (f"People page, {ppl['students']:,} students", f"p50 {ppl['p50_ms']:.1f} ms, p99 {ppl['p99_ms']:.1f} ms, {ppl['queries']} queries",
-         "", "", "p99 < 150 ms"),
-        *[(f"SIS import, {sis[kind]['rows']:,}-row {kind}.csv", f"{sis[kind]['rows_per_s']:,.0f} rows/s ({sis[kind]['seconds']:.1f} s)", "", "", "≥ 10,000 rows/s")
-          for kind in ("users", "courses", "enrollments", "user_observers")],
-        *[(f"OneRoster import, {r['oneroster_import'][run]['rows']:,} rows ({label})", f"{r['oneroster_import'][run]['rows_per_s']:,.0f} rows/s ({r['oneroster_import'][run]['seconds']:.1f} s)", "", "", "≥ 10,000 rows/s")
-          for run, label in (("first", "a first import"), ("again", "the same bulk export again"))],
-        ("SIS import, the same users.csv again (unchanged)", f"{sis['users_again']['rows_per_s']:,.0f} rows/s ({sis['users_again']['seconds']:.1f} s)", "", "", ""),
-        (f"SIS import, {mem['rows']:,}-row users.csv ({mem['file_mb']:.0f} MB), `sis_import` command", f"peak {mem['peak_rss_mb']:.0f} MB RSS, {mem['seconds']:.0f} s", "", "", "< 500 MB"),
-        ("Code generation, API, 16 clients", f"{gen['per_s']:.0f} req/s, p50 {gen['p50_ms']:.1f} ms, p99 {gen['p99_ms']:.1f} ms", "", "", ""),
-    ]  # fmt: skip
-    header = ("measure", "portal", "database alone", "ratio", "target")
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(5)]
-    print()
-    for row in [header, tuple("-" * w for w in widths), *rows]:
-        print(" | ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)))
-    print(f"\nWritten to {ROOT / 'bench' / 'results.json'}")
+    if not only:
+        print(f"\nWritten to {ROOT / 'bench' / 'results.json'}")
 
 
 if __name__ == "__main__":
-    main()
+    wanted = sys.argv[1:]
+    if wanted not in ([], ["redemption"]):
+        sys.exit("usage: python bench/run.py [redemption]")
+    main(wanted)

@@ -217,47 +217,67 @@ def enrollment_row_upsert(
     return enrollment
 
 
+def observer_enrollments_fan_out_sql(pairs: str) -> str:
+    """The one statement that gives observers their Observer enrollments, for the
+    (observer_id, student_id) rows of ``pairs``: a FROM item named ``pair`` (an ``unnest`` of
+    arrays, or a relation of a larger statement such as the redemption's). Named parameters:
+    %(institution_id)s and %(now)s, with ``FAN_OUT_PARAMETERS``.
+
+    Every course of the institution where the student is actively or invitedly enrolled; existing
+    rows are restored rather than duplicated (Canvas turns "invited" into "active" for the
+    observer).
+    """
+    table, course_table = Enrollment._meta.db_table, Course._meta.db_table
+    return f"""
+        INSERT INTO {table} (user_id, course_id, type, state, associated_user_id, created_at, updated_at)
+        SELECT pair.observer_id, student.course_id, %(fan_out_observer)s, %(fan_out_active)s,
+            pair.student_id, %(now)s::timestamptz, %(now)s::timestamptz
+        FROM {pairs}
+        CROSS JOIN LATERAL (
+            -- The student's enrollments by index, pair by pair: a district's first import
+            -- fills these tables faster than PostgreSQL's statistics follow them.
+            SELECT student.course_id FROM {table} student
+            JOIN {course_table} course ON course.id = student.course_id
+                AND course.institution_id = %(institution_id)s::bigint
+            WHERE student.user_id = pair.student_id
+                AND student.type = %(fan_out_student)s AND student.state = ANY(%(fan_out_current)s::text[])
+            OFFSET 0
+        ) AS student
+        ON CONFLICT ON CONSTRAINT enrollment_unique
+        DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
+        WHERE {table}.state <> EXCLUDED.state
+    """  # noqa: S608 - table names are ours; every value is a parameter
+
+
+FAN_OUT_PARAMETERS = {
+    "fan_out_observer": Role.OBSERVER.value,
+    "fan_out_active": EnrollmentState.ACTIVE.value,
+    "fan_out_student": Role.STUDENT.value,
+    "fan_out_current": [state.value for state in CURRENT_ENROLLMENT_STATES],
+}
+
+
 def observer_enrollments_fan_out(*, institution_id: int, pairs: list[tuple[int, int]], now) -> None:
     """Give each (observer, student) pair an active Observer enrollment in every course of the
-    institution where the student is actively or invitedly enrolled, in one statement.
-
-    Existing rows are restored rather than duplicated (Canvas turns "invited" into "active" for the
-    observer). Used when links are made, one or ten thousand at a time.
+    institution where the student is actively or invitedly enrolled, in one statement
+    (``observer_enrollments_fan_out_sql``). Used when links are made, one or ten thousand at a
+    time.
     """
     if not pairs:
         return
-    table, course_table = Enrollment._meta.db_table, Course._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""
-            INSERT INTO {table} (user_id, course_id, type, state, associated_user_id, created_at, updated_at)
-            SELECT pair.observer_id, student.course_id, %s, %s, pair.student_id, %s, %s
-            FROM unnest(%s::bigint[], %s::bigint[]) AS pair(observer_id, student_id)
-            CROSS JOIN LATERAL (
-                -- The student's enrollments by index, pair by pair: a district's first import
-                -- fills these tables faster than PostgreSQL's statistics follow them.
-                SELECT student.course_id FROM {table} student
-                JOIN {course_table} course ON course.id = student.course_id
-                    AND course.institution_id = %s
-                WHERE student.user_id = pair.student_id
-                    AND student.type = %s AND student.state = ANY(%s)
-                OFFSET 0
-            ) AS student
-            ON CONFLICT ON CONSTRAINT enrollment_unique
-            DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at
-            WHERE {table}.state <> EXCLUDED.state
-            """,  # noqa: S608 - table names are ours; every value is a parameter
-            [
-                Role.OBSERVER,
-                EnrollmentState.ACTIVE,
-                now,
-                now,
-                [observer for observer, _student in pairs],
-                [student for _observer, student in pairs],
-                institution_id,
-                Role.STUDENT,
-                list(CURRENT_ENROLLMENT_STATES),
-            ],
+            observer_enrollments_fan_out_sql(
+                "unnest(%(observers)s::bigint[], %(students)s::bigint[])"
+                " AS pair(observer_id, student_id)"
+            ),
+            {
+                **FAN_OUT_PARAMETERS,
+                "institution_id": institution_id,
+                "now": now,
+                "observers": [observer for observer, _student in pairs],
+                "students": [student for _observer, student in pairs],
+            },
         )
 
 

@@ -6,11 +6,18 @@ this port itself: it believes the X-Forwarded-Proto and X-Real-IP headers that n
 
 Connections to PostgreSQL: each worker process keeps a pool of at most DB_POOL_MAX_SIZE (settings),
 so the app server holds at most GUNICORN_WORKERS x DB_POOL_MAX_SIZE; with a pool as large as
-GUNICORN_THREADS no thread ever waits for one (README, Deploying). These defaults suit a small
-server of 2 cores; measure before changing the kind of worker.
+GUNICORN_THREADS no thread ever waits for one (README, Deploying).
+
+The kind of worker was chosen by measurement (`make bench`'s redemption, 16 clients, 2 cores
+shared with PostgreSQL, the load generator and other work; four runs back to back, 4 December
+2026): threaded workers, 2 processes x 4 threads, answered 104-108 redemptions a second (p99
+490-540 ms), and 5 sync workers 69-85 (p99 250-340 ms). Sync workers keep no connection open
+between requests, so each request also pays for a new one; nginx in front pays that instead,
+but threads still win on two cores, where five processes compete for them. Measure again
+(GUNICORN_WORKER_CLASS=sync GUNICORN_WORKERS=5 python bench/run.py redemption) before changing.
 
 Variables (read as strictly as the portal's own settings): GUNICORN_BIND, GUNICORN_WORKERS,
-GUNICORN_THREADS, GUNICORN_TIMEOUT, LOG_FORMAT.
+GUNICORN_WORKER_CLASS, GUNICORN_THREADS, GUNICORN_TIMEOUT, LOG_FORMAT.
 """
 
 import sys as _sys
@@ -26,7 +33,10 @@ bind = [_config.env_str("GUNICORN_BIND", default="127.0.0.1:8000")]
 # Processes x threads = requests served at once: 2 x 4 on 2 cores, each thread waiting on
 # PostgreSQL most of its time. A process that crashes takes only its own threads down.
 workers = _config.env_int("GUNICORN_WORKERS", default=2, minimum=1)
-worker_class = "gthread"
+# gthread (the default, measured above) or sync (one request per process; GUNICORN_THREADS unused).
+worker_class = _config.env_choice(
+    "GUNICORN_WORKER_CLASS", default="gthread", choices=("gthread", "sync")
+)
 threads = _config.env_int("GUNICORN_THREADS", default=4, minimum=1)
 # A worker process silent this long is stuck and restarted. With threads this is the process's
 # heartbeat, not a limit on one request: a long SIS import is not cut short (nginx's

@@ -66,6 +66,16 @@ def new_observer_notices_owe(*, pairs: list[tuple[int, int]]) -> None:
             ],
         )
         ids = [notice_id for (notice_id,) in cursor.fetchall()]
+    notice_jobs_queue(notice_ids=ids)
+
+
+def notice_jobs_queue(*, notice_ids: list[int]) -> None:
+    """Queue the jobs that send the notices just owed (rows written in the caller's transaction,
+    by ``new_observer_notices_owe`` or by a redemption's own statement): one job each, or past
+    NOTICES_QUEUED_AT_ONCE the one job that queues them."""
+    ids = notice_ids
+    if not ids:
+        return
     if len(ids) > NOTICES_QUEUED_AT_ONCE:
         jobs_defer(NOTICES_QUEUE_TASK, [{"notice_ids": ids}])
     else:

@@ -131,6 +131,10 @@ def database_from_url() -> dict | None:
     return config
 
 
+# Runs of one statement on one connection before psycopg prepares it (psycopg's default is 5).
+PREPARE_THRESHOLD = 2
+
+
 def database_connections(
     *,
     conn_max_age: int,
@@ -138,6 +142,7 @@ def database_connections(
     pool_max_size: int,
     pool_timeout: int,
     connect_timeout: int,
+    prepared_statements: bool = False,
     options: dict | None = None,
 ) -> dict:
     """How a process holds its database connections: the keys to add to DATABASES['default'].
@@ -146,6 +151,13 @@ def database_connections(
     (Django's own, psycopg_pool), which every thread borrows from and gives back; a request that
     finds them all busy waits ``pool_timeout`` seconds, then gets the 503 page. With 0, each thread
     opens its own and keeps it ``conn_max_age`` seconds (0: closed after each request).
+
+    With ``prepared_statements``, values travel apart from the SQL (server-side binding) and each
+    connection prepares a statement it has run twice: PostgreSQL then parses and plans the portal's
+    hot statements (an API token's lookup, a redemption's) once per connection rather than on
+    every call. Fine with psycopg's pool or persistent connections; not behind PgBouncer in
+    transaction mode, where the next statement may reach another server connection, one that
+    never prepared it.
     """
     if pool_max_size and conn_max_age:
         raise ImproperlyConfigured(
@@ -158,6 +170,9 @@ def database_connections(
             f"DB_POOL_MIN_SIZE={pool_min_size} is larger than DB_POOL_MAX_SIZE={pool_max_size}."
         )
     options = {**(options or {}), "connect_timeout": connect_timeout}
+    if prepared_statements:
+        options["server_side_binding"] = True
+        options["prepare_threshold"] = PREPARE_THRESHOLD
     if pool_max_size:
         options["pool"] = {
             "min_size": pool_min_size,

@@ -2,7 +2,7 @@
 
 Variables (documented in .env.example): DEBUG, SECRET_KEY, ALLOWED_HOSTS, DATABASE_URL, CACHE_URL,
 EMAIL_URL, EMAIL_ALLOW_CONSOLE, DEFAULT_FROM_EMAIL, CONN_MAX_AGE, DB_POOL_MAX_SIZE, DB_POOL_MIN_SIZE,
-DB_POOL_TIMEOUT, DB_CONNECT_TIMEOUT, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
+DB_POOL_TIMEOUT, DB_CONNECT_TIMEOUT, DB_PREPARED_STATEMENTS, SECURE_SSL_REDIRECT, SECURE_HSTS_SECONDS,
 TRUST_X_FORWARDED_PROTO, CSRF_TRUSTED_ORIGINS, THROTTLE_STORE, CLIENT_ADDRESS_HEADER, STATIC_ROOT,
 MEDIA_ROOT, LOG_FORMAT, LOG_LEVEL, SENTRY_DSN, SENTRY_ENVIRONMENT, PORTAL_URL, ENV_FILE (and
 GUNICORN_* in
@@ -73,8 +73,9 @@ MIDDLEWARE = [
     "pairing_portal.middleware.RequestBodyLimitMiddleware",
     "api.middleware.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    # The language: the switcher's cookie, else the browser's Accept-Language, else LANGUAGE_CODE.
-    "django.middleware.locale.LocaleMiddleware",
+    # The language: the switcher's cookie, else the browser's Accept-Language, else LANGUAGE_CODE;
+    # on the API, English and UTC without asking (Django's LocaleMiddleware for pages).
+    "api.middleware.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -84,8 +85,6 @@ MIDDLEWARE = [
     "accounts.middleware.SingleSignOnMiddleware",
     "accounts.middleware.ActAsMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
-    # After the two above: the API answers in English and UTC whatever they chose.
-    "api.middleware.ApiInEnglishMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -125,6 +124,9 @@ DB_POOL_TIMEOUT = config.env_int("DB_POOL_TIMEOUT", default=3, minimum=1)
 # Seconds to reach PostgreSQL before giving up (libpq waits for ever by default).
 DB_CONNECT_TIMEOUT = config.env_int("DB_CONNECT_TIMEOUT", default=5, minimum=1)
 CONN_MAX_AGE = config.env_int("CONN_MAX_AGE", default=0)
+# Server-side binding and prepared statements (config.database_connections): on by default; off
+# behind PgBouncer in transaction mode, which cannot keep a statement prepared.
+DB_PREPARED_STATEMENTS = config.env_bool("DB_PREPARED_STATEMENTS", default=True)
 _database = config.database_from_url() or {
     "ENGINE": "pairing_portal.embedded_postgres",
     "NAME": "pairing_portal",
@@ -138,6 +140,7 @@ _database.update(
         pool_max_size=DB_POOL_MAX_SIZE,
         pool_timeout=DB_POOL_TIMEOUT,
         connect_timeout=DB_CONNECT_TIMEOUT,
+        prepared_statements=DB_PREPARED_STATEMENTS,
         options=_database.get("OPTIONS"),
     )
 )

@@ -65,6 +65,11 @@ def test_production_values_pass_the_deployment_checklist():
         ("DB_POOL_TIMEOUT", "0", "DB_POOL_TIMEOUT='0' must be at least 1"),
         ("DB_POOL_MIN_SIZE", "9", "DB_POOL_MIN_SIZE=9 is larger than DB_POOL_MAX_SIZE=4"),
         ("CONN_MAX_AGE", "60", "CONN_MAX_AGE=60 keeps a connection per thread, and DB_POOL_MAX"),
+        (
+            "DB_PREPARED_STATEMENTS",
+            "sometimes",
+            "DB_PREPARED_STATEMENTS='sometimes' is not a yes/no",
+        ),
         ("LOG_FORMAT", "xml", "LOG_FORMAT='xml' is not one of: json, text"),
         ("LOG_LEVEL", "chatty", "LOG_LEVEL='chatty' is not one of"),
         ("HEALTH_QUEUE_MAX_WAIT", "0", "HEALTH_QUEUE_MAX_WAIT='0' must be at least 1"),
@@ -103,6 +108,7 @@ def test_the_example_env_file_documents_every_setting():
         "DB_POOL_MIN_SIZE",
         "DB_POOL_TIMEOUT",
         "DB_CONNECT_TIMEOUT",
+        "DB_PREPARED_STATEMENTS",
         "STATIC_ROOT",
         "MEDIA_ROOT",
         "LOG_FORMAT",
@@ -111,6 +117,7 @@ def test_the_example_env_file_documents_every_setting():
         "SENTRY_ENVIRONMENT",
         "GUNICORN_BIND",
         "GUNICORN_WORKERS",
+        "GUNICORN_WORKER_CLASS",
         "GUNICORN_THREADS",
         "GUNICORN_TIMEOUT",
         "HEALTH_QUEUE_MAX_WAIT",
@@ -191,3 +198,37 @@ def test_production_pools_connections_and_development_closes_them_after_each_req
     development = manage("shell", "--no-imports", "-c", DATABASES_OF, DEBUG="true")
     assert development.returncode == 0, development.stderr
     assert development.stdout.split() == ["0", "False", "None"]
+
+
+PREPARED_OF = """
+from django.conf import settings
+options = settings.DATABASES["default"]["OPTIONS"]
+print(options.get("server_side_binding"), options.get("prepare_threshold"))
+"""
+
+
+def test_prepared_statements_are_on_by_default_and_off_behind_pgbouncer():
+    """Server-side binding with statements prepared after two runs, unless turned off (PgBouncer
+    in transaction mode cannot keep a statement prepared: README, Deploying)."""
+    on = manage("shell", "--no-imports", "-c", PREPARED_OF)
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.split() == ["True", "2"]
+    off = manage("shell", "--no-imports", "-c", PREPARED_OF, DB_PREPARED_STATEMENTS="false")
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.split() == ["None", "None"]
+
+
+@pytest.mark.django_db
+def test_the_portal_prepares_its_statements_on_a_real_connection():
+    """Run twice on one connection, a statement is prepared (PostgreSQL lists it)."""
+    from django.db import connection
+
+    if not connection.settings_dict["OPTIONS"].get("server_side_binding"):
+        pytest.skip("DB_PREPARED_STATEMENTS is off in this environment")
+    with connection.cursor() as cursor:
+        for _ in range(4):
+            cursor.execute("SELECT %s::int + 1", [41])
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s", ["%+ 1%"]
+        )
+        assert cursor.fetchone()[0] >= 1

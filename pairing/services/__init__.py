@@ -2,10 +2,11 @@
 
 Pages, the API, the SIS import and commands all call these functions; none of them repeats a rule.
 The modules: codes (who may make, see and revoke codes; making them), redemption (spending a code,
-limits on guessing, sign-up), links (observer links and their enrollments), enrollments (students
-enrolled, observers following; course-only observers), enrollments_many (their set-wise form, for
-roster imports), exports (school-wide code exports made by the background worker), people
-(everything held about one person) and locks (the one lock order).
+limits on guessing, sign-up), spend (a redemption's writes, in two statements), links (observer
+links and their enrollments), enrollments (students enrolled, observers following; course-only
+observers), enrollments_many (their set-wise form, for roster imports), exports (school-wide
+code exports made by the background worker), people (everything held about one person) and locks
+(the one lock order).
 """
 
 from pairing.services.codes import (

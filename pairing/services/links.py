@@ -20,6 +20,7 @@ from pairing.models import (
 )
 from pairing.notices import new_observer_notices_owe
 from pairing.services.locks import students_lock
+from pairing_portal.sql import columns_of
 
 # --- Observer links and the enrollments they make -------------------------------------------------
 
@@ -79,6 +80,27 @@ def observer_links_create_many(
         return _links_upsert(institution_id=institution_id, pairs=pairs, by=by, source=source)
 
 
+def link_upsert_sql(pairs: str) -> str:
+    """The one statement that makes or restores links, for the (observer_id, student_id) rows of
+    ``pairs`` (a FROM item named ``pair``): links already active are left exactly as they are, and
+    only the links that changed are returned (every column: ``columns_of``). Named parameters: %(institution_id)s,
+    %(link_active)s, %(source)s, %(now)s, %(by_id)s. Concurrent statements meet in the unique
+    constraint, so a pair never gets two rows."""
+    table = ObserverLink._meta.db_table
+    return f"""
+        INSERT INTO {table}
+            (observer_id, student_id, institution_id, state, source, created_at, created_by_id)
+        SELECT pair.observer_id, pair.student_id, %(institution_id)s::bigint, %(link_active)s,
+            %(source)s, %(now)s::timestamptz, %(by_id)s::bigint
+        FROM {pairs}
+        ON CONFLICT ON CONSTRAINT observer_link_unique DO UPDATE SET
+            state = EXCLUDED.state, source = EXCLUDED.source, created_at = EXCLUDED.created_at,
+            created_by_id = EXCLUDED.created_by_id, removed_at = NULL, removed_by_id = NULL
+        WHERE {table}.state <> EXCLUDED.state
+        RETURNING {columns_of(ObserverLink)}
+    """  # noqa: S608 - the table name is ours; every value is a parameter
+
+
 def _links_upsert(
     *,
     institution_id: int,
@@ -87,29 +109,26 @@ def _links_upsert(
     source: ObserverLinkSource,
 ) -> set[tuple[int, int]]:
     now = timezone.now()
-    table = ObserverLink._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            INSERT INTO {table}
-                (observer_id, student_id, institution_id, state, source, created_at, created_by_id)
-            SELECT pair.observer_id, pair.student_id, %s, %s, %s, %s, %s
-            FROM unnest(%s::bigint[], %s::bigint[]) AS pair(observer_id, student_id)
-            ON CONFLICT ON CONSTRAINT observer_link_unique DO UPDATE SET
-                state = EXCLUDED.state, source = EXCLUDED.source, created_at = EXCLUDED.created_at,
-                created_by_id = EXCLUDED.created_by_id, removed_at = NULL, removed_by_id = NULL
-            WHERE {table}.state <> EXCLUDED.state
-            RETURNING observer_id, student_id
-            """,  # noqa: S608 - the table name is ours; every value is a parameter
-            [
-                institution_id,
-                ObserverLinkState.ACTIVE,
-                source,
-                now,
-                by.pk if by is not None else None,
-                [observer for observer, _student in pairs],
-                [student for _observer, student in pairs],
-            ],
+            WITH changed AS ({
+                link_upsert_sql(
+                    "unnest(%(observers)s::bigint[], %(students)s::bigint[])"
+                    " AS pair(observer_id, student_id)"
+                )
+            })
+            SELECT observer_id, student_id FROM changed
+            """,  # noqa: S608 - our own SQL; every value is a parameter
+            {
+                "institution_id": institution_id,
+                "link_active": ObserverLinkState.ACTIVE.value,
+                "source": str(source),
+                "now": now,
+                "by_id": by.pk if by is not None else None,
+                "observers": [observer for observer, _student in pairs],
+                "students": [student for _observer, student in pairs],
+            },
         )
         changed = {(observer, student) for observer, student in cursor.fetchall()}
     observer_enrollments_fan_out(institution_id=institution_id, pairs=sorted(changed), now=now)

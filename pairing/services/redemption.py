@@ -2,13 +2,11 @@
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.audit import audit_record, current_context
+from accounts.audit import current_context
 from accounts.errors import AccountError
 from accounts.models import AuditAction, Institution, SelfRegistration, User
 from accounts.proof_of_work import challenge_json
@@ -28,15 +26,8 @@ from accounts.throttle import (
 from pairing.alerts import guessing_alert_owe
 from pairing.code_format import code_hash, code_normalize
 from pairing.errors import PairingError
-from pairing.models import (
-    ObserverLink,
-    ObserverLinkSource,
-    ObserverLinkState,
-    PairingCode,
-    PairingCodeState,
-)
-from pairing.services.links import observer_link_create
-from pairing.services.locks import students_lock
+from pairing.models import ObserverLinkSource, PairingCode
+from pairing.services.spend import Redemption, code_spend
 
 # --- Redeeming codes ------------------------------------------------------------------------------
 
@@ -200,12 +191,6 @@ def _count_failed_redemption(
         guessing_alert_owe(institution_id=institution_id)
 
 
-@dataclass(frozen=True)
-class Redemption:
-    link: ObserverLink
-    already_linked: bool  # the observer already observed the student; the code was kept
-
-
 def pairing_code_redeem(
     *,
     code: str,
@@ -250,43 +235,17 @@ def _refuse_while_pairing_is_off(*, observer: User) -> None:
 def _redeem(
     *, code: str, observer: User, source: ObserverLinkSource, keep_code_if_linked: bool
 ) -> Redemption:
+    """Spend the code for ``observer`` (``pairing.services.spend``: the student's row locked, then
+    one statement for every write), in a transaction of its own or the caller's."""
     normalized = code_normalize(code)
     if normalized is None:
         raise PairingError(PairingError.INVALID_CODE)
-    live = PairingCode.objects.live().filter(code_hash=code_hash(normalized))
-    # Locks in the order every writer of a student's codes, links and enrollments takes them: the
-    # student's row first (see students_lock), then the code's. Of twenty observers racing with
-    # one code, one spends it; the others wait, and PostgreSQL then re-checks the WHERE on the
-    # updated row, finds it no longer active, and returns nothing. Exactly one link comes of it.
-    students_lock(student_ids=live.values("student_id"))
-    record = live.select_for_update(of=("self",)).select_related("student").first()
-    if record is None:
-        raise PairingError(PairingError.INVALID_CODE)
-    student = record.student
-    if student.institution_id != observer.institution_id or not student.is_active:
-        raise PairingError(PairingError.INVALID_CODE)
-    if student.pk == observer.pk:
-        raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
-    existing = ObserverLink.objects.filter(
-        observer=observer, student=student, state=ObserverLinkState.ACTIVE
-    ).first()
-    if existing is not None and keep_code_if_linked:
-        return Redemption(link=existing, already_linked=True)
-    record.state = PairingCodeState.USED
-    record.used_by = observer
-    record.ended_at = timezone.now()
-    record.save(update_fields=["state", "used_by", "ended_at"])
-    audit_record(
-        action=AuditAction.CODE_REDEEMED,
-        institution=student.institution_id,
-        actor=observer,
-        subject=student,
-        details={"pairing_code": record.pk},
+    return code_spend(
+        code_hash=code_hash(normalized),
+        observer=observer,
+        source=source,
+        keep_code_if_linked=keep_code_if_linked,
     )
-    if existing is not None:
-        return Redemption(link=existing, already_linked=True)
-    link = observer_link_create(observer=observer, student=student, by=observer, source=source)
-    return Redemption(link=link, already_linked=False)
 
 
 def observer_sign_up(
