@@ -1,14 +1,14 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from accounts import views, views_sign_in, views_sso
+from accounts import views, views_login, views_sign_in, views_sso
 from accounts.forms import PasswordResetRequestForm
 
 urlpatterns = [
-    path("login", views.LoginView.as_view(), name="login"),
+    path("login", views_login.LoginView.as_view(), name="login"),
     path("privacy", views.privacy, name="privacy"),
     path("register/teacher", views.teacher_sign_up_page, name="teacher_sign_up"),
-    path("logout", views.LogoutView.as_view(), name="logout"),
+    path("logout", views_login.LogoutView.as_view(), name="logout"),
     path(
         "password/reset",
         auth_views.PasswordResetView.as_view(form_class=PasswordResetRequestForm),

@@ -5,13 +5,14 @@ and accounts), or an SIS id (``sis_user_id:S1001``, ``sis_course_id:BIO-2026``),
 within the caller's institution (api.urls's converters).
 """
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from accounts.models import User
 from accounts.permissions import is_institution_admin
 from api.errors import Unauthorized
 from courses.access import get_course_for_user
-from courses.models import Course, CourseState
+from courses.models import Course
 from pairing.models import ObserverLink, ObserverLinkState
 from pairing.services import may_manage_observers_of
 
@@ -110,18 +111,15 @@ def require_may_read_courses_of(caller: User, user: User) -> None:
 
 
 def get_course_for_caller(caller: User, course_ref: str, *, roster: bool = False) -> Course:
-    """A course of the caller's institution (404 otherwise) that they may open (401 otherwise),
-    by any reference (``course_id_for_ref``)."""
+    """A course the caller may open, by any reference (``course_id_for_ref``): the portal's own
+    rule (courses.access.get_course_for_user). One they may not open is a 404, exactly as one
+    that does not exist, so that nobody learns by trying which courses there are; one they may
+    open but not list (an observer and the roster) is a 401."""
     course_id = course_id_for_ref(caller, course_ref)
-    course = (
-        Course.objects.exclude(state=CourseState.DELETED)
-        .filter(pk=course_id)
-        .only("institution_id")
-        .first()
-    )
-    if course is None or course.institution_id != caller.institution_id:
-        raise Http404
     try:
-        return get_course_for_user(caller, course_id, roster=roster)
-    except Http404:
+        course = get_course_for_user(caller, course_id, roster=roster)
+    except PermissionDenied:
         raise Unauthorized() from None
+    if course.institution_id != caller.institution_id:
+        raise Http404
+    return course

@@ -1,8 +1,9 @@
 """Writes to users, institutions and the permission table. Every entry point calls these.
 
 The modules: users (and users_many, their set-wise form for roster imports), institutions,
-branding, tokens, act_as, sign_in (limits on log-ins and password resets), invitations, and
-identity_providers (single sign-on).
+branding, tokens, act_as, sign_in (limits on log-ins and password resets, where a log-in may lead
+next), invitations (and invitation_links: which links work, and withdrawing them),
+identity_providers and sso_people (single sign-on: the providers, and whom they sign in).
 """
 
 from accounts.services.act_as import (

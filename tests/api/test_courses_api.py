@@ -154,8 +154,9 @@ def test_people_in_the_course_and_admins_read_it(api_as, request, course, studen
     assert response.json()["workflow_state"] == course.state
 
 
-def test_someone_not_in_the_course_gets_401(api_as, other, course):
-    assert_unauthorized(api_as(other).get(f"courses/{course.pk}"))
+def test_someone_not_in_the_course_gets_404_as_for_no_course(api_as, other, course):
+    # Not 401: that would tell which course ids exist (tests/api/test_course_probing.py).
+    assert_not_found(api_as(other).get(f"courses/{course.pk}"))
 
 
 def test_an_unknown_course_is_404(api_as, teacher):
@@ -222,7 +223,7 @@ def test_searching_an_unknown_course_is_404(api_as, teacher):
 
 
 def test_someone_outside_the_course_may_not_list_its_users(api_as, other, course):
-    assert_unauthorized(api_as(other).get(f"courses/{course.pk}/search_users"))
+    assert_not_found(api_as(other).get(f"courses/{course.pk}/search_users"))
 
 
 # --- R15 GET /courses/:course_id/users/:id --------------------------------------------------------
@@ -248,7 +249,7 @@ def test_a_user_whose_enrollment_was_deleted_is_404(api_as, teacher, course):
 
 
 def test_reading_a_course_user_from_outside_the_course_is_refused(api_as, other, course, student):
-    assert_unauthorized(api_as(other).get(f"courses/{course.pk}/users/{student.pk}"))
+    assert_not_found(api_as(other).get(f"courses/{course.pk}/users/{student.pk}"))
 
 
 def test_a_course_of_another_institution_is_404_for_r15(api_as, other_admin, course, student):

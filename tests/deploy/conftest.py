@@ -57,8 +57,11 @@ enrollment_upsert(course=course, user=student, type=Role.STUDENT)
 observer = user_create(institution=school, email="parent@deploy.test", name="Pat Parent",
                        password=PASSWORD)
 token = api_token_create(user=observer, purpose="deploy tests").token
+admin = user_create(institution=school, email="admin@deploy.test", name="Ada Admin",
+                    password=PASSWORD, is_account_admin=True)
+admin_token = api_token_create(user=admin, purpose="deploy tests").token
 print(json.dumps({"student": student.pk, "observer": observer.pk, "token": token,
-                  "institution": school.pk}))
+                  "admin_token": admin_token, "institution": school.pk}))
 """
 
 
@@ -138,7 +141,8 @@ def wait_for(url: str, *, process: subprocess.Popen, log: Path, timeout: float =
         try:
             requests.get(url, timeout=2, **kw)
             return
-        except requests.ConnectionError:
+        # Refused, or accepted and not answered yet (its workers still loading, on a busy machine).
+        except (requests.ConnectionError, requests.Timeout):
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"{url} never answered:\n{log.read_text()[-3000:]}") from None
             time.sleep(0.2)

@@ -9,6 +9,7 @@ import socket
 import ssl
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 import requests
@@ -88,6 +89,80 @@ def test_a_body_over_the_cap_is_refused_by_nginx(proxied):
     assert response.headers["Server"].startswith("nginx")
     logged = [json.loads(line) for line in portal.log.read_text().splitlines()]
     assert not [r for r in logged if (r.get("method"), r.get("path")) == ("POST", "/login")]
+
+
+MIB = 1024 * 1024
+BOUNDARY = "pairing-portal-test-boundary"
+
+
+class ZipUploadBody:
+    """A multipart body with one ``attachment`` of ``file_bytes`` (not a real zip), streamed so
+    that hundreds of megabytes never sit in the test's memory; its length is known, so requests
+    sends it with a Content-Length, as a browser does."""
+
+    def __init__(self, file_bytes: int):
+        self.file_bytes = file_bytes
+        self.head = (
+            f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="attachment"; '
+            f'filename="roster.zip"\r\nContent-Type: application/zip\r\n\r\n'
+        ).encode()
+        self.tail = f"\r\n--{BOUNDARY}--\r\n".encode()
+
+    def __len__(self) -> int:
+        return len(self.head) + self.file_bytes + len(self.tail)
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self.head
+        block, left = b"\0" * MIB, self.file_bytes
+        while left > 0:
+            yield block[: min(left, MIB)]
+            left -= MIB
+        yield self.tail
+
+
+def post_upload(proxy, path: str, file_bytes: int, **headers) -> requests.Response:
+    return requests.post(
+        proxy.url + path,
+        data=ZipUploadBody(file_bytes),
+        headers={"Content-Type": f"multipart/form-data; boundary={BOUNDARY}", **headers},
+        verify=str(proxy.certificate),
+        timeout=120,
+    )
+
+
+def test_a_200_mb_sis_import_upload_passes_nginx_and_reaches_the_portal(proxied, people):
+    """nginx's cap for the SIS import is the portal's (a 200 MB file, in a body of at most
+    201 MiB): the largest file the portal takes is not refused on the way."""
+    portal, proxy = proxied
+    response = post_upload(
+        proxy,
+        "/api/v1/accounts/self/sis_imports",
+        200 * MIB,
+        Authorization=f"Bearer {people['admin_token']}",
+    )
+    # The portal's own answer, having read it all: the import is queued (the job reads the zip).
+    assert response.status_code == 200, response.text[:300]
+    assert "X-Request-ID" in response.headers
+    assert response.json()["workflow_state"] == "created"
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type", "words"),
+    [
+        ("/api/v1/accounts/self/sis_imports", "application/json", "up to 200 MB"),
+        ("/accounts/1/sis_imports", "text/html; charset=utf-8", "The file is too large"),
+    ],
+)
+def test_a_body_over_the_sis_imports_cap_gets_nginxs_clear_413(proxied, path, content_type, words):
+    portal, proxy = proxied
+    before = len(portal.log.read_text().splitlines())
+    response = post_upload(proxy, path, 201 * MIB)
+    assert response.status_code == 413
+    assert response.headers["Content-Type"] == content_type
+    assert words in response.text
+    assert response.headers["Cache-Control"] == "no-store"
+    logged = [json.loads(line) for line in portal.log.read_text().splitlines()[before:]]
+    assert not [r for r in logged if r.get("path") == path]  # the portal never saw it
 
 
 class SlowClients:
