@@ -73,6 +73,12 @@ def apply_user_observers(run: ImportRun, name: str, rows: list[Row | BadRow]) ->
             message = gettext("A student referenced a non-existent user %(user)s") % {
                 "user": student_sis
             }
+        elif status == "active" and run.by is not None and users[observer_sis] == run.by.pk:
+            # As on the admin pages (observer_link_create_by_admin): nobody links themself as an
+            # observer without a code, whatever the file says.
+            message = gettext(
+                "observer_id %(user)s is your own account: an import can't make you an observer"
+            ) % {"user": observer_sis}
         else:
             pair = (users[observer_sis], users[student_sis])
             valid.append(_LinkRow(row.number, status == "active", pair, observer_sis, student_sis))

@@ -349,6 +349,25 @@ def test_user_observers_csv_skips_each_bad_row_with_its_reason(institution, sam,
     assert list(ObserverLink.objects.values_list("observer", "student")) == [(pat.pk, sam.pk)]
 
 
+def test_an_admin_cannot_make_themself_an_observer_through_an_import(institution, sam, admin):
+    admin.sis_user_id = "A1"
+    admin.save(update_fields=["sis_user_id"])
+
+    record = run(
+        institution, "user_observers.csv", csv_bytes(USER_OBSERVERS, "A1,S1,active"), by=admin
+    )
+
+    # The same rule as linking by id on the admin pages: never an observer for oneself.
+    assert skips(record) == [
+        (
+            "user_observers.csv",
+            2,
+            "observer_id A1 is your own account: an import can't make you an observer",
+        )
+    ]
+    assert not ObserverLink.objects.exists()
+
+
 def test_a_row_without_a_student_id_says_so_in_canvas_words(institution, sam, pat):
     record = run(institution, "user_observers.csv", csv_bytes(USER_OBSERVERS, "O1,,active"))
 
