@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.utils import timezone
@@ -37,7 +38,7 @@ class Limit:
     # Past the limit, attempts are not refused but must come with a proof of work.
     proof_only: bool = False
 
-    @property
+    @cached_property
     def bucket(self) -> timedelta:
         # Minute buckets for short windows, hour buckets for a day: at most a few dozen to add up.
         return timedelta(minutes=1) if self.window <= timedelta(hours=2) else timedelta(hours=1)
@@ -46,14 +47,20 @@ class Limit:
 def limit_from_settings(name: str, *, pause: bool = False, proof_only: bool = False) -> Limit:
     """``settings.<name>`` is (max failures, window in seconds)."""
     max_failures, seconds = getattr(settings, name)
+    return _limit(int(max_failures), int(seconds), pause, proof_only)
+
+
+@lru_cache(maxsize=64)
+def _limit(max_failures: int, seconds: int, pause: bool, proof_only: bool) -> Limit:
     return Limit(
-        max_failures=int(max_failures),
-        window=timedelta(seconds=int(seconds)),
+        max_failures=max_failures,
+        window=timedelta(seconds=seconds),
         pause=pause,
         proof_only=proof_only,
     )
 
 
+@lru_cache(maxsize=4096)
 def network_of(address: str) -> str:
     """The network an address belongs to: its IPv4 /24 or its IPv6 /64.
 

@@ -49,14 +49,12 @@ class DatabaseStore:
 
     def add(self, entries: list[tuple[str, datetime]], amount: int) -> None:
         table = ThrottleBucket._meta.db_table
-        # Every counter of a check in one statement, which also drops those keys' old buckets.
+        # Every counter of a check in one statement. Old buckets are left to the hourly
+        # housekeeping (accounts.housekeeping): reads look only inside their windows.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""
-                WITH {_quick_commit()} {_ENTRIES} pruned AS (
-                    DELETE FROM {table} WHERE key IN (SELECT key FROM entry)
-                        AND bucket_start < to_timestamp(%(keep_from)s)
-                )
+                WITH {_quick_commit()} {_ENTRIES}
                 INSERT INTO {table} (key, bucket_start, count)
                 SELECT entry.key, entry.bucket_start, GREATEST(%(amount)s, 0) FROM entry, quick
                 ON CONFLICT ON CONSTRAINT throttle_bucket_unique
@@ -86,17 +84,14 @@ class DatabaseStore:
     ) -> dict[str, list[tuple[datetime, int]]]:
         table = ThrottleBucket._meta.db_table
         with connection.cursor() as cursor:
-            # One statement: old buckets pruned, every counter of the check counted, and every
+            # One statement: every counter of the check counted, and every
             # bucket in the windows read back. The final SELECT sees the table as it was when the
             # statement began, so the buckets just counted are read from the INSERT's RETURNING
             # (their values now, after any concurrent attempt that counted first), the others
             # from the table.
             cursor.execute(
                 f"""
-                WITH {_quick_commit()} {_ENTRIES} pruned AS (
-                    DELETE FROM {table} WHERE key IN (SELECT key FROM entry)
-                        AND bucket_start < to_timestamp(%(keep_from)s)
-                ), added AS (
+                WITH {_quick_commit()} {_ENTRIES}, added AS (
                     INSERT INTO {table} (key, bucket_start, count)
                     SELECT entry.key, entry.bucket_start, 1 FROM entry, quick
                     ON CONFLICT ON CONSTRAINT throttle_bucket_unique
@@ -137,7 +132,7 @@ _ENTRIES = """entry AS (
     SELECT entry.key, to_timestamp(entry.start) AS bucket_start
     FROM json_to_recordset(%(entries)s::json) AS entry(key text, start double precision)
     ORDER BY entry.key, entry.start
-),"""
+)"""
 
 
 def _entries(entries: list[tuple[str, datetime]]) -> dict:
@@ -145,7 +140,6 @@ def _entries(entries: list[tuple[str, datetime]]) -> dict:
         "entries": json.dumps(
             [{"key": key, "start": start.timestamp()} for key, start in sorted(set(entries))]
         ),
-        "keep_from": (timezone.now() - KEEP_BUCKETS).timestamp(),
     }
 
 

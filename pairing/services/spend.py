@@ -126,12 +126,22 @@ _SPEND = f"""
 
 @cache
 def _spend() -> tuple[str, dict]:
-    """The redemption's statement and the parameters of its notice's job (made on first use:
-    the task's settings are known once the tasks are registered)."""
-    queue, parameters = jobs_defer_sql(
+    """The redemption's statement and the parameters every redemption gives it alike: the
+    fan-out's, the notice job's, the states' and actions' (made on first use: the task's settings
+    are known once the tasks are registered)."""
+    queue, job_parameters = jobs_defer_sql(
         NOTICE_TASK, arguments="jsonb_build_object('notice_id', noticed.id)", rows="noticed"
     )
-    return compact(_SPEND.replace("{queue_notice_jobs}", queue)), parameters
+    constants = {
+        **FAN_OUT_PARAMETERS,
+        **job_parameters,
+        "code_active": PairingCodeState.ACTIVE.value,
+        "code_used": PairingCodeState.USED.value,
+        "link_active": ObserverLinkState.ACTIVE.value,
+        "code_redeemed": AuditAction.CODE_REDEEMED.value,
+        "link_created": AuditAction.LINK_CREATED.value,
+    }
+    return compact(_SPEND.replace("{queue_notice_jobs}", queue)), constants
 
 
 def code_spend(
@@ -158,12 +168,11 @@ def code_spend(
         if student.pk == observer.pk:
             raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
         redeemed = audit_columns(actor=observer)
-        statement, job_parameters = _spend()
+        statement, constants = _spend()
         cursor.execute(
             statement,
             {
-                **FAN_OUT_PARAMETERS,
-                **job_parameters,
+                **constants,
                 "code_hash": code_hash,
                 "now": now,
                 "observer_id": observer.pk,
@@ -172,11 +181,6 @@ def code_spend(
                 "by_id": observer.pk,
                 "source": str(source),
                 "keep_code_if_linked": keep_code_if_linked,
-                "code_active": PairingCodeState.ACTIVE.value,
-                "code_used": PairingCodeState.USED.value,
-                "link_active": ObserverLinkState.ACTIVE.value,
-                "code_redeemed": AuditAction.CODE_REDEEMED.value,
-                "link_created": AuditAction.LINK_CREATED.value,
                 "actor_id": redeemed["actor_id"],
                 "audit_source": redeemed["source"],
                 "client_address": redeemed["client_address"],
