@@ -144,7 +144,9 @@ class Check:
     ) -> Status:
         times, proof_required = [], False
         for key, limit in self.rules:
-            until = _until(buckets[key], limit, counting_this=counting_this)
+            # A proof-only limit's count never holds the attempt being decided (see begin).
+            this = counting_this and not limit.proof_only
+            until = _until(buckets[key], limit, counting_this=this)
             if until is None:
                 continue
             if limit.proof_only:
@@ -159,7 +161,9 @@ class Check:
 
     def record_failure(self) -> datetime | None:
         """Count a failure everywhere; returns when the attempts are blocked from, if they now are."""
-        self._add(timezone.now(), 1)
+        now = timezone.now()
+        self._add(now, 1)
+        self._add(now, 1, proof_only=True)
         return self.blocked_until()
 
     def begin(self) -> "Attempt":
@@ -169,13 +173,19 @@ class Check:
         sees the others' counts, so at most the allowed number go ahead (a burst may be refused a
         little early, never let through late). Refused attempts are taken back at once; the caller
         takes back one that succeeds (``Attempt.succeeded``).
+
+        Proof-only limits are the exception: they refuse nobody, so a burst has nothing to slip
+        past, and their keys are the ones everybody shares (a whole institution), whose counter
+        every attempt would otherwise write twice. They are read here and counted only once an
+        attempt turns out a failure (``Attempt.counted``): past one, a burst already under way
+        goes ahead and the attempts after it need a proof of work.
         """
         now = timezone.now()
         if self.rules:
             # Counted and read back in one round trip (CounterStore.add_and_count).
-            entries = [(key, _bucket_start(now, limit.bucket)) for key, limit in self.rules]
             status = self._status(
-                counter_store().add_and_count(entries, self._wanted(now)), counting_this=True
+                counter_store().add_and_count(self._entries(now), self._wanted(now)),
+                counting_this=True,
             )
         else:
             status = Status(refused_until=None, proof_required=False)
@@ -188,11 +198,18 @@ class Check:
             proof_required=status.proof_required,
         )
 
-    def _add(self, moment: datetime, amount: int) -> None:
-        if self.rules:
-            counter_store().add(
-                [(key, _bucket_start(moment, limit.bucket)) for key, limit in self.rules], amount
-            )
+    def _entries(self, moment: datetime, *, proof_only: bool = False) -> list:
+        """The counters an attempt at ``moment`` counts first (or, ``proof_only``, after)."""
+        return [
+            (key, _bucket_start(moment, limit.bucket))
+            for key, limit in self.rules
+            if limit.proof_only == proof_only
+        ]
+
+    def _add(self, moment: datetime, amount: int, *, proof_only: bool = False) -> None:
+        entries = self._entries(moment, proof_only=proof_only)
+        if entries:
+            counter_store().add(entries, amount)
 
 
 @dataclass
@@ -206,6 +223,11 @@ class Attempt:
     def succeeded(self) -> None:
         """It was not a failure after all (or was not tried): take back its count."""
         self.check._add(self.at, -1)
+
+    def counted(self) -> None:
+        """It counts (a failure, usually): the proof-only limits, read but not counted when it
+        began (``Check.begin``), count it now."""
+        self.check._add(self.at, 1, proof_only=True)
 
     def failed(self) -> Status:
         """It was a failure (already counted): where the limits stand now."""
@@ -293,10 +315,14 @@ def limited_attempt(
     except Exception as error:
         if not counts(error):
             attempt.succeeded()
-        elif on_failure is not None:
-            on_failure(attempt, error)
+        else:
+            attempt.counted()
+            if on_failure is not None:
+                on_failure(attempt, error)
         raise
-    if not counts(None):
+    if counts(None):
+        attempt.counted()
+    else:
         attempt.succeeded()
 
 

@@ -189,3 +189,29 @@ def test_the_api_names_a_challenge_and_takes_the_solution(client, under_attack, 
     response = client.post(url, {"pairing_code": new_code(student), "altcha": proof}, **auth)
     assert response.status_code == 429
     assert "altcha_challenge" in response.json()
+
+
+def test_the_institution_counter_counts_wrong_codes_only(
+    client, settings, institution, student, observer
+):
+    # The institution's limit refuses nobody, so it is counted once an attempt fails, never
+    # before: a working code leaves the counter every parent shares untouched.
+    from accounts.models import ThrottleBucket
+    from pairing.errors import PairingError
+    from pairing.services import pairing_code_redeem
+
+    settings.THROTTLE_STORE = "database"
+
+    def counts(key: str) -> list[int]:
+        return list(ThrottleBucket.objects.filter(key=key).values_list("count", flat=True))
+
+    shared, mine = f"redeem:institution:{institution.pk}:day", f"redeem:account:{observer.pk}:day"
+
+    pairing_code_redeem(code=new_code(student), observer=observer)
+    assert counts(shared) == []
+    assert counts(mine) == [0]  # counted first, then taken back
+
+    with pytest.raises(PairingError):
+        pairing_code_redeem(code="zzzzzz", observer=observer)
+    assert counts(shared) == [1]
+    assert counts(mine) == [1]
