@@ -76,7 +76,8 @@ def get_user_for_caller(caller: User, user_ref: str) -> User:
     user_id = user_id_for_ref(caller, user_ref)
     if user_id == caller.pk:
         return caller
-    user = User.objects.filter(pk=user_id, is_active=True).first()
+    # With the institution: the services asked next (pairing codes, observer links) read it.
+    user = User.objects.select_related("institution").filter(pk=user_id, is_active=True).first()
     if user is None or user.institution_id != caller.institution_id:
         raise Http404
     return user
