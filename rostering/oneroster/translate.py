@@ -63,12 +63,33 @@ def guardians_file_name() -> str:
 
 def _file(name: str, kind: str, table: CsvTable, translate) -> RosterFile:
     """A file whose every row translates to one row (or ``BadRow``)."""
+    counted = _Counted()
 
     def rows() -> Iterator[Row | BadRow]:
-        for row in table.rows():
-            yield row if isinstance(row, BadRow) else translate(row)
+        return counted.through(
+            row if isinstance(row, BadRow) else translate(row) for row in table.rows()
+        )
 
-    return RosterFile(name=name, kind=kind, rows=rows, count=table.count)
+    return RosterFile(name=name, kind=kind, rows=rows, count=counted.or_else(table.count))
+
+
+class _Counted:
+    """How many rows a file gave when last read through to its end: a bulk file is read whole
+    for its keys (the sweep) before the import counts it, and the zip does not change meanwhile,
+    so it need not be read (and translated) once more only to be counted."""
+
+    def __init__(self):
+        self.rows: int | None = None
+
+    def through(self, rows: Iterator) -> Iterator:
+        count = 0
+        for row in rows:
+            count += 1
+            yield row
+        self.rows = count
+
+    def or_else(self, count):
+        return lambda: self.rows if self.rows is not None else count()
 
 
 def _user(row: Row, people: People, admins: bool) -> Row | BadRow:
@@ -206,16 +227,23 @@ def _guardians_file(users: CsvTable, people: People) -> RosterFile:
     """One observer link for each (parent, guardian or relative; student) pair named by
     ``agentSourcedIds``, on either's row or both: the first row naming the pair gives it."""
 
-    def rows() -> Iterator[Row | BadRow]:
+    counted = _Counted()
+
+    def pairs() -> Iterator[Row | BadRow]:
         seen: set[tuple[str, str]] = set()
         for row in users.rows():
             if isinstance(row, Row):
                 yield from _pairs(row, people, seen)
 
-    def count() -> int:
-        return sum(1 for _row in rows())
+    def rows() -> Iterator[Row | BadRow]:
+        return counted.through(pairs())
 
-    return RosterFile(name=guardians_file_name(), kind=USER_OBSERVERS, rows=rows, count=count)
+    return RosterFile(
+        name=guardians_file_name(),
+        kind=USER_OBSERVERS,
+        rows=rows,
+        count=counted.or_else(lambda: sum(1 for _row in pairs())),
+    )
 
 
 def _pairs(row: Row, people: People, seen: set) -> Iterator[Row | BadRow]:
