@@ -51,7 +51,7 @@ def roster_files(
             )
         )
     if users is not None:
-        files.append(_guardians_file(users, people))
+        files.append(_guardians_file(people))
     for roster_file in files:
         roster_file.source = source
     return files
@@ -223,17 +223,15 @@ def _enrollment(row: Row, people: People, today: date) -> Row | BadRow:
     )
 
 
-def _guardians_file(users: CsvTable, people: People) -> RosterFile:
+def _guardians_file(people: People) -> RosterFile:
     """One observer link for each (parent, guardian or relative; student) pair named by
     ``agentSourcedIds``, on either's row or both: the first row naming the pair gives it."""
-
     counted = _Counted()
 
     def pairs() -> Iterator[Row | BadRow]:
         seen: set[tuple[str, str]] = set()
-        for row in users.rows():
-            if isinstance(row, Row):
-                yield from _pairs(row, people, seen)
+        for number, own, agents in people.agents:
+            yield from _pairs(number, own, agents, people, seen)
 
     def rows() -> Iterator[Row | BadRow]:
         return counted.through(pairs())
@@ -246,20 +244,18 @@ def _guardians_file(users: CsvTable, people: People) -> RosterFile:
     )
 
 
-def _pairs(row: Row, people: People, seen: set) -> Iterator[Row | BadRow]:
-    values = row.values
-    own = values.get("sourcedid", "")
+def _pairs(number: int, own: str, agents: str, people: People, seen: set) -> Iterator[Row | BadRow]:
     group = people.group(own)
     if group not in (GUARDIAN, STUDENT) or own in people.inactive:
         return  # a disabled or deleted person's links are left as they are
-    for agent in _split(values.get("agentsourcedids", "")):
+    for agent in _split(agents):
         other = people.group(agent)
         pair = (own, agent) if group == GUARDIAN else (agent, own)
         wanted = STUDENT if group == GUARDIAN else GUARDIAN
         if other not in (None, wanted) or agent == own:
             names = {"user": own, "agent": agent}
             yield BadRow(
-                row.number,
+                number,
                 gettext(
                     "The agentSourcedIds of parent %(user)s name %(agent)s, who is not a student"
                 )
@@ -277,7 +273,7 @@ def _pairs(row: Row, people: People, seen: set) -> Iterator[Row | BadRow]:
         seen.add(pair)
         # Someone not in this users.csv (a delta) is looked for in the portal by SIS id.
         yield Row(
-            row.number,
+            number,
             {
                 "observer_id": people.sis_id(pair[0]),
                 "student_id": people.sis_id(pair[1]),
