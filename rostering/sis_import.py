@@ -267,7 +267,14 @@ def _import(record: SisImport, *, should_stop: Callable[[], bool]) -> None:
             transaction.atomic() if record.dry_run else nullcontext(),
         ):
             for entry, roster_file in zip(record.progress, files, strict=True):
-                _apply(run, roster_file, entry, progress, should_stop=should_stop)
+                _apply(
+                    run,
+                    roster_file,
+                    entry,
+                    progress,
+                    should_stop=should_stop,
+                    analyze=not record.dry_run,
+                )
             if record.dry_run:
                 transaction.set_rollback(True)
     _finish(
@@ -286,8 +293,12 @@ def _apply(
     progress: "_Progress",
     *,
     should_stop: Callable[[], bool],
+    analyze: bool,
 ) -> None:
-    """Apply a file's rows after those an earlier try applied, a chunk per transaction."""
+    """Apply a file's rows after those an earlier try applied, a chunk per transaction; then,
+    if ``analyze``, bring the statistics of what it wrote up to date. (Not in a dry run: its
+    one transaction would hold ANALYZE's lock to its end, keeping other imports' ANALYZE and
+    autovacuum waiting.)"""
     run.file(roster_file.name, roster_file.kind, 0)  # counted even when it has no rows
     rows = roster_file.rows()
     if not roster_file.rereads_what_remains:
@@ -305,7 +316,9 @@ def _apply(
             progress.save(run)
     entry["total"] = entry["done"]
     progress.save(run)
-    _analyze_what_it_wrote(roster_file.kind, run.counts[roster_file.name].changed - changed_before)
+    if analyze:
+        changed = run.counts[roster_file.name].changed - changed_before
+        _analyze_what_it_wrote(roster_file.kind, changed)
 
 
 def _analyze_what_it_wrote(kind: str, changed: int) -> None:
@@ -315,7 +328,8 @@ def _analyze_what_it_wrote(kind: str, changed: int) -> None:
     A district's first import fills its tables far faster than autovacuum analyzes them, and the
     next file's statements were planned on statistics of near-empty tables: a join that reads
     every course of the institution for each row took seconds a chunk. Sampling the tables
-    takes a fraction of a second; it takes no lock that blocks reading or writing them.
+    takes a fraction of a second, outside any chunk's transaction; its lock blocks no reading
+    or writing of them.
     """
     if changed < CHUNK_ROWS:
         return
