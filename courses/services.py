@@ -234,13 +234,15 @@ def observer_enrollments_fan_out_sql(pairs: str) -> str:
             pair.student_id, %(now)s::timestamptz, %(now)s::timestamptz
         FROM {pairs}
         CROSS JOIN LATERAL (
-            -- The student's enrollments by index, pair by pair: a district's first import
-            -- fills these tables faster than PostgreSQL's statistics follow them.
+            -- The student's enrollments by index, pair by pair, and each one's course by its
+            -- key (a subquery, never a join the planner could turn around to read every course
+            -- of the institution for each pair): a district's first import fills these tables
+            -- faster than PostgreSQL's statistics follow them.
             SELECT student.course_id FROM {table} student
-            JOIN {course_table} course ON course.id = student.course_id
-                AND course.institution_id = %(institution_id)s::bigint
             WHERE student.user_id = pair.student_id
                 AND student.type = %(fan_out_student)s AND student.state = ANY(%(fan_out_current)s::text[])
+                AND (SELECT course.institution_id FROM {course_table} course
+                    WHERE course.id = student.course_id) = %(institution_id)s::bigint
             OFFSET 0
         ) AS student
         ON CONFLICT ON CONSTRAINT enrollment_unique

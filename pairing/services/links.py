@@ -20,7 +20,7 @@ from pairing.models import (
 )
 from pairing.notices import new_observer_notices_owe
 from pairing.services.locks import students_lock
-from pairing_portal.sql import columns_of
+from pairing_portal.sql import columns_of, one_of
 
 # --- Observer links and the enrollments they make -------------------------------------------------
 
@@ -70,7 +70,10 @@ def observer_links_create_many(
     if any(observer == student for observer, student in pairs):
         raise PairingError(PairingError.CANNOT_OBSERVE_SELF)
     user_ids = {user for pair in pairs for user in pair}
-    if User.objects.filter(pk__in=user_ids).exclude(institution_id=institution_id).exists():
+    strangers = User.objects.filter(pk__in=one_of(user_ids, "bigint")).exclude(
+        institution_id=institution_id
+    )
+    if strangers.exists():
         raise PairingError(PairingError.OTHER_INSTITUTION)
     # The checks above raise before anything is written. The writes make no savepoint of their
     # own (this is the hot path of every redemption): a database error fails the caller's whole

@@ -1,6 +1,6 @@
 """What a OneRoster export says about its people before any row is translated: each user's role
-(``users.role`` in 1.1, ``roles.csv`` in 1.2), SIS id and whether they are active, and the names of
-its orgs and terms. One read through users.csv (and roles.csv, orgs.csv, academicSessions.csv);
+(``users.role`` in 1.1, ``roles.csv`` in 1.2), SIS id and whether they are active, whom they name
+as agents, and the names of its orgs and terms. One read through users.csv (and roles.csv, orgs.csv, academicSessions.csv);
 nothing here touches the database."""
 
 from dataclasses import dataclass, field
@@ -45,6 +45,9 @@ class People:
     inactive: set[str] = field(default_factory=set)
     orgs: dict[str, str] = field(default_factory=dict)  # org sourcedId → name
     terms: dict[str, tuple[date | None, date | None]] = field(default_factory=dict)
+    # (row number, sourcedId, agentSourcedIds) of each user naming agents, kept from the same
+    # read so that their observer links need not read users.csv again, twice.
+    agents: list[tuple[int, str, str]] = field(default_factory=list)
 
     def group(self, sourced_id: str) -> str | None:
         """STUDENT, TEACHER, ...; "" for a role not imported; None for someone not in the file."""
@@ -71,6 +74,8 @@ def people_read(manifest: Manifest, *, sis_id_column: str) -> People:
                 people.sis_ids[sourced_id] = values.get(sis_id_column, "")
             if is_inactive(values):
                 people.inactive.add(sourced_id)
+            if agents := values.get("agentsourcedids", ""):
+                people.agents.append((row.number, sourced_id, agents))
     roles = manifest.tables.get("roles")
     if roles is not None:  # 1.2: a user's primary role, else the first one given
         primary: set[str] = set()

@@ -33,7 +33,7 @@ class Sweep:
 
     def __init__(self, *, institution_id: int, source: str):
         self.institution_id, self.source = institution_id, source
-        self.files: list[tuple[str, str, Callable[[], list[Row]]]] = []
+        self.files: list[tuple[str, str, str, Callable[[], list[Row]]]] = []
         self.planned: dict[str, int] = {}
         self.managed = 0
 
@@ -92,11 +92,12 @@ class Sweep:
                 name=name,
                 kind=kind,
                 rows=lambda removals=removals: iter(removals()),
-                count=lambda removals=removals: len(removals()),
+                # Counted when the import begins, as the threshold's check just did.
+                count=lambda kind=record_kind: self.planned[kind],
                 source=self.source,
                 rereads_what_remains=True,
             )
-            for name, kind, removals in self.files
+            for name, kind, record_kind, removals in self.files
         ]
 
     def _add(self, record_kind: str, kind: str, listed: set[str], live, row) -> None:
@@ -112,7 +113,7 @@ class Sweep:
             )
             return [Row(number, row(item)) for number, item in enumerate(gone, start=1)]
 
-        self.files.append((_FILE_NAMES[record_kind](), kind, removals))
+        self.files.append((_FILE_NAMES[record_kind](), kind, record_kind, removals))
 
 
 _FILE_NAMES = {

@@ -51,7 +51,7 @@ def roster_files(
             )
         )
     if users is not None:
-        files.append(_guardians_file(users, people))
+        files.append(_guardians_file(people))
     for roster_file in files:
         roster_file.source = source
     return files
@@ -63,12 +63,33 @@ def guardians_file_name() -> str:
 
 def _file(name: str, kind: str, table: CsvTable, translate) -> RosterFile:
     """A file whose every row translates to one row (or ``BadRow``)."""
+    counted = _Counted()
 
     def rows() -> Iterator[Row | BadRow]:
-        for row in table.rows():
-            yield row if isinstance(row, BadRow) else translate(row)
+        return counted.through(
+            row if isinstance(row, BadRow) else translate(row) for row in table.rows()
+        )
 
-    return RosterFile(name=name, kind=kind, rows=rows, count=table.count)
+    return RosterFile(name=name, kind=kind, rows=rows, count=counted.or_else(table.count))
+
+
+class _Counted:
+    """How many rows a file gave when last read through to its end: a bulk file is read whole
+    for its keys (the sweep) before the import counts it, and the zip does not change meanwhile,
+    so it need not be read (and translated) once more only to be counted."""
+
+    def __init__(self):
+        self.rows: int | None = None
+
+    def through(self, rows: Iterator) -> Iterator:
+        count = 0
+        for row in rows:
+            count += 1
+            yield row
+        self.rows = count
+
+    def or_else(self, count):
+        return lambda: self.rows if self.rows is not None else count()
 
 
 def _user(row: Row, people: People, admins: bool) -> Row | BadRow:
@@ -202,36 +223,39 @@ def _enrollment(row: Row, people: People, today: date) -> Row | BadRow:
     )
 
 
-def _guardians_file(users: CsvTable, people: People) -> RosterFile:
+def _guardians_file(people: People) -> RosterFile:
     """One observer link for each (parent, guardian or relative; student) pair named by
     ``agentSourcedIds``, on either's row or both: the first row naming the pair gives it."""
+    counted = _Counted()
+
+    def pairs() -> Iterator[Row | BadRow]:
+        seen: set[tuple[str, str]] = set()
+        for number, own, agents in people.agents:
+            yield from _pairs(number, own, agents, people, seen)
 
     def rows() -> Iterator[Row | BadRow]:
-        seen: set[tuple[str, str]] = set()
-        for row in users.rows():
-            if isinstance(row, Row):
-                yield from _pairs(row, people, seen)
+        return counted.through(pairs())
 
-    def count() -> int:
-        return sum(1 for _row in rows())
+    return RosterFile(
+        name=guardians_file_name(),
+        kind=USER_OBSERVERS,
+        rows=rows,
+        count=counted.or_else(lambda: sum(1 for _row in pairs())),
+    )
 
-    return RosterFile(name=guardians_file_name(), kind=USER_OBSERVERS, rows=rows, count=count)
 
-
-def _pairs(row: Row, people: People, seen: set) -> Iterator[Row | BadRow]:
-    values = row.values
-    own = values.get("sourcedid", "")
+def _pairs(number: int, own: str, agents: str, people: People, seen: set) -> Iterator[Row | BadRow]:
     group = people.group(own)
     if group not in (GUARDIAN, STUDENT) or own in people.inactive:
         return  # a disabled or deleted person's links are left as they are
-    for agent in _split(values.get("agentsourcedids", "")):
+    for agent in _split(agents):
         other = people.group(agent)
         pair = (own, agent) if group == GUARDIAN else (agent, own)
         wanted = STUDENT if group == GUARDIAN else GUARDIAN
         if other not in (None, wanted) or agent == own:
             names = {"user": own, "agent": agent}
             yield BadRow(
-                row.number,
+                number,
                 gettext(
                     "The agentSourcedIds of parent %(user)s name %(agent)s, who is not a student"
                 )
@@ -249,7 +273,7 @@ def _pairs(row: Row, people: People, seen: set) -> Iterator[Row | BadRow]:
         seen.add(pair)
         # Someone not in this users.csv (a delta) is looked for in the portal by SIS id.
         yield Row(
-            row.number,
+            number,
             {
                 "observer_id": people.sis_id(pair[0]),
                 "student_id": people.sis_id(pair[1]),

@@ -6,7 +6,7 @@ from django.core.files.base import ContentFile
 
 from accounts.models import User
 from rostering import sis_import
-from rostering.models import SisImportState, SisImportType
+from rostering.models import SisImport, SisImportState, SisImportType
 from rostering.sis_import import ImportInterrupted, sis_import_request, sis_import_run
 from tests.rostering.oneroster_district import district_zip
 from tests.rostering.oneroster_helpers import active_people, import_oneroster, links
@@ -43,3 +43,29 @@ def test_a_bulk_import_stopped_anywhere_ends_as_one_that_was_not(institution, mo
     assert User.objects.filter(sis_user_id__startswith="U-F", is_active=True).count() == 12
     removed = record.counts["People no longer listed"]
     assert (removed["rows"], removed["changed"], removed["skipped"]) == (22, 22, 0)
+
+
+def test_each_files_planned_total_is_what_it_applies(institution):
+    import_oneroster(institution, district_zip())
+    record = sis_import_request(
+        institution=institution,
+        filename="half.zip",
+        upload=ContentFile(district_zip(**HALF)),
+        by=None,
+        import_type=SisImportType.ONEROSTER_CSV,
+        options={"allow_removals": True},
+    )
+    planned = []
+
+    def should_stop() -> bool:
+        if not planned:
+            planned.extend(SisImport.objects.get(pk=record.pk).progress)
+        return False
+
+    sis_import_run(import_id=record.pk, should_stop=should_stop)
+
+    record.refresh_from_db()
+    assert {entry["file"]: entry["total"] for entry in planned} == {
+        name: counts["rows"] for name, counts in record.counts.items()
+    }
+    assert record.counts["People no longer listed"]["rows"] == 22

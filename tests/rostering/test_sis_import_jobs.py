@@ -9,6 +9,7 @@ from io import StringIO
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from procrastinate.contrib.django.models import ProcrastinateJob
 from pytest_django.asserts import assertContains
@@ -174,6 +175,22 @@ def test_each_chunk_saves_the_progress_counts_and_messages_of_what_landed(
             1,
         ),
     ]
+
+
+def planner_rows(table: str) -> float:
+    """How many rows PostgreSQL's planner believes ``table`` holds (its last ANALYZE's count)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [table])
+        return cursor.fetchone()[0]
+
+
+def test_a_file_that_changed_a_chunks_worth_of_rows_leaves_its_tables_analyzed(
+    institution, small_chunks
+):
+    sis_import_run(import_id=queued(institution).pk)
+
+    # The planner counts the five new people: the next file is planned on what is there now.
+    assert planner_rows(User._meta.db_table) == User.objects.count()
 
 
 def test_a_stopping_worker_hands_the_import_back_and_the_next_try_carries_on(
