@@ -50,8 +50,15 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}", "Content-Type": "application/x-www-form-urlencoded"}
+def bearer(token: str, client: int = 0) -> dict:
+    """A client's headers: its token, and the address nginx would name for it (X-Real-IP; the
+    server trusts it as production does behind nginx): each client is another household, on a
+    network of its own, rather than sixteen people behind one address."""
+    return {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Real-IP": f"10.{client}.0.7",
+    }
 
 
 def cpu_seconds(pids: list[int]) -> float | None:
@@ -89,7 +96,7 @@ def load(port: int, path: str, tokens: list[str], bodies: list[str]) -> dict:
     per_client = len(bodies) // len(tokens)
     jobs = [
         [
-            ("POST", path, bearer(token), body)
+            ("POST", path, bearer(token, i), body)
             for body in bodies[i * per_client : (i + 1) * per_client]
         ]
         for i, token in enumerate(tokens)
@@ -110,7 +117,46 @@ def load(port: int, path: str, tokens: list[str], bodies: list[str]) -> dict:
         "p99_ms": percentile(latencies, 0.99) * 1000,
         "app_cpu_ms": app_cpu,
         "db_cpu_ms": db_cpu,
+        "latencies": latencies,
+        "wall_s": wall,
     }
+
+
+def load_alternating(port: int, rounds: int, kinds: dict[str, tuple]) -> dict[str, dict]:
+    """``load`` for each kind (name → path, tokens, bodies), in ``rounds`` turns that alternate
+    between the kinds, so that whatever else the machine does weighs on each alike; each kind's
+    figures are over all its turns."""
+    turns: dict[str, list[dict]] = {name: [] for name in kinds}
+    for turn in range(rounds):
+        for name, (path, tokens, bodies) in kinds.items():
+            share = len(bodies) // rounds
+            turns[name].append(load(port, path, tokens, bodies[turn * share : (turn + 1) * share]))
+            print(
+                "TURN",
+                name,
+                round(turns[name][-1]["per_s"]),
+                round(turns[name][-1]["p99_ms"]),
+                turns[name][-1]["app_cpu_ms"],
+                turns[name][-1]["db_cpu_ms"],
+            )
+    combined = {}
+    for name, results in turns.items():
+        latencies = [latency for result in results for latency in result["latencies"]]
+        wall = sum(result["wall_s"] for result in results)
+
+        def mean(field: str, results=results) -> float | None:
+            values = [result[field] for result in results]
+            return None if None in values else sum(values) / len(values)
+
+        combined[name] = {
+            "requests": len(latencies),
+            "per_s": len(latencies) / wall,
+            "p50_ms": percentile(latencies, 0.5) * 1000,
+            "p99_ms": percentile(latencies, 0.99) * 1000,
+            "app_cpu_ms": mean("app_cpu_ms"),
+            "db_cpu_ms": mean("db_cpu_ms"),
+        }
+    return combined
 
 
 # The server being measured: its processes once warmed up (workers, PostgreSQL backends).

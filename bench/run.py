@@ -4,8 +4,8 @@ It makes a fresh database (`pairing_portal_bench`, on DATABASE_URL's server or t
 fills it with a district, serves the portal with gunicorn as production would, and measures:
 
 1. redemption through POST /api/v1/users/self/observees at 16 clients, beside the framework floor
-   (bench/floor_views.py: the same server, middleware and token, only the essential statements)
-   and the same database work done directly with psycopg from 16 threads (the raw-SQL limit);
+   (bench/floor_views.py: the same server, middleware and token, only the essential statements),
+   the two taking turns, and the same database work done directly with psycopg from 16 threads (the raw-SQL limit);
 2. Export Pairing Codes for a 10,000-student course, beside INSERT … SELECT plus COPY;
 3. the People page of a 2,000-student course;
 4. SIS imports of 100,000 rows of each kind of file (users, courses, enrollments, user_observers),
@@ -47,13 +47,24 @@ from district import (
     codes_for,
 )
 from floor_sql import REDEEM
-from load import SERVER, bearer, load, percentile, run_clients, server_processes
+from load import (
+    SERVER,
+    bearer,
+    load,
+    load_alternating,
+    percentile,
+    run_clients,
+    server_processes,
+)
 from psycopg import sql
 from report import print_table
 from sis import measure_import_memory, measure_oneroster_import, measure_sis_imports
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+# Redemption and its floor take turns (load_alternating), so that a busy moment of the machine
+# weighs on both alike rather than on whichever ran then.
+ROUNDS = 6
 # Dropped and made again by each run; BENCH_DATABASE names another (two benches on one server).
 BENCH_DB = os.environ.get("BENCH_DATABASE") or "pairing_portal_bench"
 
@@ -101,6 +112,8 @@ def portal_environment(database_url: str) -> dict:
         "CONN_MAX_AGE": "600",
         "DB_POOL_MAX_SIZE": "0",
         "CACHE_URL": os.environ.get("CACHE_URL", "locmemcache://"),
+        # As behind production's nginx: the client's address from X-Real-IP (bench/load.py).
+        "CLIENT_ADDRESS_HEADER": "HTTP_X_REAL_IP",
         # New links owe their students e-mails (rows for the worker, which does not run here);
         # should anything send mail, it goes nowhere.
         "EMAIL_URL": "dummymail://",
@@ -133,8 +146,15 @@ def measure_redemption(port: int, data: dict, info: dict) -> dict:
     load(port, portal_path, data["observer_tokens"], portal_bodies[:warm])
     load(port, floor_path, data["floor_observer_tokens"], floor_bodies[:warm])
     SERVER["processes"] = server_processes(SERVER["pid"], info, BENCH_DB)
-    portal = load(port, portal_path, data["observer_tokens"], portal_bodies[warm:])
-    floor = load(port, floor_path, data["floor_observer_tokens"], floor_bodies[warm:])
+    measured = load_alternating(
+        port,
+        ROUNDS,
+        {
+            "portal": (portal_path, data["observer_tokens"], portal_bodies[warm:]),
+            "floor": (floor_path, data["floor_observer_tokens"], floor_bodies[warm:]),
+        },
+    )
+    portal, floor = measured["portal"], measured["floor"]
     limit = redemption_database_limit(data, info)
     return {
         "requests": portal["requests"],
@@ -302,7 +322,7 @@ def measure_generation(port: int, data: dict) -> dict:
                 (
                     "POST",
                     path.format(students[i * GENERATIONS_PER_CLIENT + n]),
-                    bearer(data["generate_tokens"][i]),
+                    bearer(data["generate_tokens"][i], i),
                     "",
                 )
                 for n in range(GENERATIONS_PER_CLIENT)
@@ -342,7 +362,10 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     """gunicorn with the production configuration (deploy/gunicorn.conf.py), the bench's settings
     (the floor's routes), on ``port``; returns once it accepts connections."""
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py"],
+        # Workers are not replaced while measured: production replaces each after some 2,000
+        # requests (max_requests), and a new process's start (a second of CPU here) would land
+        # inside whichever turn was running.
+        [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "--max-requests", "0"],
         cwd=ROOT,
         env={
             **env,
