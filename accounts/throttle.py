@@ -37,6 +37,10 @@ class Limit:
     pause: bool = False
     # Past the limit, attempts are not refused but must come with a proof of work.
     proof_only: bool = False
+    # Counted once an attempt fails rather than before it is tried (see Check.begin): only for a
+    # proof-only limit on a key a whole institution shares, where a burst's few extra attempts
+    # without a proof matter less than every attempt writing that one counter twice.
+    counted_after: bool = False
 
     @cached_property
     def bucket(self) -> timedelta:
@@ -44,19 +48,26 @@ class Limit:
         return timedelta(minutes=1) if self.window <= timedelta(hours=2) else timedelta(hours=1)
 
 
-def limit_from_settings(name: str, *, pause: bool = False, proof_only: bool = False) -> Limit:
+def limit_from_settings(
+    name: str, *, pause: bool = False, proof_only: bool = False, counted_after: bool = False
+) -> Limit:
     """``settings.<name>`` is (max failures, window in seconds)."""
+    if counted_after and not proof_only:
+        raise ValueError("Only a proof-only limit may be counted after the attempt.")
     max_failures, seconds = getattr(settings, name)
-    return _limit(int(max_failures), int(seconds), pause, proof_only)
+    return _limit(int(max_failures), int(seconds), pause, proof_only, counted_after)
 
 
 @lru_cache(maxsize=64)
-def _limit(max_failures: int, seconds: int, pause: bool, proof_only: bool) -> Limit:
+def _limit(
+    max_failures: int, seconds: int, pause: bool, proof_only: bool, counted_after: bool
+) -> Limit:
     return Limit(
         max_failures=max_failures,
         window=timedelta(seconds=seconds),
         pause=pause,
         proof_only=proof_only,
+        counted_after=counted_after,
     )
 
 
@@ -144,8 +155,8 @@ class Check:
     ) -> Status:
         times, proof_required = [], False
         for key, limit in self.rules:
-            # A proof-only limit's count never holds the attempt being decided (see begin).
-            this = counting_this and not limit.proof_only
+            # A limit counted afterwards does not hold the attempt being decided (see begin).
+            this = counting_this and not limit.counted_after
             until = _until(buckets[key], limit, counting_this=this)
             if until is None:
                 continue
@@ -159,13 +170,6 @@ class Check:
         """When every refusing rule allows attempts again, or None if all allow them now."""
         return self.status(counting_this=counting_this).refused_until
 
-    def record_failure(self) -> datetime | None:
-        """Count a failure everywhere; returns when the attempts are blocked from, if they now are."""
-        now = timezone.now()
-        self._add(now, 1)
-        self._add(now, 1, proof_only=True)
-        return self.blocked_until()
-
     def begin(self) -> "Attempt":
         """Start an attempt, counted as a failure before it is tried.
 
@@ -174,11 +178,13 @@ class Check:
         little early, never let through late). Refused attempts are taken back at once; the caller
         takes back one that succeeds (``Attempt.succeeded``).
 
-        Proof-only limits are the exception: they refuse nobody, so a burst has nothing to slip
-        past, and their keys are the ones everybody shares (a whole institution), whose counter
-        every attempt would otherwise write twice. They are read here and counted only once an
-        attempt turns out a failure (``Attempt.counted``): past one, a burst already under way
-        goes ahead and the attempts after it need a proof of work.
+        Limits marked ``counted_after`` are the exception: proof-only limits on a key a whole
+        institution shares, whose counter every attempt would otherwise write twice. They are
+        read here and counted only once an attempt turns out a failure (``Attempt.counted``):
+        past one, a burst already under way goes ahead without a proof (at most as many attempts
+        as are in flight at once, against a limit of thousands), and the attempts after it need
+        one. A proof-only limit on one account (sign-in's) is counted first like any other: a
+        burst there would be a burst of free guesses at one person's password.
         """
         now = timezone.now()
         if self.rules:
@@ -198,16 +204,16 @@ class Check:
             proof_required=status.proof_required,
         )
 
-    def _entries(self, moment: datetime, *, proof_only: bool = False) -> list:
-        """The counters an attempt at ``moment`` counts first (or, ``proof_only``, after)."""
+    def _entries(self, moment: datetime, *, after: bool = False) -> list:
+        """The counters an attempt at ``moment`` counts first (or, ``after``, once it fails)."""
         return [
             (key, _bucket_start(moment, limit.bucket))
             for key, limit in self.rules
-            if limit.proof_only == proof_only
+            if limit.counted_after == after
         ]
 
-    def _add(self, moment: datetime, amount: int, *, proof_only: bool = False) -> None:
-        entries = self._entries(moment, proof_only=proof_only)
+    def _add(self, moment: datetime, amount: int, *, after: bool = False) -> None:
+        entries = self._entries(moment, after=after)
         if entries:
             counter_store().add(entries, amount)
 
@@ -225,9 +231,9 @@ class Attempt:
         self.check._add(self.at, -1)
 
     def counted(self) -> None:
-        """It counts (a failure, usually): the proof-only limits, read but not counted when it
-        began (``Check.begin``), count it now."""
-        self.check._add(self.at, 1, proof_only=True)
+        """It counts (a failure, usually): the limits read but not counted when it began
+        (``Limit.counted_after``) count it now."""
+        self.check._add(self.at, 1, after=True)
 
     def failed(self) -> Status:
         """It was a failure (already counted): where the limits stand now."""

@@ -335,7 +335,9 @@ def _analyze_what_it_wrote(kind: str, changed: int) -> None:
         return
     tables = ", ".join(model._meta.db_table for model in WRITES[kind])
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {tables}")
+        # SKIP_LOCKED: statistics only help, so a table another import or autovacuum holds
+        # is left to them rather than waited for.
+        cursor.execute(f"ANALYZE (SKIP_LOCKED) {tables}")
 
 
 def _commit_without_waiting_for_the_disk() -> None:

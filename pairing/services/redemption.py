@@ -74,7 +74,9 @@ def redemption_purpose(*, institution_id: int, sign_up: bool = False) -> str:
 def _institution_rule(institution_id: int) -> tuple[str, Limit]:
     return (
         f"redeem:institution:{institution_id}:day",
-        limit_from_settings("PAIRING_FAILURES_PER_INSTITUTION_PER_DAY", proof_only=True),
+        limit_from_settings(
+            "PAIRING_FAILURES_PER_INSTITUTION_PER_DAY", proof_only=True, counted_after=True
+        ),
     )
 
 
