@@ -37,3 +37,49 @@ def test_one_api_redemption_takes_a_fixed_number_of_statements(
     link = ObserverLink.objects.get(observer=observer, student=student)
     assert link.state == ObserverLinkState.ACTIVE
     assert len(sql) <= REDEMPTION_STATEMENTS, "\n\n".join(sql)
+
+
+def test_the_redemption_statement_stays_short_enough_for_psycopg_to_keep_it_parsed():
+    from psycopg._queries import MAX_CACHED_STATEMENT_LENGTH, MAX_CACHED_STATEMENT_PARAMS
+
+    from pairing.services.spend import _spend
+
+    statement, constants = _spend()
+    assert len(statement) <= MAX_CACHED_STATEMENT_LENGTH
+    # Every parameter a redemption passes: the constants and about twenty of its own.
+    assert len(constants) + 20 <= MAX_CACHED_STATEMENT_PARAMS
+
+
+def counters_of(observer) -> dict[str, int]:
+    from accounts.models import ThrottleBucket
+
+    return dict(
+        ThrottleBucket.objects.filter(key__startswith=f"redeem:account:{observer.pk}:").values_list(
+            "key", "count"
+        )
+    )
+
+
+def test_a_working_code_is_taken_back_once(api_as, institution, observer, student, settings):
+    settings.THROTTLE_STORE = "database"
+    api = api_as(observer)
+    api.post(f"users/{observer.pk}/observees", {"pairing_code": "zzzzzz"})  # one wrong code
+
+    answer = api.post(f"users/{observer.pk}/observees", {"pairing_code": new_code(student)})
+
+    assert answer.status_code == 200
+    assert ObserverLink.objects.filter(observer=observer, student=student).exists()
+    # The right code was counted first and taken back once: the wrong one alone is left (taken
+    # back twice, or not at all, this would be 0 or 2).
+    assert set(counters_of(observer).values()) == {1}
+
+
+def test_a_wrong_code_stays_counted(api_as, institution, observer, student, settings):
+    settings.THROTTLE_STORE = "database"
+    new_code(student)
+    api = api_as(observer)
+
+    answer = api.post(f"users/{observer.pk}/observees", {"pairing_code": "zzzzzz"})
+
+    assert answer.status_code == 422
+    assert set(counters_of(observer).values()) == {1}
