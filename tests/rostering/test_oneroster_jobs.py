@@ -15,13 +15,9 @@ from tests.rostering.test_sis_import_jobs import stops_at_chunk
 HALF = {"without": ("U-K1", "U-K2", "U-P1", "U-R1"), "filler": 12}
 
 
-# In chunks of 2 rows: users.csv 1-9, classes.csv 10-11, enrollments.csv 12-19, the guardians'
-# links 20-21, then the removals: links 22-23, enrollments 24-34, people 35-45.
-@pytest.mark.parametrize("stop_at", [2, 12, 21, 23, 25, 30, 36, 40, 45])
-def test_a_bulk_import_stopped_anywhere_ends_as_one_that_was_not(institution, monkeypatch, stop_at):
-    import_oneroster(institution, district_zip())
-    monkeypatch.setattr(sis_import, "CHUNK_ROWS", 2)
-    record = sis_import_request(
+def half_district_request(institution):
+    """The bulk zip missing half the district, its removals allowed, queued."""
+    return sis_import_request(
         institution=institution,
         filename="half.zip",
         upload=ContentFile(district_zip(**HALF)),
@@ -29,6 +25,15 @@ def test_a_bulk_import_stopped_anywhere_ends_as_one_that_was_not(institution, mo
         import_type=SisImportType.ONEROSTER_CSV,
         options={"allow_removals": True},
     )
+
+
+# In chunks of 2 rows: users.csv 1-9, classes.csv 10-11, enrollments.csv 12-19, the guardians'
+# links 20-21, then the removals: links 22-23, enrollments 24-34, people 35-45.
+@pytest.mark.parametrize("stop_at", [2, 12, 21, 23, 25, 30, 36, 40, 45])
+def test_a_bulk_import_stopped_anywhere_ends_as_one_that_was_not(institution, monkeypatch, stop_at):
+    import_oneroster(institution, district_zip())
+    monkeypatch.setattr(sis_import, "CHUNK_ROWS", 2)
+    record = half_district_request(institution)
 
     with pytest.raises(ImportInterrupted):
         sis_import_run(import_id=record.pk, should_stop=stops_at_chunk(stop_at))
@@ -47,14 +52,7 @@ def test_a_bulk_import_stopped_anywhere_ends_as_one_that_was_not(institution, mo
 
 def test_each_files_planned_total_is_what_it_applies(institution):
     import_oneroster(institution, district_zip())
-    record = sis_import_request(
-        institution=institution,
-        filename="half.zip",
-        upload=ContentFile(district_zip(**HALF)),
-        by=None,
-        import_type=SisImportType.ONEROSTER_CSV,
-        options={"allow_removals": True},
-    )
+    record = half_district_request(institution)
     planned = []
 
     def should_stop() -> bool:
