@@ -11,6 +11,7 @@ instead (``Limit.proof_only``): refusing there would let a stranger lock everyon
 """
 
 import ipaddress
+import logging
 import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,7 +26,9 @@ from django.utils.translation import ngettext
 from accounts.audit import audit_record
 from accounts.models import AuditAction
 from accounts.proof_of_work import proof_verify
-from accounts.throttle_stores import counter_store
+from accounts.throttle_stores import STORE_UNAVAILABLE, counter_store
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -326,10 +329,20 @@ def limited_attempt(
             if on_failure is not None:
                 on_failure(attempt, error)
         raise
-    if counts(None):
-        attempt.counted()
-    else:
-        attempt.succeeded()
+    _settle(attempt, counts=counts(None))
+
+
+def _settle(attempt: Attempt, *, counts: bool) -> None:
+    """Count or take back an attempt that went through. It did happen (a link made, a password
+    right), so should the counters' server be away by now, the person is not told otherwise: the
+    count stays as it was (a failure counted first stays counted), and the log says so."""
+    try:
+        if counts:
+            attempt.counted()
+        else:
+            attempt.succeeded()
+    except STORE_UNAVAILABLE:
+        logger.warning("An attempt that went through could not be settled in its counters")
 
 
 def minutes_until(moment: datetime) -> int:

@@ -8,12 +8,15 @@ from typing import Protocol
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.utils import timezone
+from redis.exceptions import RedisError
 
 from accounts.models import ThrottleBucket
 
 KEEP_BUCKETS = timedelta(days=2)
+# What a store raises when its server (PostgreSQL's, or Redis's) cannot be reached.
+STORE_UNAVAILABLE = (DatabaseError, RedisError)
 
 
 class CounterStore(Protocol):

@@ -83,3 +83,31 @@ def test_a_wrong_code_stays_counted(api_as, institution, observer, student, sett
 
     assert answer.status_code == 422
     assert set(counters_of(observer).values()) == {1}
+
+
+def test_a_redemption_that_went_through_is_not_an_error_when_the_counters_server_went_away(
+    api_as, institution, observer, student, settings, monkeypatch
+):
+    # PostgreSQL gone between the redemption's COMMIT and the attempt's take-back (the outage test,
+    # tests/test_database_outage.py, meets this now and then): the parent is linked, so the answer
+    # says so; a "temporarily unavailable" would send them back with a spent code.
+    from django.db import OperationalError
+
+    from accounts.throttle_stores import DatabaseStore
+
+    settings.THROTTLE_STORE = "database"
+    api = api_as(observer)
+    add = DatabaseStore.add
+
+    def add_until_the_server_goes(self, entries, amount):
+        if amount < 0:
+            raise OperationalError("server closed the connection unexpectedly")
+        return add(self, entries, amount)
+
+    monkeypatch.setattr(DatabaseStore, "add", add_until_the_server_goes)
+
+    answer = api.post(f"users/{observer.pk}/observees", {"pairing_code": new_code(student)})
+
+    assert answer.status_code == 200
+    assert answer.json()["id"] == student.pk
+    assert set(counters_of(observer).values()) == {1}  # not taken back: stricter, never looser
