@@ -86,28 +86,33 @@ def test_a_wrong_code_stays_counted(api_as, institution, observer, student, sett
 
 
 def test_a_redemption_that_went_through_is_not_an_error_when_the_counters_server_went_away(
-    api_as, institution, observer, student, settings, monkeypatch
+    api_as, institution, observer, student, settings
 ):
     # PostgreSQL gone between the redemption's COMMIT and the attempt's take-back (the outage test,
     # tests/test_database_outage.py, meets this now and then): the parent is linked, so the answer
-    # says so; a "temporarily unavailable" would send them back with a spent code.
-    from django.db import OperationalError
-
-    from accounts.throttle_stores import DatabaseStore
+    # says so; a "temporarily unavailable" would send them back with a spent code. Here the server
+    # really ends the connection, just as the take-back is sent.
+    from django.db import connections
 
     settings.THROTTLE_STORE = "database"
     api = api_as(observer)
-    add = DatabaseStore.add
+    code = new_code(student)
 
-    def add_until_the_server_goes(self, entries, amount):
-        if amount < 0:
-            raise OperationalError("server closed the connection unexpectedly")
-        return add(self, entries, amount)
+    def server_goes_before_the_take_back(execute, sql, params, many, context):
+        taking_back = "accounts_throttlebucket" in sql and isinstance(params, dict)
+        if taking_back and params.get("amount") == -1:
+            other = connections.create_connection("default")
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid]
+                )
+            other.close()
+        return execute(sql, params, many, context)
 
-    monkeypatch.setattr(DatabaseStore, "add", add_until_the_server_goes)
-
-    answer = api.post(f"users/{observer.pk}/observees", {"pairing_code": new_code(student)})
+    with connection.execute_wrapper(server_goes_before_the_take_back):
+        answer = api.post(f"users/{observer.pk}/observees", {"pairing_code": code})
 
     assert answer.status_code == 200
     assert answer.json()["id"] == student.pk
+    connection.close()  # the one the server ended
     assert set(counters_of(observer).values()) == {1}  # not taken back: stricter, never looser
