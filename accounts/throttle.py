@@ -141,11 +141,11 @@ class Check:
 
     rules: tuple[tuple[str, Limit], ...]
 
-    def status(self, *, counting_this: bool = False) -> Status:
+    def status(self) -> Status:
         """Where the rules stand now, read in one query."""
         if not self.rules:
             return Status(refused_until=None, proof_required=False)
-        return self._status(counter_store().counts(self._wanted(timezone.now())), counting_this)
+        return self._status(counter_store().counts(self._wanted(timezone.now())), False)
 
     def _wanted(self, now: datetime) -> list[tuple[str, datetime, timedelta]]:
         return [
@@ -168,10 +168,6 @@ class Check:
             else:
                 times.append(until)
         return Status(refused_until=max(times) if times else None, proof_required=proof_required)
-
-    def blocked_until(self, *, counting_this: bool = False) -> datetime | None:
-        """When every refusing rule allows attempts again, or None if all allow them now."""
-        return self.status(counting_this=counting_this).refused_until
 
     def begin(self) -> "Attempt":
         """Start an attempt, counted as a failure before it is tried.

@@ -1,7 +1,7 @@
 """What a OneRoster export says about its people before any row is translated: each user's role
 (``users.role`` in 1.1, ``roles.csv`` in 1.2), SIS id and whether they are active, whom they name
-as agents, and the names of its orgs and terms. One read through users.csv (and roles.csv, orgs.csv, academicSessions.csv);
-nothing here touches the database."""
+as agents, and the names of its orgs and terms. One read through users.csv (and roles.csv,
+orgs.csv, academicSessions.csv); nothing here touches the database."""
 
 from dataclasses import dataclass, field
 from datetime import date
